@@ -1,0 +1,89 @@
+/**
+ * Opens the database: Postgres through `pg` when a URL is given, embedded PGlite otherwise.
+ * Both run every session in UTC, so TIMESTAMP columns (without time zone, as the spec has them)
+ * hold UTC wall-clock time and are read back as UTC instants.
+ */
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import Cursor from 'pg-cursor';
+import { SerializedPGliteDialect } from './pglite-dialect';
+import type { Database } from './schema';
+
+export type DatabaseTarget = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir?: string };
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  kind: 'postgres' | 'pglite';
+  /** Where it is, with any password masked: for logs and error messages. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+export class DatabaseUnreachableError extends Error {
+  constructor(readonly target: string, cause: unknown) {
+    super(`Cannot reach the database at ${target}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
+const TIMESTAMP_OID = 1114;
+const parseUtcTimestamp = (value: string): Date => new Date(`${value.replace(' ', 'T')}Z`);
+
+/** Masks the password of a postgres URL. */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'DATABASE_URL (unparseable)';
+  }
+}
+
+export interface ConnectOptions {
+  /** Called when an idle pooled connection fails (the server went away); the pool reconnects on demand. */
+  onPoolError?: (err: Error) => void;
+  poolSize?: number;
+}
+
+/** Connects and checks the connection with a round trip; throws DatabaseUnreachableError if it cannot. */
+export async function connectDatabase(target: DatabaseTarget, options: ConnectOptions = {}): Promise<DatabaseHandle> {
+  if (target.kind === 'postgres') {
+    const describe = maskUrl(target.url);
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30000,
+      options: '-c TimeZone=UTC',
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === TIMESTAMP_OID ? parseUtcTimestamp : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    // Without a listener an idle client's error (server restart) would crash the process.
+    pool.on('error', (err) => options.onPoolError?.(err));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
+    try {
+      await sql`select 1`.execute(db);
+    } catch (err) {
+      await db.destroy().catch(() => undefined);
+      throw new DatabaseUnreachableError(describe, err);
+    }
+    return { db, kind: 'postgres', describe, close: () => db.destroy() };
+  }
+
+  const describe = target.dataDir ? `PGlite at ${target.dataDir}` : 'PGlite in memory';
+  let pglite: PGlite;
+  try {
+    if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+    pglite = await PGlite.create(target.dataDir ?? 'memory://', { parsers: { [TIMESTAMP_OID]: parseUtcTimestamp } });
+    await pglite.exec(`SET TimeZone = 'UTC'`);
+  } catch (err) {
+    throw new DatabaseUnreachableError(describe, err);
+  }
+  const db = new Kysely<Database>({ dialect: new SerializedPGliteDialect(pglite) });
+  return { db, kind: 'pglite', describe, close: () => db.destroy() };
+}

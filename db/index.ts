@@ -1,0 +1,3 @@
+export * from './schema';
+export { connectDatabase, DatabaseUnreachableError, maskUrl, type DatabaseHandle, type DatabaseTarget } from './connect';
+export { migrateToLatest, migrateDown, appliedMigrations, MigrationError } from './migrate';

@@ -1,0 +1,92 @@
+/**
+ * The one Database interface for the whole product. Column names and nullability mirror the SQL in
+ * db/migrations exactly: a column with a DEFAULT but no NOT NULL is `Generated<T | null>`.
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** A JSON value as stored in JSONB. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** JSONB column: read as T, written as T (the drivers serialise objects). */
+export type Jsonb<T> = ColumnType<T, T, T>;
+/** Timestamp column (TIMESTAMP, stored and read as UTC). */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface PromptTuningSessionsTable {
+  id: Generated<string>;
+  session_start: Generated<Timestamp>;
+  session_end: Timestamp | null;
+  master_prompt_version: string | null;
+  branch_name: Generated<string | null>;
+  total_turns: Generated<number | null>;
+  total_improvements: Generated<number | null>;
+  tester_id: string | null;
+  tester_email: string | null;
+  tester_name: string | null;
+  /** Teams ties: conversation_id, channel_id, tenant_id, prompt_path, environment. */
+  metadata: Generated<Jsonb<JsonObject | null>>;
+  created_at: Generated<Timestamp | null>;
+  updated_at: Generated<Timestamp | null>;
+}
+
+/** The spec's search_results shape. */
+export interface SearchResults {
+  results: Array<{ chunk_id: string; document_title: string; chunk_text: string; similarity: number }>;
+}
+
+export interface TuningConversationTurnsTable {
+  id: Generated<string>;
+  session_id: string;
+  turn_number: number;
+  user_message: string;
+  era_response: string;
+  timestamp: Generated<Timestamp>;
+  processing_time_ms: number | null;
+  search_results: Jsonb<SearchResults | null>;
+  avg_similarity: number | null;
+  total_chunks: number | null;
+  confidence_score: number | null;
+  template_used: string | null;
+  /**
+   * model, usage, stop_reason, offline, and the Teams ids: user_activity_id, reply_activity_id,
+   * conversation_id. reply_activity_id is indexed: card actions and feedback find their turn by it.
+   */
+  metadata: Generated<Jsonb<JsonObject | null>>;
+}
+
+export interface TuningImprovementsTable {
+  id: Generated<string>;
+  turn_id: string;
+  improvement_note: string;
+  category: string | null;
+  timestamp: Generated<Timestamp>;
+  /**
+   * source ('card' | 'looks_good' | 'feedback_loop'), tester_id, submission_id (the card render's
+   * nonce: unique per turn, so a double click stores one note), reaction (feedback loop).
+   */
+  metadata: Generated<Jsonb<JsonObject | null>>;
+}
+
+/** Bot Framework Storage (dialog and conversation state), so bot instances stay stateless. */
+export interface BotStateTable {
+  key: string;
+  data: Jsonb<JsonObject>;
+  etag: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Database {
+  prompt_tuning_sessions: PromptTuningSessionsTable;
+  tuning_conversation_turns: TuningConversationTurnsTable;
+  tuning_improvements: TuningImprovementsTable;
+  bot_state: BotStateTable;
+}
+
+export type Session = Selectable<PromptTuningSessionsTable>;
+export type NewSession = Insertable<PromptTuningSessionsTable>;
+export type SessionUpdate = Updateable<PromptTuningSessionsTable>;
+export type Turn = Selectable<TuningConversationTurnsTable>;
+export type NewTurn = Insertable<TuningConversationTurnsTable>;
+export type Improvement = Selectable<TuningImprovementsTable>;
+export type NewImprovement = Insertable<TuningImprovementsTable>;

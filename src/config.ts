@@ -1,0 +1,145 @@
+/**
+ * The only reader of the environment. Everything is validated once, at start; a bad value fails
+ * with a message naming the variable. `.env.example` lists every variable with its default.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/** The default model: a current, non-deprecated Claude model. */
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(/[,;\s]+/)
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+
+const schema = z
+  .object({
+    PORT: int(3978, 1, 65535),
+    HOST: optionalText,
+    PUBLIC_BASE_URL: optionalText.pipe(z.string().url().optional()),
+    MicrosoftAppId: optionalText,
+    MicrosoftAppPassword: optionalText,
+    MicrosoftAppTenantId: optionalText,
+    MicrosoftAppType: z.enum(['MultiTenant', 'SingleTenant', 'UserAssignedMSI']).default('MultiTenant'),
+    DATABASE_URL: optionalText.pipe(
+      z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+    ),
+    PGLITE_DATA_DIR: z.string().default('./data/pglite'),
+    ANTHROPIC_API_KEY: optionalText,
+    ANTHROPIC_BASE_URL: optionalText.pipe(z.string().url().optional()),
+    ANTHROPIC_MODEL: z.string().min(1).default(DEFAULT_MODEL),
+    ANTHROPIC_MAX_TOKENS: int(1024, 1, 64000),
+    ANTHROPIC_TEMPERATURE: z.coerce.number().min(0).max(1).default(0.3),
+    ANTHROPIC_MAX_RETRIES: int(2, 0, 10),
+    ANTHROPIC_TIMEOUT_MS: int(60000, 1000, 600000),
+    MASTER_PROMPT_PATH: z.string().default('examples/era/MASTER_PROMPT.md'),
+    HISTORY_TURNS: int(20, 0, 200),
+    MAX_MESSAGE_CHARS: int(40000, 100, 1000000),
+    MAX_NOTE_CHARS: int(4000, 10, 100000),
+    TESTER_ALLOWLIST: list,
+    EXPORT_SIGNING_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    EXPORT_LINK_TTL_MINUTES: int(15, 1, 24 * 60),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.MicrosoftAppId && env.MicrosoftAppType !== 'UserAssignedMSI' && !env.MicrosoftAppPassword) {
+      ctx.addIssue({ code: 'custom', path: ['MicrosoftAppPassword'], message: 'is required when MicrosoftAppId is set' });
+    }
+    if (env.MicrosoftAppId && env.MicrosoftAppType !== 'MultiTenant' && !env.MicrosoftAppTenantId) {
+      ctx.addIssue({ code: 'custom', path: ['MicrosoftAppTenantId'], message: `is required for ${env.MicrosoftAppType}` });
+    }
+    if (!env.MicrosoftAppId && (env.MicrosoftAppPassword || env.MicrosoftAppTenantId)) {
+      ctx.addIssue({ code: 'custom', path: ['MicrosoftAppId'], message: 'is required when MicrosoftAppPassword or MicrosoftAppTenantId is set' });
+    }
+  });
+
+export interface Config {
+  port: number;
+  host: string;
+  publicBaseUrl: string;
+  auth: { appId: string; appPassword?: string; tenantId?: string; appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI' } | null;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  anthropic: {
+    apiKey?: string;
+    baseURL?: string;
+    model: string;
+    maxTokens: number;
+    temperature: number;
+    maxRetries: number;
+    timeoutMs: number;
+  };
+  promptPath: string;
+  historyTurns: number;
+  maxMessageChars: number;
+  maxNoteChars: number;
+  testerAllowlist: string[];
+  /** Undefined: a random secret per process (links die with the process; a warning is logged). */
+  exportSigningSecret?: string;
+  exportLinkTtlMinutes: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates an environment. Throws ConfigError naming each wrong variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const auth = e.MicrosoftAppId
+    ? { appId: e.MicrosoftAppId, appPassword: e.MicrosoftAppPassword, tenantId: e.MicrosoftAppTenantId, appType: e.MicrosoftAppType }
+    : null;
+  // Unauthenticated, the bot must not be reachable from other machines unless HOST says so.
+  const host = e.HOST ?? (auth ? '0.0.0.0' : '127.0.0.1');
+  return {
+    port: e.PORT,
+    host,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    auth,
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: path.resolve(e.PGLITE_DATA_DIR) },
+    anthropic: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseURL: e.ANTHROPIC_BASE_URL,
+      model: e.ANTHROPIC_MODEL,
+      maxTokens: e.ANTHROPIC_MAX_TOKENS,
+      temperature: e.ANTHROPIC_TEMPERATURE,
+      maxRetries: e.ANTHROPIC_MAX_RETRIES,
+      timeoutMs: e.ANTHROPIC_TIMEOUT_MS,
+    },
+    promptPath: path.resolve(e.MASTER_PROMPT_PATH),
+    historyTurns: e.HISTORY_TURNS,
+    maxMessageChars: e.MAX_MESSAGE_CHARS,
+    maxNoteChars: e.MAX_NOTE_CHARS,
+    testerAllowlist: e.TESTER_ALLOWLIST,
+    exportSigningSecret: e.EXPORT_SIGNING_SECRET,
+    exportLinkTtlMinutes: e.EXPORT_LINK_TTL_MINUTES,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Reads `.env` (when present) into process.env, then validates. Used by the entry points only. */
+export function loadConfigFromProcess(): Config {
+  const envFile = path.resolve('.env');
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return loadConfig(process.env);
+}
