@@ -8,15 +8,21 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** JSONB column: read as T, written as T (the drivers serialise objects). */
+/** JSONB column without a default: read and written as T (the drivers serialise objects). */
 export type Jsonb<T> = ColumnType<T, T, T>;
-/** Timestamp column (TIMESTAMP, stored and read as UTC). */
-export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** JSONB column with a DEFAULT: optional on insert. */
+export type JsonbWithDefault<T> = ColumnType<T, T | undefined, T>;
+/** TIMESTAMP column (stored and read as UTC), NOT NULL DEFAULT NOW(). */
+export type TimestampWithDefault = ColumnType<Date, Date | string | undefined, Date | string>;
+/** TIMESTAMP column with DEFAULT NOW() but nullable. */
+export type NullableTimestampWithDefault = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** TIMESTAMP column, nullable, no default. */
+export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 
 export interface PromptTuningSessionsTable {
   id: Generated<string>;
-  session_start: Generated<Timestamp>;
-  session_end: Timestamp | null;
+  session_start: TimestampWithDefault;
+  session_end: NullableTimestamp;
   master_prompt_version: string | null;
   branch_name: Generated<string | null>;
   total_turns: Generated<number | null>;
@@ -25,9 +31,9 @@ export interface PromptTuningSessionsTable {
   tester_email: string | null;
   tester_name: string | null;
   /** Teams ties: conversation_id, channel_id, tenant_id, prompt_path, environment. */
-  metadata: Generated<Jsonb<JsonObject | null>>;
-  created_at: Generated<Timestamp | null>;
-  updated_at: Generated<Timestamp | null>;
+  metadata: JsonbWithDefault<JsonObject | null>;
+  created_at: NullableTimestampWithDefault;
+  updated_at: NullableTimestampWithDefault;
 }
 
 /** The spec's search_results shape. */
@@ -41,9 +47,9 @@ export interface TuningConversationTurnsTable {
   turn_number: number;
   user_message: string;
   era_response: string;
-  timestamp: Generated<Timestamp>;
+  timestamp: TimestampWithDefault;
   processing_time_ms: number | null;
-  search_results: Jsonb<SearchResults | null>;
+  search_results: ColumnType<SearchResults | null, SearchResults | null | undefined, SearchResults | null>;
   avg_similarity: number | null;
   total_chunks: number | null;
   confidence_score: number | null;
@@ -52,7 +58,7 @@ export interface TuningConversationTurnsTable {
    * model, usage, stop_reason, offline, and the Teams ids: user_activity_id, reply_activity_id,
    * conversation_id. reply_activity_id is indexed: card actions and feedback find their turn by it.
    */
-  metadata: Generated<Jsonb<JsonObject | null>>;
+  metadata: JsonbWithDefault<JsonObject | null>;
 }
 
 export interface TuningImprovementsTable {
@@ -60,12 +66,12 @@ export interface TuningImprovementsTable {
   turn_id: string;
   improvement_note: string;
   category: string | null;
-  timestamp: Generated<Timestamp>;
+  timestamp: TimestampWithDefault;
   /**
    * source ('card' | 'looks_good' | 'feedback_loop'), tester_id, submission_id (the card render's
    * nonce: unique per turn, so a double click stores one note), reaction (feedback loop).
    */
-  metadata: Generated<Jsonb<JsonObject | null>>;
+  metadata: JsonbWithDefault<JsonObject | null>;
 }
 
 /** Bot Framework Storage (dialog and conversation state), so bot instances stay stateless. */
@@ -73,7 +79,7 @@ export interface BotStateTable {
   key: string;
   data: Jsonb<JsonObject>;
   etag: string;
-  updated_at: Generated<Timestamp>;
+  updated_at: TimestampWithDefault;
 }
 
 export interface Database {

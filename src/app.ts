@@ -1,0 +1,123 @@
+/**
+ * Builds the whole bot from its parts: adapter, state, ERA, the bot, the HTTP server. src/index.ts
+ * calls it with real configuration; tests call it with local parts (PGlite, a loopback Claude).
+ */
+import { randomBytes } from 'node:crypto';
+import type Anthropic from '@anthropic-ai/sdk';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type ConfigurationBotFrameworkAuthenticationOptions,
+  ConversationState,
+  type TurnContext,
+} from 'botbuilder';
+import { sql } from 'kysely';
+import type restify from 'restify';
+import type { DatabaseHandle } from '../db';
+import { PostgresStorage } from './bot/state-storage';
+import { TeamsMemberDirectory } from './bot/tester';
+import { TuningBot } from './bot/tuning-bot';
+import type { MemberDirectory } from './bot/deps';
+import { userMessageFor } from './bot/errors';
+import type { Config } from './config';
+import { createEraResponder, createPromptSource, type EraResponder } from './era';
+import { createClaudeClient } from './llm';
+import type { Logger } from './logger';
+import { createServer, type HealthInfo } from './server';
+import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
+
+export interface AppParts {
+  config: Config;
+  database: DatabaseHandle;
+  logger: Logger;
+  /** Overrides for tests; defaults are built from config. */
+  anthropic?: Anthropic | null;
+  members?: MemberDirectory;
+}
+
+export interface App {
+  adapter: CloudAdapter;
+  bot: TuningBot;
+  server: restify.Server;
+  era: EraResponder;
+}
+
+function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOptions {
+  if (!config.auth) return {};
+  return {
+    MicrosoftAppId: config.auth.appId,
+    MicrosoftAppPassword: config.auth.appPassword ?? '',
+    MicrosoftAppTenantId: config.auth.tenantId ?? '',
+    MicrosoftAppType: config.auth.appType,
+  };
+}
+
+export function createApp(parts: AppParts): App {
+  const { config, database, logger } = parts;
+  const db = database.db;
+
+  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(authOptions(config)));
+  adapter.onTurnError = async (context: TurnContext, error: Error) => {
+    logger.error({ err: error, activityId: context.activity.id, type: context.activity.type }, 'unhandled turn error');
+    if (context.activity.type === 'message') {
+      await context.sendActivity(userMessageFor(error, context.activity.id)).catch(() => undefined);
+    }
+  };
+
+  const secret = config.exportSigningSecret ?? randomBytes(32).toString('hex');
+  if (!config.exportSigningSecret) {
+    logger.warn('EXPORT_SIGNING_SECRET is not set: export links are signed with a random key and stop working when the bot restarts');
+  }
+
+  const client = parts.anthropic === undefined ? createClaudeClient(config.anthropic, { logger }) : parts.anthropic;
+  const era = createEraResponder({ anthropic: config.anthropic, client, logger });
+  const prompt = createPromptSource(config.promptPath);
+
+  const bot = new TuningBot(
+    {
+      db,
+      config,
+      logger,
+      era,
+      prompt,
+      members: parts.members ?? new TeamsMemberDirectory(logger),
+      exportLinks: {
+        create: (sessionId, testerId) => {
+          const { token, expiresAt } = createExportToken({ sessionId, testerId }, secret, config.exportLinkTtlMinutes);
+          return { url: `${config.publicBaseUrl}/exports/${token}`, expiresAt };
+        },
+      },
+      uploadCsv: async (sessionId, uploadUrl) => {
+        await uploadSessionCsv(db, sessionId, uploadUrl);
+      },
+      csvSize: (sessionId) => sessionCsvByteLength(db, sessionId),
+    },
+    new ConversationState(new PostgresStorage(db)),
+  );
+
+  const health = async (): Promise<HealthInfo> => {
+    let reachable = true;
+    try {
+      await sql`select 1`.execute(db);
+    } catch {
+      reachable = false;
+    }
+    return {
+      status: reachable ? 'ok' : 'degraded',
+      database: { kind: database.kind, reachable },
+      claude: { configured: era.mode === 'claude', model: era.model, mode: era.mode },
+      auth: config.auth ? 'bot-framework' : 'none (local only)',
+      version: '0.1.0',
+    };
+  };
+
+  const exportDownload = createExportDownloadHandler({ db, secret, logger });
+  const server = createServer({
+    adapter,
+    bot,
+    logger,
+    health,
+    exportDownload: (req, res) => exportDownload(req, res),
+  });
+  return { adapter, bot, server, era };
+}

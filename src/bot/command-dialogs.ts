@@ -1,0 +1,61 @@
+/**
+ * Commands as dialogs (botbuilder-dialogs), one WaterfallDialog each. Dialog state lives in Postgres
+ * through PostgresStorage, so a multi-step command would survive a restart or another instance.
+ */
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
+import { type DialogState, DialogSet, DialogTurnStatus, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { Tester } from '../tuning';
+import * as handlers from './command-handlers';
+import type { CommandName } from './commands';
+import type { BotDeps } from './deps';
+
+export interface CommandOptions {
+  tester: Tester;
+  arg: string | null;
+}
+
+type Handler = (context: TurnContext, deps: BotDeps, options: CommandOptions) => Promise<void>;
+
+const HANDLERS: Record<CommandName, Handler> = {
+  help: (c, d) => handlers.helpCommand(c, d),
+  new: (c, d, o) => handlers.newCommand(c, d, o.tester),
+  end: (c, d, o) => handlers.endCommand(c, d, o.tester),
+  export: (c, d, o) => handlers.exportCommand(c, d, o.tester, o.arg),
+  sessions: (c, d, o) => handlers.sessionsCommand(c, d, o.tester),
+  stats: (c, d, o) => handlers.statsCommand(c, d, o.tester, o.arg),
+  prompt: (c, d) => handlers.promptCommand(c, d),
+};
+
+export class CommandDialogs {
+  private readonly dialogs: DialogSet;
+
+  constructor(dialogState: StatePropertyAccessor<DialogState>, deps: BotDeps) {
+    this.dialogs = new DialogSet(dialogState);
+    for (const [name, handler] of Object.entries(HANDLERS)) {
+      this.dialogs.add(
+        new WaterfallDialog(`command.${name}`, [
+          async (step: WaterfallStepContext) => {
+            await handler(step.context, deps, step.options as CommandOptions);
+            return step.endDialog();
+          },
+        ]),
+      );
+    }
+  }
+
+  /** Continues a dialog waiting for input; true when one consumed the turn. */
+  async continueActive(context: TurnContext): Promise<boolean> {
+    const dc = await this.dialogs.createContext(context);
+    if (!dc.activeDialog) return false;
+    const result = await dc.continueDialog();
+    return result.status !== DialogTurnStatus.empty;
+  }
+
+  /** Runs a command. */
+  async begin(context: TurnContext, name: CommandName, options: CommandOptions): Promise<void> {
+    const dc = await this.dialogs.createContext(context);
+    // A command replaces whatever was in progress.
+    await dc.cancelAllDialogs();
+    await dc.beginDialog(`command.${name}`, options);
+  }
+}

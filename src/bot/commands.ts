@@ -1,0 +1,52 @@
+/**
+ * Command recognition. With a slash, any word is a command (unknown ones get the list). Without the
+ * slash, a message is a command only when it is the command word alone, or with a session id for
+ * the commands that take one: "End of shift rules?" stays a question for ERA.
+ */
+import type { CommandHelp } from '../cards';
+
+export const COMMANDS = ['help', 'new', 'end', 'export', 'sessions', 'stats', 'prompt'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+export const COMMAND_HELP: CommandHelp[] = [
+  { name: '/help', description: 'What the bot does and its commands' },
+  { name: '/new', description: 'Close the open session and start a new one' },
+  { name: '/end', description: 'End the session with a summary' },
+  { name: '/export [session]', description: 'Download a session as CSV (default: the open or latest one)' },
+  { name: '/sessions', description: 'Your last ten sessions, with counts' },
+  { name: '/stats [session]', description: 'Session statistics and notes per category' },
+  { name: '/prompt', description: 'The prompt file and its version' },
+];
+
+const TAKES_SESSION: ReadonlySet<CommandName> = new Set(['export', 'stats']);
+const SESSION_ARG = /^[0-9a-f-]{4,36}$/i;
+
+export type ParsedCommand =
+  | { kind: 'command'; name: CommandName; arg: string | null }
+  | { kind: 'unknown'; word: string }
+  | { kind: 'bad-argument'; name: CommandName; arg: string };
+
+/** Strips Teams' <at>…</at> mention markup that removeRecipientMention may leave. */
+export function stripMentions(text: string): string {
+  return text.replace(/<at>[^<]*<\/at>/gi, ' ').trim();
+}
+
+/** The command in a message, or null when it is a question for ERA. */
+export function parseCommand(text: string): ParsedCommand | null {
+  const trimmed = text.trim();
+  const match = /^(\/?)([a-z]+)(?:\s+([\s\S]*))?$/i.exec(trimmed);
+  if (!match) {
+    if (trimmed.startsWith('/')) return { kind: 'unknown', word: trimmed.split(/\s+/)[0] ?? trimmed };
+    return null;
+  }
+  const slash = match[1] === '/';
+  const word = (match[2] ?? '').toLowerCase();
+  const rest = (match[3] ?? '').trim();
+  const known = (COMMANDS as readonly string[]).includes(word);
+  if (!known) return slash ? { kind: 'unknown', word: `/${word}` } : null;
+  const name = word as CommandName;
+  if (rest === '') return { kind: 'command', name, arg: null };
+  if (TAKES_SESSION.has(name) && SESSION_ARG.test(rest)) return { kind: 'command', name, arg: rest };
+  if (!slash) return null;
+  return { kind: 'bad-argument', name, arg: rest };
+}

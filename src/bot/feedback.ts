@@ -1,0 +1,65 @@
+/**
+ * Teams' native feedback loop: thumbs up/down under ERA's replies arrive as a message/submitAction
+ * invoke naming the reply's activity id. The reaction (and any text) becomes a note with its source.
+ */
+import type { TurnContext } from 'botbuilder';
+import type { Improvement, Turn } from '../../db';
+import { addNote, cleanText, findTesterTurnByReply, type Tester } from '../tuning';
+import type { BotDeps } from './deps';
+
+export interface FeedbackValue {
+  reaction: 'like' | 'dislike';
+  text: string;
+}
+
+/** Parses the invoke value; null when it is not a feedback submission. */
+export function parseFeedback(value: unknown): FeedbackValue | null {
+  if (!value || typeof value !== 'object') return null;
+  const v = value as { actionName?: unknown; actionValue?: { reaction?: unknown; feedback?: unknown } };
+  if (v.actionName !== 'feedback' || !v.actionValue) return null;
+  const reaction = v.actionValue.reaction;
+  if (reaction !== 'like' && reaction !== 'dislike') return null;
+  let text = '';
+  const fb = v.actionValue.feedback;
+  if (typeof fb === 'string' && fb.trim() !== '') {
+    try {
+      const parsed = JSON.parse(fb) as { feedbackText?: unknown };
+      text = typeof parsed.feedbackText === 'string' ? parsed.feedbackText : fb;
+    } catch {
+      text = fb;
+    }
+  } else if (fb && typeof fb === 'object' && typeof (fb as { feedbackText?: unknown }).feedbackText === 'string') {
+    text = (fb as { feedbackText: string }).feedbackText;
+  }
+  return { reaction, text: cleanText(text).text.trim() };
+}
+
+/** Stores the feedback as a note on the reply's turn. Returns the turn and its notes for a card refresh. */
+export async function storeFeedback(
+  context: TurnContext,
+  deps: BotDeps,
+  tester: Tester,
+  feedback: FeedbackValue,
+): Promise<{ turn: Turn; notes: Improvement[] }> {
+  const replyToId = context.activity.replyToId ?? '';
+  const { turn } = await findTesterTurnByReply(deps.db, replyToId, tester.id);
+  const label = feedback.reaction === 'like' ? 'Thumbs up' : 'Thumbs down';
+  const text = feedback.text.slice(0, deps.config.maxNoteChars);
+  const note = text ? `${label}: ${text}` : label;
+  const result = await addNote(
+    deps.db,
+    {
+      turnId: turn.id,
+      testerId: tester.id,
+      note,
+      category: null,
+      source: 'feedback_loop',
+      // Teams sends one invoke per submission; its activity id makes a redelivery idempotent.
+      submissionId: context.activity.id ? `feedback:${context.activity.id}` : undefined,
+      extra: { reaction: feedback.reaction },
+    },
+    deps.config.maxNoteChars,
+  );
+  deps.logger.info({ turnId: turn.id, testerId: tester.id, reaction: feedback.reaction, stored: result.stored }, 'feedback stored');
+  return { turn, notes: result.notes };
+}

@@ -1,0 +1,186 @@
+/**
+ * One typed render function per card. Handlers pass domain data; formatting for display lives here.
+ */
+import type { Attachment } from 'botbuilder';
+import answerTemplate from './answer.json';
+import exportTemplate from './export.json';
+import helpTemplate from './help.json';
+import { asAttachment, type CardJson, expand } from './render';
+import sessionStatsTemplate from './session-stats.json';
+import sessionsListTemplate from './sessions-list.json';
+import welcomeTemplate from './welcome.json';
+
+export type { CardJson };
+export { asAttachment };
+
+export interface CommandHelp {
+  name: string;
+  description: string;
+}
+
+/** Display of a UTC instant, e.g. "2026-11-23 21:04 UTC". */
+export function formatUtc(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+function formatDuration(minutes: number): string {
+  if (minutes < 1) return `${Math.round(minutes * 60)} s`;
+  if (minutes < 60) return `${Math.round(minutes)} min`;
+  return `${Math.floor(minutes / 60)} h ${Math.round(minutes % 60)} min`;
+}
+
+export interface AnswerCardNote {
+  category: string | null;
+  text: string;
+  source: string;
+}
+
+export interface AnswerCardInput {
+  turnId: string;
+  turnNumber: number;
+  answer: string;
+  offline: boolean;
+  notes: AnswerCardNote[];
+  /** A fresh nonce per render: a double click on one render stores one note. */
+  submissionId: string;
+  maxNoteChars: number;
+  notice?: string | null;
+  status?: { text: string; kind: 'good' | 'attention' } | null;
+  /** What the tester typed, kept in the form when a save was refused. */
+  draft?: { category: string; note: string } | null;
+}
+
+const NOTES_SHOWN = 10;
+const NOTE_PREVIEW_CHARS = 300;
+
+function noteLabel(n: AnswerCardNote): string {
+  if (n.source === 'looks_good') return '✓ Looks good';
+  if (n.source === 'feedback_loop') return n.category ? `👍👎 ${n.category}` : '👍👎 feedback';
+  return n.category ? n.category.charAt(0).toUpperCase() + n.category.slice(1) : 'Note';
+}
+
+/** ERA's reply: the answer, the notes so far, Improve and Looks good. */
+export function answerCard(input: AnswerCardInput): CardJson {
+  const shown = input.notes.slice(-NOTES_SHOWN).map((n) => ({
+    label: noteLabel(n),
+    text: n.source === 'looks_good' ? '' : n.text.length > NOTE_PREVIEW_CHARS ? `${n.text.slice(0, NOTE_PREVIEW_CHARS)}…` : n.text,
+  }));
+  return expand(answerTemplate, {
+    turnId: input.turnId,
+    turnNumber: input.turnNumber,
+    answer: input.answer,
+    offline: input.offline,
+    notes: shown,
+    hiddenNotes: Math.max(0, input.notes.length - NOTES_SHOWN),
+    notesTitle: `Notes on this reply (${input.notes.length})`,
+    submissionId: input.submissionId,
+    maxNoteChars: input.maxNoteChars,
+    notice: input.notice ?? '',
+    status: input.status?.text ?? '',
+    statusColor: input.status?.kind === 'attention' ? 'Attention' : 'Good',
+    draftCategory: input.draft?.category ?? 'none',
+    draftNote: input.draft?.note ?? '',
+  });
+}
+
+export interface WelcomeCardInput {
+  sessionId: string;
+  promptVersion: string;
+  branch: string | null;
+  promptPath: string;
+  model: string;
+  offline: boolean;
+  commands: CommandHelp[];
+  /** Set when /new closed a session to open this one. */
+  closedSessionId?: string | null;
+}
+
+export function welcomeCard(input: WelcomeCardInput): CardJson {
+  return expand(welcomeTemplate, {
+    shortId: input.sessionId.slice(0, 8),
+    promptVersion: input.promptVersion,
+    branch: input.branch ?? '(none)',
+    promptPath: input.promptPath,
+    model: input.offline ? 'offline (no ANTHROPIC_API_KEY)' : input.model,
+    offline: input.offline,
+    commands: input.commands,
+    replacedNote: input.closedSessionId ? `Session ${input.closedSessionId.slice(0, 8)} was closed.` : '',
+  });
+}
+
+export function helpCard(input: { commands: CommandHelp[]; promptVersion: string; mode: string }): CardJson {
+  return expand(helpTemplate, input);
+}
+
+export interface StatsCardInput {
+  title: string;
+  id: string;
+  sessionStart: Date;
+  sessionEnd: Date | null;
+  durationMinutes: number;
+  masterPromptVersion: string | null;
+  branchName: string | null;
+  totalTurns: number;
+  totalImprovements: number;
+  turnsWithNotes: number;
+  avgProcessingTimeMs: number | null;
+  avgRagSimilarity: number | null;
+  notesByCategory: Record<string, number>;
+  footer: string;
+}
+
+export function sessionStatsCard(s: StatsCardInput): CardJson {
+  return expand(sessionStatsTemplate, {
+    title: s.title,
+    shortId: s.id.slice(0, 8),
+    status: s.sessionEnd ? 'ended' : 'open',
+    started: formatUtc(s.sessionStart),
+    ended: s.sessionEnd ? formatUtc(s.sessionEnd) : '—',
+    duration: formatDuration(s.durationMinutes),
+    promptVersion: s.masterPromptVersion ?? '(unknown)',
+    branch: s.branchName ?? '(none)',
+    turns: String(s.totalTurns),
+    improvements: String(s.totalImprovements),
+    turnsWithNotes: `${s.turnsWithNotes} of ${s.totalTurns}`,
+    avgProcessing: s.avgProcessingTimeMs === null ? '—' : `${Math.round(s.avgProcessingTimeMs).toLocaleString('en-US')} ms`,
+    avgSimilarity: s.avgRagSimilarity === null ? '— (no retrieval yet)' : s.avgRagSimilarity.toFixed(2),
+    categories: Object.entries(s.notesByCategory).map(([name, count]) => ({ name, count: String(count) })),
+    footer: s.footer,
+  });
+}
+
+export interface SessionListItem {
+  id: string;
+  sessionStart: Date;
+  sessionEnd: Date | null;
+  totalTurns: number;
+  totalImprovements: number;
+  promptVersion: string | null;
+}
+
+export function sessionsListCard(sessions: SessionListItem[]): CardJson {
+  return expand(sessionsListTemplate, {
+    sessions: sessions.map((s) => ({
+      shortId: s.id.slice(0, 8),
+      status: s.sessionEnd ? 'ended' : 'open',
+      started: formatUtc(s.sessionStart),
+      turns: String(s.totalTurns),
+      improvements: String(s.totalImprovements),
+      promptVersion: s.promptVersion ?? '(unknown)',
+    })),
+  });
+}
+
+export function exportCard(input: { sessionId: string; turns: number; improvements: number; url: string; expiresAt: Date; fileName: string }): CardJson {
+  return expand(exportTemplate, {
+    shortId: input.sessionId.slice(0, 8),
+    turns: String(input.turns),
+    improvements: String(input.improvements),
+    url: input.url,
+    expires: formatUtc(input.expiresAt),
+    fileName: input.fileName,
+  });
+}
+
+/** Attachment helpers for the bot. */
+export const attach = (card: CardJson): Attachment => asAttachment(card);

@@ -1,0 +1,72 @@
+/**
+ * The composition root: config → database (migrated) → app → listening server.
+ * Nothing else reads the environment or wires parts together.
+ */
+import { connectDatabase, DatabaseUnreachableError, migrateToLatest } from '../db';
+import { createApp } from './app';
+import { ConfigError, loadConfigFromProcess } from './config';
+import { createLogger } from './logger';
+import { listen } from './server';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfigFromProcess();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+
+  let database;
+  try {
+    database = await connectDatabase(config.database, {
+      onPoolError: (err) => logger.error({ err }, 'database connection lost; the pool reconnects on the next query'),
+    });
+    const ran = await migrateToLatest(database.db);
+    logger.info({ database: database.describe, migrations: ran }, 'database ready');
+  } catch (err) {
+    const where = config.database.kind === 'postgres' ? 'DATABASE_URL' : 'PGLITE_DATA_DIR';
+    const message = err instanceof DatabaseUnreachableError ? err.message : `Database setup failed: ${(err as Error).message}`;
+    logger.fatal({ err }, message);
+    console.error(`${message}\nCheck ${where}.`);
+    process.exit(1);
+  }
+
+  const app = createApp({ config, database, logger });
+  if (!config.auth) {
+    logger.warn(
+      { host: config.host },
+      'MicrosoftAppId is not set: the bot accepts unauthenticated requests (fine for the Agents Playground); it listens on 127.0.0.1 unless HOST says otherwise',
+    );
+  }
+  const port = await listen(app.server, config.port, config.host);
+  logger.info(
+    { url: `http://${config.host}:${port}/api/messages`, database: database.kind, mode: app.era.mode, model: app.era.model },
+    `Tuning Bot listening on ${config.host}:${port}`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    app.server.close(() => {
+      database
+        .close()
+        .catch((err: unknown) => logger.error({ err }, 'error closing the database'))
+        .finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

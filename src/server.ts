@@ -1,0 +1,65 @@
+/**
+ * The HTTP surface on restify: POST /api/messages (Bot Framework), GET /healthz, GET /exports/:token.
+ */
+import type { CloudAdapter } from 'botbuilder';
+import restify from 'restify';
+import type { ActivityHandler } from 'botbuilder';
+import type { Logger } from './logger';
+
+export interface HealthInfo {
+  status: 'ok' | 'degraded';
+  database: { kind: 'postgres' | 'pglite'; reachable: boolean };
+  claude: { configured: boolean; model: string; mode: 'claude' | 'offline' };
+  auth: 'bot-framework' | 'none (local only)';
+  version: string;
+}
+
+export interface ServerDeps {
+  adapter: CloudAdapter;
+  bot: ActivityHandler;
+  logger: Logger;
+  health: () => Promise<HealthInfo>;
+  exportDownload: (req: restify.Request, res: restify.Response) => Promise<void>;
+}
+
+/** Bot Framework activities are small; this bounds what a client can make the server buffer. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export function createServer(deps: ServerDeps): restify.Server {
+  const server = restify.createServer({ name: 'tuning-bot', handleUncaughtExceptions: false });
+  server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_BODY_BYTES, rejectUnknown: true }));
+
+  server.post('/api/messages', async (req, res) => {
+    // CloudAdapter validates the Bot Framework token (401 when missing or forged, when auth is on)
+    // and answers invokes with the bot's invoke response.
+    await deps.adapter.process(req, res, (context) => deps.bot.run(context));
+  });
+
+  server.get('/healthz', async (_req, res) => {
+    const info = await deps.health();
+    res.send(info.status === 'ok' ? 200 : 503, info);
+  });
+
+  server.get('/exports/:token', async (req, res) => {
+    await deps.exportDownload(req, res);
+  });
+
+  server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {
+    deps.logger.warn({ path: req.path(), status: err.statusCode, err: { name: err.name, message: err.message } }, 'request rejected');
+    callback();
+  });
+  return server;
+}
+
+/** Starts listening; resolves with the bound port. */
+export async function listen(server: restify.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}

@@ -1,0 +1,31 @@
+export * from './errors';
+export * from './types';
+export { cleanText, describeCleaning, type CleanText } from './text';
+export {
+  ensureOpenSession,
+  findOpenSession,
+  closeOpenSession,
+  restartSession,
+  listSessions,
+  resolveTesterSession,
+  shortId,
+  type OpenedSession,
+  type PromptStamp,
+} from './sessions';
+export { recordTurn, recentTurns, setReplyActivityId, findTesterTurn, findTesterTurnByReply, type NewTurnInput, type TesterTurn } from './turns';
+export { addNote, listNotes, parseCategory, parseNoteText, type NoteInput, type NoteResult } from './notes';
+export { sessionStats, type SessionStats } from './stats';
+export {
+  EXPORT_COLUMNS,
+  neutraliseCell,
+  sessionExportRows,
+  sessionCsvStream,
+  openSessionCsvStream,
+  sessionCsvByteLength,
+  exportFileName,
+  type SessionExportRow,
+  type SessionExportOptions,
+} from './export-csv';
+export { createExportToken, verifyExportToken, ExportLinkError, type ExportLinkClaims } from './export-links';
+export { createExportDownloadHandler, type ExportDownloadHandler } from './export-http';
+export { uploadSessionCsv, ExportUploadError } from './export-upload';
