@@ -65,6 +65,11 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
     });
     // Without a listener an idle client's error (server restart) would crash the process.
     pool.on('error', (err) => options.onPoolError?.(err));
+    // pg-pool listens for errors only on idle clients; a checked-out client whose socket dies would
+    // emit an unhandled 'error' and crash the process. Its pending query rejects either way.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => options.onPoolError?.(err));
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool, cursor: Cursor }) });
     try {
       await sql`select 1`.execute(db);

@@ -41,7 +41,6 @@ const schema = z
     ANTHROPIC_BASE_URL: optionalText.pipe(z.string().url().optional()),
     ANTHROPIC_MODEL: z.string().min(1).default(DEFAULT_MODEL),
     ANTHROPIC_MAX_TOKENS: int(1024, 1, 64000),
-    ANTHROPIC_TEMPERATURE: z.coerce.number().min(0).max(1).default(0.3),
     ANTHROPIC_MAX_RETRIES: int(2, 0, 10),
     ANTHROPIC_TIMEOUT_MS: int(60000, 1000, 600000),
     MASTER_PROMPT_PATH: z.string().default('examples/era/MASTER_PROMPT.md'),
@@ -76,7 +75,6 @@ export interface Config {
     baseURL?: string;
     model: string;
     maxTokens: number;
-    temperature: number;
     maxRetries: number;
     timeoutMs: number;
   };
@@ -122,7 +120,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       baseURL: e.ANTHROPIC_BASE_URL,
       model: e.ANTHROPIC_MODEL,
       maxTokens: e.ANTHROPIC_MAX_TOKENS,
-      temperature: e.ANTHROPIC_TEMPERATURE,
       maxRetries: e.ANTHROPIC_MAX_RETRIES,
       timeoutMs: e.ANTHROPIC_TIMEOUT_MS,
     },

@@ -40,8 +40,11 @@ export function createServer(deps: ServerDeps): restify.Server {
     res.send(info.status === 'ok' ? 200 : 503, info);
   });
 
-  server.get('/exports/:token', async (req, res) => {
-    await deps.exportDownload(req, res);
+  // A wildcard, not '/exports/:token': find-my-way caps a named parameter at 100 characters, and a
+  // signed token is longer.
+  server.get('/exports/*', async (req, res) => {
+    const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
+    await deps.exportDownload({ params: { token } } as unknown as restify.Request, res);
   });
 
   server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {

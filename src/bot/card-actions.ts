@@ -53,7 +53,7 @@ export async function runCardAction(
   try {
     const result = await addNote(
       deps.db,
-      { turnId: turn.id, testerId: tester.id, note: draftNote, category: data.category, source: 'card', submissionId: submissionIdOf(data) },
+      { turnId: turn.id, testerId: tester.id, note: data.note, category: data.category, source: 'card', submissionId: submissionIdOf(data) },
       max,
     );
     log.info({ stored: result.stored, category: draftCategory }, 'note saved');

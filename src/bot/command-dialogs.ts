@@ -3,7 +3,7 @@
  * through PostgresStorage, so a multi-step command would survive a restart or another instance.
  */
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
-import { type DialogState, DialogSet, DialogTurnStatus, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { DialogContextError, type DialogState, DialogSet, DialogTurnStatus, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Tester } from '../tuning';
 import * as handlers from './command-handlers';
 import type { CommandName } from './commands';
@@ -56,6 +56,18 @@ export class CommandDialogs {
     const dc = await this.dialogs.createContext(context);
     // A command replaces whatever was in progress.
     await dc.cancelAllDialogs();
-    await dc.beginDialog(`command.${name}`, options);
+    try {
+      await dc.beginDialog(`command.${name}`, options);
+    } catch (err) {
+      // A failed command must not stay on the stack, or it would swallow the next message.
+      await dc.cancelAllDialogs();
+      throw unwrapDialogError(err);
+    }
   }
+}
+
+/** botbuilder-dialogs wraps a step's error in DialogContextError; the cause is what matters. */
+export function unwrapDialogError(err: unknown): unknown {
+  if (err instanceof DialogContextError) return err.error;
+  return err;
 }

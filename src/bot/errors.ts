@@ -1,4 +1,5 @@
 /** The one place where errors become what a tester reads. A tester never sees a stack trace. */
+import { DialogContextError } from 'botbuilder-dialogs';
 import { isDatabaseUnavailable } from '../../db';
 import { EraUnavailableError, PromptFileError } from '../era';
 import { TuningError } from '../tuning';
@@ -8,6 +9,7 @@ export const DATABASE_DOWN_MESSAGE =
 
 /** What the tester is told about an error. */
 export function userMessageFor(err: unknown, ref?: string): string {
+  if (err instanceof DialogContextError) return userMessageFor(err.error, ref);
   if (err instanceof TuningError) return err.userMessage;
   if (err instanceof EraUnavailableError) return eraMessage(err);
   if (err instanceof PromptFileError) {

@@ -10,7 +10,7 @@ type Db = Kysely<Database>;
 export interface NoteInput {
   turnId: string;
   testerId: string;
-  note: string;
+  note: unknown;
   /** A category name, 'none' or empty for none. Anything else is rejected. */
   category: unknown;
   source: NoteSource;

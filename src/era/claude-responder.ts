@@ -1,0 +1,64 @@
+/** ERA answered by Claude through the Messages API (non-streaming). */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { buildMessagesParams, messageToAnswer, toEraUnavailableError } from './claude-request';
+import { EraUnavailableError } from './errors';
+import type { EraAnswer, EraResponder, EraTurnInput } from './types';
+
+/** What the Claude responder needs; the client's own options carry retries and timeout. */
+export interface ClaudeResponderDeps {
+  anthropic: Config['anthropic'];
+  client: Anthropic;
+  logger: Logger;
+}
+
+/**
+ * A responder that asks Claude. Retries (429, 5xx, 529, connection failures) are the SDK's, configured
+ * on the client; what still fails afterwards rejects with EraUnavailableError and is logged with
+ * Anthropic's request id.
+ */
+export function createClaudeResponder(deps: ClaudeResponderDeps): EraResponder {
+  const { anthropic, client } = deps;
+  const logger = deps.logger.child({ component: 'era', mode: 'claude' });
+
+  async function answer(input: EraTurnInput, signal?: AbortSignal): Promise<EraAnswer> {
+    const params = buildMessagesParams(input, anthropic);
+    const started = performance.now();
+    try {
+      const { data, request_id: requestId } = await client.messages.create(params, { signal }).withResponse();
+      const latencyMs = Math.round(performance.now() - started);
+      const result = messageToAnswer(data, requestId ?? null, latencyMs);
+      logger.info(
+        {
+          sessionId: input.sessionId,
+          requestId: result.requestId,
+          model: result.model,
+          stopReason: result.stopReason,
+          ...result.usage,
+          latencyMs,
+        },
+        'era answered',
+      );
+      if (result.stopReason === 'max_tokens') {
+        // A cut-off answer still goes to the tester, but an operator should see that maxTokens is too low.
+        logger.warn({ sessionId: input.sessionId, requestId: result.requestId, maxTokens: anthropic.maxTokens }, 'era answer truncated at max_tokens');
+      }
+      return result;
+    } catch (err) {
+      const mapped = toEraUnavailableError(err);
+      const latencyMs = Math.round(performance.now() - started);
+      if (mapped instanceof EraUnavailableError) {
+        logger.error(
+          { err: mapped, sessionId: input.sessionId, requestId: mapped.requestId, status: mapped.status, kind: mapped.kind, latencyMs },
+          'era unavailable',
+        );
+      } else {
+        logger.warn({ err: mapped, sessionId: input.sessionId, latencyMs }, 'era call did not complete');
+      }
+      throw mapped;
+    }
+  }
+
+  return { mode: 'claude', model: anthropic.model, answer };
+}
