@@ -116,7 +116,7 @@ describe('ERA through Claude', () => {
         { role: 'user', content: 'And if she does it again?' },
       ],
     });
-    // The API version the SDK sends rejects sampling parameters, so the configured temperature is not sent.
+    // The API version the SDK sends rejects sampling parameters, so no temperature is sent.
     expect(request?.body).not.toHaveProperty('temperature');
     const credential = String(request?.headers['x-api-key'] ?? request?.headers.authorization ?? '');
     expect(credential).toContain('sk-test-key');
@@ -379,7 +379,7 @@ describe('the fake Messages API (other suites rely on it)', () => {
 
   test('rejects what the API rejects, and answers other paths with 404 JSON', async () => {
     const version = { 'x-api-key': 'sk-test', 'anthropic-version': '2026-10-21' };
-    const sampling = await post({ ...minimal }, version);
+    const sampling = await post({ ...minimal, temperature: 0.3 }, version);
     expect(sampling.status).toBe(400);
     expect(await sampling.json()).toMatchObject({ error: { type: 'invalid_request_error', message: 'temperature: Extra inputs are not permitted' } });
     expect((await post({ ...minimal, messages: [{ role: 'user', content: '' }] })).status).toBe(400);

@@ -29,6 +29,9 @@ export class DatabaseUnreachableError extends Error {
 }
 
 const TIMESTAMP_OID = 1114;
+// pg sends a JS Date in the process's local time without an offset; a TIMESTAMP column would then
+// store local wall-clock time. Sessions run in UTC, so Dates must go out as UTC too.
+pg.defaults.parseInputDatesAsUTC = true;
 const parseUtcTimestamp = (value: string): Date => new Date(`${value.replace(' ', 'T')}Z`);
 
 /** Masks the password of a postgres URL. */
