@@ -4,20 +4,20 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
-/** A JSON value as stored in JSONB. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
+import type { KnowledgeTables } from './schema-knowledge';
+import type { LlmTables } from './schema-llm';
+import type {
+  Jsonb,
+  JsonbWithDefault,
+  JsonObject,
+  NullableTimestamp,
+  NullableTimestampWithDefault,
+  TimestampWithDefault,
+} from './schema-types';
 
-/** JSONB column without a default: read and written as T (the drivers serialise objects). */
-export type Jsonb<T> = ColumnType<T, T, T>;
-/** JSONB column with a DEFAULT: optional on insert. */
-export type JsonbWithDefault<T> = ColumnType<T, T | undefined, T>;
-/** TIMESTAMP column (stored and read as UTC), NOT NULL DEFAULT NOW(). */
-export type TimestampWithDefault = ColumnType<Date, Date | string | undefined, Date | string>;
-/** TIMESTAMP column with DEFAULT NOW() but nullable. */
-export type NullableTimestampWithDefault = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-/** TIMESTAMP column, nullable, no default. */
-export type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+export * from './schema-types';
+export * from './schema-knowledge';
+export * from './schema-llm';
 
 export interface PromptTuningSessionsTable {
   id: Generated<string>;
@@ -82,7 +82,8 @@ export interface BotStateTable {
   updated_at: TimestampWithDefault;
 }
 
-export interface Database {
+/** Every table of the product: the tuning chat here, the other capabilities in their own files. */
+export interface Database extends KnowledgeTables, LlmTables {
   prompt_tuning_sessions: PromptTuningSessionsTable;
   tuning_conversation_turns: TuningConversationTurnsTable;
   tuning_improvements: TuningImprovementsTable;

@@ -50,6 +50,13 @@ const schema = z
     TESTER_ALLOWLIST: list,
     EXPORT_SIGNING_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
     EXPORT_LINK_TTL_MINUTES: int(15, 1, 24 * 60),
+    KNOWLEDGE_DIR: z.string().default('examples/era/knowledge'),
+    RETRIEVAL_TOP_K: int(5, 1, 20),
+    RETRIEVAL_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.15),
+    STREAM_UPDATE_INTERVAL_MS: int(1500, 1000, 60000),
+    INTENT_MODEL: z.string().min(1).default('claude-haiku-5-5'),
+    MODEL_PRICING_FILE: optionalText,
+    ADMIN_ALLOWLIST: list,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -87,6 +94,16 @@ export interface Config {
   exportSigningSecret?: string;
   exportLinkTtlMinutes: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  knowledgeDir: string;
+  retrieval: { topK: number; minSimilarity: number };
+  /** Minimum gap between streamed updates in Teams (it throttles faster senders). */
+  streamUpdateIntervalMs: number;
+  /** The model of the small intent-classification call. */
+  intentModel: string;
+  /** A JSON price table replacing the shipped one (src/llm/pricing.json). */
+  modelPricingFile?: string;
+  /** Emails or AAD object ids who see every tester's data (prompt exports, corrections). */
+  adminAllowlist: string[];
 }
 
 export class ConfigError extends Error {
@@ -131,6 +148,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     exportSigningSecret: e.EXPORT_SIGNING_SECRET,
     exportLinkTtlMinutes: e.EXPORT_LINK_TTL_MINUTES,
     logLevel: e.LOG_LEVEL,
+    knowledgeDir: path.resolve(e.KNOWLEDGE_DIR),
+    retrieval: { topK: e.RETRIEVAL_TOP_K, minSimilarity: e.RETRIEVAL_MIN_SIMILARITY },
+    streamUpdateIntervalMs: e.STREAM_UPDATE_INTERVAL_MS,
+    intentModel: e.INTENT_MODEL,
+    modelPricingFile: e.MODEL_PRICING_FILE ? path.resolve(e.MODEL_PRICING_FILE) : undefined,
+    adminAllowlist: e.ADMIN_ALLOWLIST,
   };
 }
 

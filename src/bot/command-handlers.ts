@@ -1,6 +1,6 @@
 /** What each command does. The dialogs in command-dialogs.ts call these. */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
-import { type CardJson, exportCard, helpCard, sessionsListCard, sessionStatsCard, welcomeCard } from '../cards';
+import { type CardJson, displayPath, exportCard, helpCard, sessionsListCard, sessionStatsCard, welcomeCard } from '../cards';
 import {
   closeOpenSession,
   EmptySessionError,
@@ -99,7 +99,7 @@ export async function promptCommand(context: TurnContext, deps: BotDeps): Promis
   const [{ version, branch }, { sha256 }] = await Promise.all([deps.prompt.version(), deps.prompt.read()]);
   await context.sendActivity(
     [
-      `**Prompt file:** ${deps.prompt.path}`,
+      `**Prompt file:** ${displayPath(deps.prompt.path)}`,
       `**Version:** ${version}${branch ? ` on branch ${branch}` : ''}`,
       `**Content SHA-256:** ${sha256.slice(0, 12)}`,
       `**Answering with:** ${modeLabel(deps)}`,

@@ -1,6 +1,7 @@
 /**
  * One typed render function per card. Handlers pass domain data; formatting for display lives here.
  */
+import path from 'node:path';
 import type { Attachment } from 'botbuilder';
 import answerTemplate from './answer.json';
 import exportTemplate from './export.json';
@@ -95,12 +96,18 @@ export interface WelcomeCardInput {
   closedSessionId?: string | null;
 }
 
+/** A path as testers should read it: relative to the bot's working directory when inside it. */
+export function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
 export function welcomeCard(input: WelcomeCardInput): CardJson {
   return expand(welcomeTemplate, {
     shortId: input.sessionId.slice(0, 8),
     promptVersion: input.promptVersion,
     branch: input.branch ?? '(none)',
-    promptPath: input.promptPath,
+    promptPath: displayPath(input.promptPath),
     model: input.offline ? 'offline (no ANTHROPIC_API_KEY)' : input.model,
     offline: input.offline,
     commands: input.commands,
