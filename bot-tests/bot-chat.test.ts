@@ -27,16 +27,24 @@ describe.each(testDbKinds)('tuning chat on %s (Claude through the loopback fake)
     expect(session.total_turns).toBe(1);
 
     const reply = cards[1]!;
-    expect(reply.channelData).toEqual({ feedbackLoopEnabled: true });
+    // A Teams 1:1 chat streams: the reply is the final message of the stream started by the informative update.
+    const informative = sent.find((a) => a.type === 'typing' && (a.channelData as { streamType?: string })?.streamType === 'informative');
+    expect(informative).toBeDefined();
+    expect(reply.channelData).toEqual({ feedbackLoopEnabled: true, streamType: 'final', streamId: informative!.id });
     const texts = cardTexts(cardOf(reply));
     expect(texts[0]).toBe('ERA · turn 1');
-    expect(texts[1]).toBe(`ERA says: I understand "My employee didn't show up for her shift and didn't call. What now?". Here is what to do.`);
+    // The answer is the message text (Teams renders citations and the AI label on it); the card carries the tuning controls.
+    expect(reply.text).toBe(`ERA says: I understand "My employee didn't show up for her shift and didn't call. What now?". Here is what to do.`);
+    expect(reply.entities).toEqual([
+      expect.objectContaining({ type: 'https://schema.org/Message', additionalType: ['AIGeneratedContent'] }),
+      { type: 'streaminfo', streamType: 'final', streamId: informative!.id },
+    ]);
     expect(texts).not.toContain('OFFLINE MODE');
 
     const turn = await h.t.db.selectFrom('tuning_conversation_turns').selectAll().where('session_id', '=', session.id).executeTakeFirstOrThrow();
     expect(turn.turn_number).toBe(1);
     expect(turn.user_message).toBe("My employee didn't show up for her shift and didn't call. What now?");
-    expect(turn.era_response).toBe(texts[1]);
+    expect(turn.era_response).toBe(reply.text);
     expect(turn.processing_time_ms).toBeGreaterThanOrEqual(0);
     expect(turn.metadata).toMatchObject({
       model: 'claude-sonnet-5-5',
@@ -95,14 +103,14 @@ describe.each(testDbKinds)('tuning chat on %s (Claude through the loopback fake)
     expect(h.fake!.messageRequests()).toHaveLength(2); // the SDK's own retry happened first
 
     const next = await h.say('Trying again');
-    expect(cardTexts(cardOf(next.find((a) => cardOf(a))))[1]).toBe('Fake answer to: Trying again');
+    expect(next.find((a) => cardOf(a))?.text).toBe('Fake answer to: Trying again');
   });
 
   it('waits out a 429 with retry-after and answers', async () => {
     h.fake!.reset();
     h.fake!.enqueue({ status: 429, retryAfter: 0 });
     const sent = await h.say('What is the attendance policy?');
-    expect(cardTexts(cardOf(sent.find((a) => cardOf(a))))[1]).toBe('Fake answer to: What is the attendance policy?');
+    expect(sent.find((a) => cardOf(a))?.text).toBe('Fake answer to: What is the attendance policy?');
     expect(h.fake!.messageRequests()).toHaveLength(2);
   });
 
@@ -110,7 +118,7 @@ describe.each(testDbKinds)('tuning chat on %s (Claude through the loopback fake)
     h.fake!.reset();
     h.fake!.enqueue({ status: 529, retryAfter: 0 });
     const sent = await h.say('What about PTO?');
-    expect(cardTexts(cardOf(sent.find((a) => cardOf(a))))[1]).toBe('Fake answer to: What about PTO?');
+    expect(sent.find((a) => cardOf(a))?.text).toBe('Fake answer to: What about PTO?');
     expect(h.fake!.messageRequests()).toHaveLength(2);
   });
 });
@@ -128,9 +136,9 @@ describe.each(testDbKinds)('offline mode on %s', (kind) => {
     const sent = await h.say('How do I handle a shift swap request?');
     const welcome = cardTexts(cardOf(sent.find((a) => cardOf(a))));
     expect(welcome.join('\n')).toMatch(/OFFLINE MODE: no ANTHROPIC_API_KEY is set/);
-    const reply = cardTexts(cardOf(sent.filter((a) => cardOf(a))[1]));
-    expect(reply).toContain('OFFLINE MODE');
-    expect(reply[2]).toMatch(/Offline mode/i);
+    const replyActivity = sent.filter((a) => cardOf(a))[1]!;
+    expect(cardTexts(cardOf(replyActivity))).toContain('OFFLINE MODE');
+    expect(replyActivity.text).toMatch(/^⚠️ Offline mode/);
     const turn = await h.t.db.selectFrom('tuning_conversation_turns').selectAll().executeTakeFirstOrThrow();
     expect(turn.metadata).toMatchObject({ model: 'offline', offline: true });
     expect(turn.era_response).toMatch(/Offline mode/i);

@@ -120,8 +120,9 @@ export async function exportCommand(context: TurnContext, deps: BotDeps, tester:
     exportCard({ sessionId: session.id, turns: stats.totalTurns, improvements: stats.totalImprovements, url: link.url, expiresAt: link.expiresAt, fileName }),
   );
   // In a Teams 1:1 chat the file can also land in the tester's OneDrive, through the consent card.
+  // A local client (the Agents Playground) has no OneDrive and shows the card as unsupported.
   const a = context.activity;
-  if (a.channelId === 'msteams' && a.conversation?.conversationType === 'personal') {
+  if (a.channelId === 'msteams' && a.conversation?.conversationType === 'personal' && !isLocalServiceUrl(a.serviceUrl)) {
     const size = await deps.csvSize(session.id);
     await context.sendActivity({
       attachments: [
@@ -137,5 +138,16 @@ export async function exportCommand(context: TurnContext, deps: BotDeps, tester:
         },
       ],
     });
+  }
+}
+
+/** Whether the activity came through a local emulator rather than Teams' connector. */
+function isLocalServiceUrl(serviceUrl: string | undefined): boolean {
+  if (!serviceUrl) return false;
+  try {
+    const host = new URL(serviceUrl).hostname;
+    return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
+  } catch {
+    return false;
   }
 }

@@ -36,8 +36,63 @@ export type CsvSizer = (sessionId: string) => Promise<number>;
 
 export type BotConfig = Pick<
   Config,
-  'promptPath' | 'historyTurns' | 'maxMessageChars' | 'maxNoteChars' | 'testerAllowlist' | 'anthropic'
+  'promptPath' | 'historyTurns' | 'maxMessageChars' | 'maxNoteChars' | 'testerAllowlist' | 'anthropic' | 'streamUpdateIntervalMs' | 'adminAllowlist'
 >;
+
+/** A passage found for a question. */
+export interface RetrievedPassageLike {
+  chunkId: string;
+  documentTitle: string;
+  section: string | null;
+  text: string;
+  similarity: number;
+}
+
+/** Finds the policy passages for a question (top k above the minimum similarity). */
+export interface PassageRetriever {
+  retrieve(query: string): Promise<RetrievedPassageLike[]>;
+}
+
+/** One model call, for the call log. */
+export interface ModelCallEntry {
+  purpose: 'answer' | 'intent' | 'generation' | 'judging' | 'rewrite';
+  model: string;
+  promptVersion?: string | null;
+  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
+  latencyMs: number;
+  stopReason?: string | null;
+  status: 'ok' | 'error';
+  error?: string | null;
+  requestId?: string | null;
+  sessionId?: string | null;
+  turnId?: string | null;
+  testerId?: string | null;
+  metadata?: Record<string, unknown>;
+}
+
+/** Records model calls; never throws. */
+export interface CallRecorder {
+  record(entry: ModelCallEntry): Promise<void>;
+}
+
+export interface IntentPrediction {
+  intent: string;
+  confidence: number;
+  source: string;
+  ruleName?: string | null;
+}
+
+/** The prompt-capture side of a turn: prediction, outcome, correction. Implementations never throw from capture. */
+export interface IntentCapture {
+  topics: Array<{ id: string; label: string }>;
+  classify(text: string, ctx: { sessionId: string; testerId: string }): Promise<IntentPrediction>;
+  logPrediction(entry: { testerId: string; sessionId: string; turnId: string; messageIndex: number; prompt: string; prediction: IntentPrediction }): Promise<void>;
+  recordOutcome(turnId: string, wasSuccessful: boolean): Promise<void>;
+  /** The turn's topic as the card shows it, null when none was captured. */
+  topicOf(turnId: string): Promise<{ id: string; label: string; confidence: number; source: string; corrected: boolean } | null>;
+  /** Stores a tester's correction. Throws InvalidNoteError-like domain errors for an unknown topic. */
+  correct(turnId: string, correctedIntent: string, correctedBy: string): Promise<void>;
+}
 
 export interface BotDeps {
   db: Kysely<Database>;
@@ -49,4 +104,10 @@ export interface BotDeps {
   exportLinks: ExportLinks;
   uploadCsv: CsvUploader;
   csvSize: CsvSizer;
+  /** Policy retrieval; absent: ERA answers without passages. */
+  retriever?: PassageRetriever;
+  /** The call log; absent: calls are not logged. */
+  calls?: CallRecorder;
+  /** Intent capture; absent: no topics. */
+  intent?: IntentCapture;
 }

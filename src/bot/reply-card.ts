@@ -1,7 +1,14 @@
-/** Builds the reply card of a turn from its row and its notes. */
+/**
+ * ERA's reply as Teams shows it: the answer as the message text (so Teams renders its [n] citation
+ * markers, the AI-generated label and the thumbs feedback), and under it the tuning card (sources,
+ * topic, notes, Improve, Looks good). Everything is rebuilt from the turn row, so any instance can
+ * refresh a reply.
+ */
 import { randomUUID } from 'node:crypto';
+import { type Activity, CardFactory } from 'botbuilder';
 import type { Improvement, Turn } from '../../db';
 import { answerCard, type CardJson } from '../cards';
+import { aiMessageEntity, type EraPassage } from '../era';
 
 export interface ReplyCardExtras {
   notice?: string | null;
@@ -9,13 +16,46 @@ export interface ReplyCardExtras {
   draft?: { category: string; note: string } | null;
 }
 
-/** The reply card for a turn, with a fresh submission nonce. */
-export function replyCardFor(turn: Turn, notes: Improvement[], maxNoteChars: number, extras: ReplyCardExtras = {}): CardJson {
+export interface TopicView {
+  id: string;
+  label: string;
+  confidence: number;
+  source: string;
+  corrected: boolean;
+}
+
+export interface ReplyContext {
+  topic?: TopicView | null;
+  topicChoices?: Array<{ id: string; label: string }>;
+}
+
+interface StoredPassage {
+  n: number;
+  chunk_id: string;
+  title: string;
+  section: string | null;
+}
+
+/** The numbered passages a turn was answered from, with their text and similarity. */
+export function passagesOf(turn: Turn): Array<EraPassage & { similarity: number; chunkId: string }> {
   const meta = turn.metadata ?? {};
+  const stored = Array.isArray(meta.passages) ? (meta.passages as unknown as StoredPassage[]) : [];
+  const results = turn.search_results?.results ?? [];
+  return stored.map((p) => {
+    const r = results.find((x) => x.chunk_id === p.chunk_id);
+    return { n: p.n, title: p.title, section: p.section, text: r?.chunk_text ?? '', similarity: r?.similarity ?? 0, chunkId: p.chunk_id };
+  });
+}
+
+/** The tuning card of a turn, with a fresh submission nonce. */
+export function replyCardFor(turn: Turn, notes: Improvement[], maxNoteChars: number, extras: ReplyCardExtras = {}, ctx: ReplyContext = {}): CardJson {
+  const meta = turn.metadata ?? {};
+  const cited = Array.isArray(meta.cited) ? (meta.cited as number[]) : [];
   return answerCard({
     turnId: turn.id,
     turnNumber: turn.turn_number,
-    answer: turn.era_response,
+    // The answer itself is the message text; the card holds what tuning needs around it.
+    answer: '',
     offline: meta.offline === true,
     notes: notes.map((n) => ({
       category: n.category,
@@ -27,5 +67,22 @@ export function replyCardFor(turn: Turn, notes: Improvement[], maxNoteChars: num
     notice: extras.notice ?? (typeof meta.notice === 'string' ? meta.notice : null),
     status: extras.status ?? null,
     draft: extras.draft ?? null,
+    sources: passagesOf(turn).map((p) => ({ n: p.n, title: p.title, section: p.section, similarity: p.similarity, cited: cited.includes(p.n) })),
+    templateNote: turn.template_used ? `Canned answer (${turn.template_used}): no policy passage matched well enough, so Claude was not asked.` : null,
+    topic: ctx.topic ?? null,
+    topicChoices: ctx.topicChoices ?? [],
   });
+}
+
+/** The whole reply activity: answer text, AI label with citations, feedback loop, tuning card. */
+export function replyActivityFor(turn: Turn, card: CardJson): Partial<Activity> {
+  return {
+    type: 'message',
+    text: turn.era_response,
+    textFormat: 'markdown',
+    attachments: [CardFactory.adaptiveCard(card)],
+    entities: [aiMessageEntity(turn.era_response, passagesOf(turn)) as unknown as NonNullable<Activity['entities']>[number]],
+    // Teams' native thumbs up/down under the reply; the reaction comes back as message/submitAction.
+    channelData: { feedbackLoopEnabled: true },
+  };
 }

@@ -3,9 +3,9 @@
  * card actions, the feedback loop or file consent. Every invoke gets the response Teams expects.
  */
 import {
+  type Activity,
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
-  CardFactory,
   type ConversationState,
   type FileConsentCardResponse,
   type InvokeResponse,
@@ -14,13 +14,13 @@ import {
 } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { userMessageFor } from './errors';
-import { runCardAction, type CardActionResult } from './card-actions';
+import { replyContext, runCardAction, type CardActionResult } from './card-actions';
 import { handleChat } from './chat';
 import { CommandDialogs } from './command-dialogs';
 import { COMMAND_HELP, parseCommand, stripMentions } from './commands';
 import type { BotDeps } from './deps';
 import { parseFeedback, storeFeedback } from './feedback';
-import { replyCardFor } from './reply-card';
+import { replyActivityFor, replyCardFor } from './reply-card';
 import { identifyTester, isAllowed, NOT_ALLOWED_MESSAGE } from './tester';
 import { resolveTesterSession, type Tester } from '../tuning';
 
@@ -93,7 +93,7 @@ export class TuningBot extends TeamsActivityHandler {
     const result = await runCardAction(context, this.deps, tester, verb, data);
     const replyToId = context.activity.replyToId;
     if (result.kind === 'card' && replyToId) {
-      await context.updateActivity({ id: replyToId, type: 'message', attachments: [CardFactory.adaptiveCard(result.card)] });
+      await context.updateActivity({ ...replyActivityFor(result.turn, result.card), id: replyToId });
     } else {
       await context.sendActivity(result.kind === 'message' ? result.text : 'Saved.');
     }
@@ -112,16 +112,16 @@ export class TuningBot extends TeamsActivityHandler {
       return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: userMessageFor(err, context.activity.id) } as unknown as AdaptiveCardInvokeResponse;
     }
     if (result.kind === 'message') return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: result.text } as unknown as AdaptiveCardInvokeResponse;
-    await this.refreshForOthers(context, result.card);
+    await this.refreshForOthers(context, replyActivityFor(result.turn, result.card));
     return { statusCode: 200, type: CARD_CONTENT_TYPE, value: result.card } as unknown as AdaptiveCardInvokeResponse;
   }
 
   /** In a group chat the invoke response updates the card only for the clicker; update it for all. */
-  private async refreshForOthers(context: TurnContext, card: Record<string, unknown>): Promise<void> {
+  private async refreshForOthers(context: TurnContext, reply: Partial<Activity>): Promise<void> {
     const replyToId = context.activity.replyToId;
     if (!replyToId || context.activity.conversation?.conversationType === 'personal') return;
     try {
-      await context.updateActivity({ id: replyToId, type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
+      await context.updateActivity({ ...reply, id: replyToId });
     } catch (err) {
       this.deps.logger.warn({ err, activityId: context.activity.id }, 'could not update the card for other members');
     }
@@ -139,11 +139,12 @@ export class TuningBot extends TeamsActivityHandler {
     if (!tester) return { status: 403, body: { error: 'not an allowed tester' } };
     try {
       const { turn, notes } = await storeFeedback(context, this.deps, tester, feedback);
+      await this.deps.intent?.recordOutcome(turn.id, feedback.reaction === 'like');
       const replyToId = context.activity.replyToId;
       if (replyToId) {
-        const card = replyCardFor(turn, notes, this.deps.config.maxNoteChars, { status: { text: 'Feedback saved as a note.', kind: 'good' } });
+        const card = replyCardFor(turn, notes, this.deps.config.maxNoteChars, { status: { text: 'Feedback saved as a note.', kind: 'good' } }, await replyContext(this.deps, turn.id));
         await context
-          .updateActivity({ id: replyToId, type: 'message', attachments: [CardFactory.adaptiveCard(card)] })
+          .updateActivity({ ...replyActivityFor(turn, card), id: replyToId })
           .catch((err: unknown) => this.deps.logger.warn({ err }, 'could not refresh the card after feedback'));
       }
       return { status: 200, body: {} };

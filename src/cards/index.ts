@@ -49,6 +49,13 @@ export interface AnswerCardInput {
   status?: { text: string; kind: 'good' | 'attention' } | null;
   /** What the tester typed, kept in the form when a save was refused. */
   draft?: { category: string; note: string } | null;
+  /** The passages retrieved for the answer, the cited ones marked. */
+  sources?: Array<{ n: number; title: string; section: string | null; similarity: number; cited: boolean }>;
+  /** Set when a canned answer was used instead of Claude. */
+  templateNote?: string | null;
+  /** The predicted (or corrected) topic and the choices to correct it. */
+  topic?: { id: string; label: string; confidence: number; source: string; corrected: boolean } | null;
+  topicChoices?: Array<{ id: string; label: string }>;
 }
 
 const NOTES_SHOWN = 10;
@@ -81,7 +88,26 @@ export function answerCard(input: AnswerCardInput): CardJson {
     statusColor: input.status?.kind === 'attention' ? 'Attention' : 'Good',
     draftCategory: input.draft?.category ?? 'none',
     draftNote: input.draft?.note ?? '',
+    sources: sourceLines(input.sources ?? []),
+    template: input.templateNote ?? '',
+    topic: input.topic ? topicLine(input.topic) : '',
+    topicId: input.topic?.id ?? 'other',
+    topicChoices: input.topicChoices ?? [],
   });
+}
+
+function sourceLines(sources: NonNullable<AnswerCardInput['sources']>): Array<{ label: string }> {
+  // Cited passages first; retrieved-but-uncited ones are still worth seeing when tuning retrieval.
+  const ordered = [...sources.filter((s) => s.cited), ...sources.filter((s) => !s.cited)];
+  return ordered.map((s) => ({
+    label: `[${s.n}] ${s.title}${s.section ? ` — ${s.section}` : ''} · similarity ${s.similarity.toFixed(2)}${s.cited ? '' : ' · not cited'}`,
+  }));
+}
+
+function topicLine(t: NonNullable<AnswerCardInput['topic']>): string {
+  return t.corrected
+    ? `Topic: **${t.label}** (corrected by a tester)`
+    : `Topic: **${t.label}** · ${t.source} · confidence ${t.confidence.toFixed(2)}`;
 }
 
 export interface WelcomeCardInput {

@@ -35,7 +35,7 @@ export function buildMessagesParams(input: EraTurnInput, anthropic: Config['anth
     if (turn.user.trim() === '' || turn.assistant.trim() === '') continue;
     messages.push({ role: 'user', content: turn.user }, { role: 'assistant', content: turn.assistant });
   }
-  messages.push({ role: 'user', content: input.message });
+  messages.push({ role: 'user', content: userContent(input) });
 
   // No `temperature` (so none in config either): the SDK (1.x) sends anthropic-version 2026-10-21,
   // which rejects temperature, top_p and top_k with a 400 even at their defaults, and has dropped them
@@ -48,6 +48,25 @@ export function buildMessagesParams(input: EraTurnInput, anthropic: Config['anth
     params.system = [{ type: 'text', text: input.systemPrompt, cache_control: { type: 'ephemeral' } }];
   }
   return params;
+}
+
+/**
+ * The new user turn: the numbered policy passages (when there are any) as their own block, then the
+ * question. Earlier turns go without their passages, which keeps the history short.
+ */
+function userContent(input: EraTurnInput): string | Anthropic.TextBlockParam[] {
+  const passages = input.passages ?? [];
+  if (passages.length === 0) return input.message;
+  const listed = passages
+    .map((p) => `[${p.n}] ${p.title}${p.section ? ` — ${p.section}` : ''}\n${p.text}`)
+    .join('\n\n');
+  return [
+    {
+      type: 'text',
+      text: `Policy passages for this question. Answer from them and cite each fact with its number in square brackets, like [1] or [2]; do not cite a passage you did not use.\n\n${listed}`,
+    },
+    { type: 'text', text: input.message },
+  ];
 }
 
 /** Maps the API's usage (whose cache counters may be null or absent) to ours. */

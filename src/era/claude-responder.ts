@@ -22,11 +22,20 @@ export function createClaudeResponder(deps: ClaudeResponderDeps): EraResponder {
   const { anthropic, client } = deps;
   const logger = deps.logger.child({ component: 'era', mode: 'claude' });
 
-  async function answer(input: EraTurnInput, signal?: AbortSignal): Promise<EraAnswer> {
+  /** The whole message, streamed (text snapshots to onText) when the caller wants the text as it comes. */
+  async function call(params: ReturnType<typeof buildMessagesParams>, signal?: AbortSignal, onText?: (textSoFar: string) => void) {
+    if (!onText) return client.messages.create(params, { signal }).withResponse();
+    const stream = client.messages.stream(params, { signal });
+    stream.on('text', (_delta, snapshot) => onText(snapshot));
+    const data = await stream.finalMessage();
+    return { data, request_id: stream.request_id ?? null };
+  }
+
+  async function answer(input: EraTurnInput, signal?: AbortSignal, onText?: (textSoFar: string) => void): Promise<EraAnswer> {
     const params = buildMessagesParams(input, anthropic);
     const started = performance.now();
     try {
-      const { data, request_id: requestId } = await client.messages.create(params, { signal }).withResponse();
+      const { data, request_id: requestId } = await call(params, signal, onText);
       const latencyMs = Math.round(performance.now() - started);
       const result = messageToAnswer(data, requestId ?? null, latencyMs);
       logger.info(

@@ -15,3 +15,5 @@ export {
   type PromptVersion,
   type PromptVersionOptions,
 } from './prompt';
+export type { EraPassage } from './types';
+export { aiMessageEntity, citedNumbers, normaliseMarkers, confidenceScore, MAX_CITATIONS, type AiMessageEntity, type TeamsCitation } from './citations';

@@ -132,8 +132,35 @@ function promptTitle(systemPrompt: string): string | null {
   return first ? quote(first.replace(/^#+\s*/, ''), 80) : null;
 }
 
+const STOPWORDS = new Set(
+  'a an the and or but if of to in on at for with by from is are was were be been am do does did have has had i my me we our you your he she her his they them their it its this that what how can should would could when who whom which about as into not no'.split(' '),
+);
+
+function words(text: string): string[] {
+  return (text.toLowerCase().match(/[a-z0-9']+/g) ?? []).filter((w) => w.length > 2 && !STOPWORDS.has(w));
+}
+
+/** Up to two of the passage's sentences that share the most words with the question, in passage order. */
+export function extractSentences(passage: string, question: string, maxChars = 320): string {
+  const asked = new Set(words(question).map((w) => w.slice(0, 5)));
+  const sentences = passage.replace(/\s+/g, ' ').match(/[^.!?]+[.!?]+|[^.!?]+$/g) ?? [passage];
+  const scored = sentences.map((text, i) => ({ text: text.trim(), i, score: words(text).filter((w) => asked.has(w.slice(0, 5))).length }));
+  const best = [...scored].sort((a, b) => b.score - a.score || a.i - b.i).slice(0, 2).sort((a, b) => a.i - b.i);
+  const joined = best.map((b) => b.text).join(' ');
+  return joined.length > maxChars ? `${joined.slice(0, maxChars - 1)}…` : joined;
+}
+
+/** The extractive offline answer: the most relevant sentences of the top passages, cited. */
+function extractiveAnswer(input: EraTurnInput, passages: NonNullable<EraTurnInput['passages']>): string {
+  const lines = [OFFLINE_LABEL, '', 'From the policies that match your question:'];
+  for (const p of passages.slice(0, 3)) lines.push(`- **${p.title}**: ${extractSentences(p.text, input.message)} [${p.n}]`);
+  lines.push('', 'These are quoted passages, not advice. Set ANTHROPIC_API_KEY for ERA\'s own answer; notes and /export work as usual.');
+  return lines.join('\n');
+}
+
 /** The offline answer's text: a pure function of the input. */
 export function offlineAnswerText(input: EraTurnInput): string {
+  if (input.passages && input.passages.length > 0) return extractiveAnswer(input, input.passages);
   const topic = offlineTopic(input.message);
   const lines = [OFFLINE_LABEL, '', `You asked: "${quote(input.message)}"`, ''];
   lines.push(

@@ -7,8 +7,18 @@ export interface EraHistoryTurn {
 }
 
 /** Everything one answer depends on. The caller reads the prompt per turn so edits apply at once. */
+/** A policy passage given to ERA, numbered as ERA must cite it: [n]. */
+export interface EraPassage {
+  n: number;
+  title: string;
+  section: string | null;
+  text: string;
+}
+
 export interface EraTurnInput {
   message: string;
+  /** Retrieved policy passages, numbered from 1; empty when retrieval found nothing (or is off). */
+  passages?: EraPassage[];
   history: EraHistoryTurn[];
   systemPrompt: string;
   /** For log correlation only; never sent to Claude. */
@@ -45,7 +55,7 @@ export interface EraResponder {
    * Produces one answer. Rejects with EraUnavailableError when Claude cannot answer; an abort through
    * `signal` rejects with the SDK's APIUserAbortError unchanged, since the caller asked for it.
    */
-  answer(input: EraTurnInput, signal?: AbortSignal): Promise<EraAnswer>;
+  answer(input: EraTurnInput, signal?: AbortSignal, onText?: (textSoFar: string) => void): Promise<EraAnswer>;
 }
 
 /** Usage of an answer that cost nothing. */
