@@ -103,4 +103,12 @@ describe('streamed answers (PGlite, Claude through the loopback fake)', () => {
     expect(replies.at(-1)!.text).toBe('ERA says: I understand "Group question about breaks". Here is what to do.');
     expect(sent.some((a) => a.type === 'typing')).toBe(true);
   });
+
+  it('does not stream to a local client (the Agents Playground) and offers it no file consent', async () => {
+    const sent = await h.say('Local client question', { extra: { serviceUrl: 'http://127.0.0.1:56150' } });
+    expect(sent.filter((a) => streamType(a) !== undefined)).toHaveLength(0);
+    expect(sent.filter((a) => cardOf(a)).at(-1)!.text).toBe('ERA says: I understand "Local client question". Here is what to do.');
+    const exported = await h.say('/export', { extra: { serviceUrl: 'http://127.0.0.1:56150' } });
+    expect(exported.flatMap((a) => a.attachments ?? []).map((a) => a.contentType)).toEqual(['application/vnd.microsoft.card.adaptive']);
+  });
 });

@@ -8,7 +8,7 @@ import { type Activity, ActivityTypes, CardFactory, MessageFactory, type TurnCon
 import type { JsonObject, Turn } from '../../db';
 import { welcomeCard } from '../cards';
 import { citedNumbers, confidenceScore, type EraAnswer, EraUnavailableError, type EraPassage, normaliseMarkers } from '../era';
-import { cleanText, describeCleaning, ensureOpenSession, recentTurns, recordTurn, setReplyActivityId, type Tester } from '../tuning';
+import { cleanText, describeCleaning, ensureOpenSession, findOpenSession, recentTurns, recordTurn, setReplyActivityId, type Tester } from '../tuning';
 import { COMMAND_HELP } from './commands';
 import type { BotDeps, IntentPrediction, RetrievedPassageLike } from './deps';
 import { DATABASE_DOWN_MESSAGE, userMessageFor } from './errors';
@@ -34,6 +34,9 @@ export function conversationMetadata(context: TurnContext): JsonObject {
 
 /** Opens the tester's session if none is open, announcing it with the welcome card. */
 export async function sessionFor(context: TurnContext, deps: BotDeps, tester: Tester) {
+  // Most messages land in an open session; the prompt's git version is only needed to open one.
+  const open = await findOpenSession(deps.db, tester.id);
+  if (open) return open;
   const stamp = await deps.prompt.version();
   const meta = { ...conversationMetadata(context), prompt_path: deps.prompt.path };
   const opened = await ensureOpenSession(deps.db, tester, stamp, meta);

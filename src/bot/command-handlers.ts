@@ -14,6 +14,7 @@ import {
 import { conversationMetadata } from './chat';
 import { COMMAND_HELP } from './commands';
 import type { BotDeps } from './deps';
+import { isLocalServiceUrl } from './local-client';
 
 async function sendCard(context: TurnContext, card: CardJson): Promise<void> {
   await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
@@ -138,16 +139,5 @@ export async function exportCommand(context: TurnContext, deps: BotDeps, tester:
         },
       ],
     });
-  }
-}
-
-/** Whether the activity came through a local emulator rather than Teams' connector. */
-function isLocalServiceUrl(serviceUrl: string | undefined): boolean {
-  if (!serviceUrl) return false;
-  try {
-    const host = new URL(serviceUrl).hostname;
-    return host === 'localhost' || host === '::1' || host === '[::1]' || host.startsWith('127.');
-  } catch {
-    return false;
   }
 }

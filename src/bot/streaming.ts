@@ -5,6 +5,7 @@
  * the stream is then cancelled, and nothing more is sent on it.
  */
 import type { Activity, TurnContext } from 'botbuilder';
+import { isLocalServiceUrl } from './local-client';
 
 export type StreamOutcome = 'open' | 'final' | 'cancelled';
 
@@ -15,9 +16,13 @@ interface StreamInfo {
   streamId?: string;
 }
 
-/** Whether the conversation can stream: Teams supports it in personal (1:1) chats only. */
+/**
+ * Whether the conversation can stream: Teams supports it in personal (1:1) chats only, and a local
+ * client (the Agents Playground) gets one complete message (see local-client.ts).
+ */
 export function canStream(context: TurnContext): boolean {
-  return context.activity.channelId === 'msteams' && context.activity.conversation?.conversationType === 'personal';
+  const a = context.activity;
+  return a.channelId === 'msteams' && a.conversation?.conversationType === 'personal' && !isLocalServiceUrl(a.serviceUrl);
 }
 
 function statusOf(err: unknown): number | undefined {
