@@ -25,7 +25,7 @@ import {
   stopChildren,
   unauthenticatedBotEnv,
   waitForHealth,
-} from '../../scripts/playground';
+} from '../../src/tools/playground';
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

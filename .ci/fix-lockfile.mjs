@@ -5,7 +5,7 @@
  * then leaves the other platforms out of package-lock.json, and `npm ci` refuses the lock as out of
  * sync. This adds a lock entry (version, os, cpu, optional) for every optional dependency missing
  * from it; npm ci skips such entries on a non-matching platform without fetching them.
- * Run after `npm install` changes the lock:  node scripts/fix-lockfile.mjs
+ * Run after `npm install` changes the lock:  node .ci/fix-lockfile.mjs
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 

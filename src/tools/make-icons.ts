@@ -4,7 +4,7 @@
  * white on a fully transparent background, as Teams requires for the outline icon).
  *
  * The shapes are distance functions sampled 8×8 per pixel, so edges are anti-aliased without a
- * drawing library. Run it after changing the design: `node -r @swc-node/register scripts/make-icons.ts`.
+ * drawing library. Run it after changing the design: `node -r @swc-node/register src/tools/make-icons.ts`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -118,7 +118,7 @@ export function renderOutlineIcon(): PNG {
 }
 
 /** Writes both icons into dir (appPackage/ by default) and returns their paths. */
-export function writeIcons(dir: string = path.resolve(__dirname, '..', 'appPackage')): { color: string; outline: string } {
+export function writeIcons(dir: string = path.resolve(__dirname, '..', '..', 'appPackage')): { color: string; outline: string } {
   mkdirSync(dir, { recursive: true });
   const color = path.join(dir, 'color.png');
   const outline = path.join(dir, 'outline.png');

@@ -15,7 +15,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from '
 import path from 'node:path';
 import { PNG } from 'pngjs';
 
-const REPO_ROOT = path.resolve(__dirname, '..');
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_APP_PACKAGE_DIR = path.join(REPO_ROOT, 'appPackage');
 export const ZIP_NAME = 'tuning-bot.zip';
 
@@ -184,7 +184,7 @@ export function validateManifest(manifest: unknown): string[] {
 /** Problems with an icon file: not a PNG, wrong size, or (outline) anything but white on transparent. */
 export function checkIcon(file: string, kind: 'color' | 'outline'): string[] {
   const label = `${kind} icon ${path.basename(file)}`;
-  if (!existsSync(file)) return [`${label} is missing (run: node -r @swc-node/register scripts/make-icons.ts)`];
+  if (!existsSync(file)) return [`${label} is missing (run: node -r @swc-node/register src/tools/make-icons.ts)`];
   let png: PNG;
   try {
     png = PNG.sync.read(readFileSync(file));
