@@ -1,7 +1,7 @@
 /** Streaming into a Teams 1:1 chat: informative update, throttled cumulative updates, final; Stop; no streaming elsewhere. */
 import type { Activity, TurnContext } from 'botbuilder';
 import { TeamsStream } from '../src/bot/streaming';
-import { cardOf, cardTexts, createHarness, type Harness } from './helpers/bot-harness';
+import { answerRequests, cardOf, cardTexts, createHarness, type Harness } from './helpers/bot-harness';
 
 const streamType = (a: Partial<Activity>) => (a.channelData as { streamType?: string } | undefined)?.streamType;
 
@@ -66,7 +66,7 @@ describe('streamed answers (PGlite, Claude through the loopback fake)', () => {
     expect(finals[0]!.text).toBe(answer);
     expect(cardOf(finals[0])).toBeDefined();
     expect(sent.indexOf(informative[0]!)).toBeLessThan(sent.indexOf(finals[0]!));
-    const body = h.fake!.messageRequests().at(-1)!.body as { stream?: boolean };
+    const body = answerRequests(h).at(-1)!.body as { stream?: boolean };
     expect(body.stream).toBe(true);
   });
 
@@ -82,7 +82,7 @@ describe('streamed answers (PGlite, Claude through the loopback fake)', () => {
     };
     let sent: Partial<Activity>[];
     try {
-      sent = await h.say('What do I do about a fight between two trainers?');
+      sent = await h.say('A trainer harassed a coworker, what do I do?');
     } finally {
       h.adapter.sendActivities = original;
     }

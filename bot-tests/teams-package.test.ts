@@ -31,6 +31,7 @@ const COMMANDS: Array<[string, string]> = [
   ['sessions', 'Your last ten sessions'],
   ['stats', 'Session statistics: stats [session]'],
   ['prompt', 'The prompt file and its version'],
+  ['prompts', 'Captured prompts and topics: prompts retraining 30 | review 0.7'],
 ];
 
 /** Entries of a zip file, from its central directory; data inflated when deflated. */

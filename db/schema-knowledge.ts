@@ -1,2 +1,44 @@
-/** The knowledge base ERA answers from (policy documents and their chunks). Filled by issue 3. */
-export interface KnowledgeTables {}
+/** The knowledge base ERA answers from (policy documents and their chunks); see migration 20261124090000. */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { JsonbWithDefault, JsonObject, TimestampWithDefault } from './schema-types';
+
+/** One Markdown policy document of the knowledge folder. */
+export interface KnowledgeDocumentsTable {
+  id: Generated<string>;
+  /** Relative to the knowledge folder, forward slashes. Unique. */
+  source_path: string;
+  title: string;
+  topic: string | null;
+  /** SHA-256 hex of the file bytes. */
+  content_hash: string;
+  byte_size: number;
+  chunk_count: Generated<number>;
+  ingested_at: TimestampWithDefault;
+  /** Also set by a trigger on every update. */
+  updated_at: TimestampWithDefault;
+  metadata: JsonbWithDefault<JsonObject | null>;
+}
+
+/** A passage of a document. */
+export interface KnowledgeChunksTable {
+  id: Generated<string>;
+  document_id: string;
+  chunk_index: number;
+  /** Heading path, e.g. "3. Reporting › 3.2 Timing"; null before the first heading. */
+  section: string | null;
+  content: string;
+  word_count: number;
+  /** GENERATED ALWAYS … STORED: read as tsvector text, never written. */
+  tsv: ColumnType<string, never, never>;
+}
+
+/** The knowledge base tables, composed into `Database` by db/schema.ts. */
+export interface KnowledgeTables {
+  knowledge_documents: KnowledgeDocumentsTable;
+  knowledge_chunks: KnowledgeChunksTable;
+}
+
+export type KnowledgeDocument = Selectable<KnowledgeDocumentsTable>;
+export type NewKnowledgeDocument = Insertable<KnowledgeDocumentsTable>;
+export type KnowledgeChunk = Selectable<KnowledgeChunksTable>;
+export type NewKnowledgeChunk = Insertable<KnowledgeChunksTable>;

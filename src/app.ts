@@ -21,7 +21,10 @@ import type { MemberDirectory } from './bot/deps';
 import { userMessageFor } from './bot/errors';
 import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
-import { createClaudeClient } from './llm';
+import { createClaudeClient, createCallLog, loadPricing } from './llm';
+import { createFullTextRetriever } from './era/retrieval';
+import { createIntentClassifier, createPromptCapture } from './intent';
+import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import type { Logger } from './logger';
 import { createServer, type HealthInfo } from './server';
 import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
@@ -33,6 +36,11 @@ export interface AppParts {
   /** Overrides for tests; defaults are built from config. */
   anthropic?: Anthropic | null;
   members?: MemberDirectory;
+  /**
+   * Ground answers in the knowledge base. src/index.ts turns it on when the knowledge base has
+   * documents; without any, ERA answers from the prompt alone (and says nothing about sources).
+   */
+  retrieval?: boolean;
 }
 
 export interface App {
@@ -72,6 +80,14 @@ export function createApp(parts: AppParts): App {
   const client = parts.anthropic === undefined ? createClaudeClient(config.anthropic, { logger }) : parts.anthropic;
   const era = createEraResponder({ anthropic: config.anthropic, client, logger });
   const prompt = createPromptSource(config.promptPath);
+  const pricing = loadPricing({ file: config.modelPricingFile, logger });
+  const calls = createCallLog({ db, logger, pricing });
+  const intent = createPromptCapture({
+    db,
+    logger,
+    classifier: createIntentClassifier({ client, model: config.intentModel, callLog: calls, logger }),
+  });
+  const retriever = createFullTextRetriever(db, config.retrieval);
 
   const bot = new TuningBot(
     {
@@ -86,11 +102,29 @@ export function createApp(parts: AppParts): App {
           const { token, expiresAt } = createExportToken({ sessionId, testerId }, secret, config.exportLinkTtlMinutes);
           return { url: `${config.publicBaseUrl}/exports/${token}`, expiresAt };
         },
+        createPrompts: (mode, parameter, testerId) => {
+          const { token, expiresAt } = createExportToken({ sessionId: promptExportSubject(mode, parameter), testerId }, secret, config.exportLinkTtlMinutes);
+          return { url: `${config.publicBaseUrl}/exports/prompts/${token}`, expiresAt };
+        },
       },
       uploadCsv: async (sessionId, uploadUrl) => {
         await uploadSessionCsv(db, sessionId, uploadUrl);
       },
       csvSize: (sessionId) => sessionCsvByteLength(db, sessionId),
+      retriever: parts.retrieval
+        ? {
+            retrieve: async (query) =>
+              (await retriever.retrieve(query)).map((p) => ({
+                chunkId: p.chunkId,
+                documentTitle: p.documentTitle,
+                section: p.section,
+                text: p.text,
+                similarity: p.similarity,
+              })),
+          }
+        : undefined,
+      calls,
+      intent,
     },
     new ConversationState(new PostgresStorage(db)),
   );
@@ -112,12 +146,14 @@ export function createApp(parts: AppParts): App {
   };
 
   const exportDownload = createExportDownloadHandler({ db, secret, logger });
+  const promptExport = createPromptExportHandler({ db, secret, logger });
   const server = createServer({
     adapter,
     bot,
     logger,
     health,
     exportDownload: (req, res) => exportDownload(req, res),
+    promptExport: (req, res) => promptExport(req, res),
   });
   return { adapter, bot, server, era };
 }

@@ -5,6 +5,7 @@
 import { connectDatabase, DatabaseUnreachableError, migrateToLatest } from '../db';
 import { createApp } from './app';
 import { ConfigError, loadConfigFromProcess } from './config';
+import { ingestKnowledge, KnowledgeDirNotFoundError, KnowledgeReadError } from './era/retrieval';
 import { createLogger } from './logger';
 import { listen } from './server';
 
@@ -22,21 +23,26 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
 
   let database;
+  let knowledge;
   try {
     database = await connectDatabase(config.database, {
       onPoolError: (err) => logger.error({ err }, 'database connection lost; the pool reconnects on the next query'),
     });
     const ran = await migrateToLatest(database.db);
     logger.info({ database: database.describe, migrations: ran }, 'database ready');
+    knowledge = await ingestKnowledge(database.db, config.knowledgeDir, { logger });
+    logger.info({ dir: config.knowledgeDir, ...knowledge }, 'knowledge base ready');
+    if (knowledge.totalDocuments === 0) logger.warn({ dir: config.knowledgeDir }, 'the knowledge base is empty: ERA answers without policy passages');
   } catch (err) {
-    const where = config.database.kind === 'postgres' ? 'DATABASE_URL' : 'PGLITE_DATA_DIR';
-    const message = err instanceof DatabaseUnreachableError ? err.message : `Database setup failed: ${(err as Error).message}`;
+    const where =
+      err instanceof KnowledgeDirNotFoundError || err instanceof KnowledgeReadError ? 'KNOWLEDGE_DIR' : config.database.kind === 'postgres' ? 'DATABASE_URL' : 'PGLITE_DATA_DIR';
+    const message = err instanceof DatabaseUnreachableError ? err.message : `Start-up failed: ${(err as Error).message}`;
     logger.fatal({ err }, message);
     console.error(`${message}\nCheck ${where}.`);
     process.exit(1);
   }
 
-  const app = createApp({ config, database, logger });
+  const app = createApp({ config, database, logger, retrieval: knowledge.totalDocuments > 0 });
   if (!config.auth) {
     logger.warn(
       { host: config.host },

@@ -20,6 +20,7 @@ export interface ServerDeps {
   logger: Logger;
   health: () => Promise<HealthInfo>;
   exportDownload: (req: restify.Request, res: restify.Response) => Promise<void>;
+  promptExport: (req: restify.Request, res: restify.Response) => Promise<void>;
 }
 
 /** Bot Framework activities are small; this bounds what a client can make the server buffer. */
@@ -42,6 +43,11 @@ export function createServer(deps: ServerDeps): restify.Server {
 
   // A wildcard, not '/exports/:token': find-my-way caps a named parameter at 100 characters, and a
   // signed token is longer.
+  server.get('/exports/prompts/*', async (req, res) => {
+    const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
+    await deps.promptExport({ params: { token } } as unknown as restify.Request, res);
+  });
+
   server.get('/exports/*', async (req, res) => {
     const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
     await deps.exportDownload({ params: { token } } as unknown as restify.Request, res);

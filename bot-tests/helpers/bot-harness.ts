@@ -10,6 +10,7 @@ import { createApp, type App } from '../../src/app';
 import type { MemberDirectory } from '../../src/bot/deps';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
+import { ingestKnowledge } from '../../src/era/retrieval';
 import { createTestDatabase, type TestDatabase, type TestDbKind } from './db';
 import { lastUserText, startFakeAnthropic, type FakeAnthropic } from './fake-anthropic';
 
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   /** Use the real TeamsMemberDirectory (its getMember call fails under TestAdapter). */
   realDirectory?: boolean;
+  /** Ingest examples/era/knowledge and ground answers in it. */
+  knowledge?: boolean;
 }
 
 export interface Harness {
@@ -92,7 +95,8 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
   const logger: Logger = createLogger('info', sink);
   const anthropic = fake ? new Anthropic({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 1 }) : null;
   const directory = new TestDirectory();
-  const app = createApp({ config, database: t, logger, anthropic, ...(options.realDirectory ? {} : { members: directory }) });
+  if (options.knowledge) await ingestKnowledge(t.db, config.knowledgeDir);
+  const app = createApp({ config, database: t, logger, anthropic, retrieval: options.knowledge ?? false, ...(options.realDirectory ? {} : { members: directory }) });
   const adapter = new RecordingAdapter(async (context) => app.bot.run(context));
 
   const drain = () => adapter.activeQueue.splice(0, adapter.activeQueue.length);
@@ -184,4 +188,9 @@ export function actionData(card: unknown, verb: string): Record<string, unknown>
 /** The adaptiveCard/action invoke value Teams sends for an Action.Execute click. */
 export function executeValue(verb: string, data: Record<string, unknown>) {
   return { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' };
+}
+
+/** The answer calls the fake received (the intent classifier's calls use another model). */
+export function answerRequests(h: Harness) {
+  return h.fake!.messageRequests().filter((r) => (r.body as { model?: string } | null)?.model === h.config.anthropic.model);
 }

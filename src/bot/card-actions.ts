@@ -53,7 +53,7 @@ export async function runCardAction(
     try {
       await deps.intent.correct(turn.id, String(data.intent ?? ''), tester.id);
     } catch (err) {
-      if (!(err instanceof InvalidNoteError)) throw err;
+      if (!(err instanceof TuningError)) throw err;
       return card(await listNotes(deps.db, turn.id), { status: { text: `Not saved: ${err.userMessage}`, kind: 'attention' } });
     }
     log.info({ intent: data.intent }, 'topic corrected');

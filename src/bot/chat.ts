@@ -129,6 +129,11 @@ export async function handleChat(context: TurnContext, deps: BotDeps, tester: Te
     } else {
       await stream?.abandon();
       if (err instanceof EraUnavailableError) {
+        // The message is still captured, marked as a failed workflow.
+        const prediction = await intentPromise;
+        if (prediction && deps.intent) {
+          await deps.intent.logPrediction({ testerId: tester.id, sessionId: session.id, turnId: null, messageIndex: null, prompt: message, prediction, executionError: err.kind });
+        }
         await deps.calls?.record({ purpose: 'answer', model: deps.era.model, usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, latencyMs: Date.now() - eraStarted, status: 'error', error: `${err.kind}: ${err.message}`, requestId: err.requestId, sessionId: session.id, testerId: tester.id });
       }
       throw err;

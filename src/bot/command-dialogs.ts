@@ -24,6 +24,7 @@ const HANDLERS: Record<CommandName, Handler> = {
   sessions: (c, d, o) => handlers.sessionsCommand(c, d, o.tester),
   stats: (c, d, o) => handlers.statsCommand(c, d, o.tester, o.arg),
   prompt: (c, d) => handlers.promptCommand(c, d),
+  prompts: (c, d, o) => handlers.promptsCommand(c, d, o.tester, o.arg),
 };
 
 export class CommandDialogs {

@@ -1,6 +1,6 @@
 /** What each command does. The dialogs in command-dialogs.ts call these. */
 import { CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
-import { type CardJson, displayPath, exportCard, helpCard, sessionsListCard, sessionStatsCard, welcomeCard } from '../cards';
+import { type CardJson, displayPath, exportCard, formatUtc, helpCard, sessionsListCard, sessionStatsCard, welcomeCard } from '../cards';
 import {
   closeOpenSession,
   EmptySessionError,
@@ -15,6 +15,7 @@ import { conversationMetadata } from './chat';
 import { COMMAND_HELP } from './commands';
 import type { BotDeps } from './deps';
 import { isLocalServiceUrl } from './local-client';
+import { isAllowed } from './tester';
 
 async function sendCard(context: TurnContext, card: CardJson): Promise<void> {
   await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
@@ -140,4 +141,29 @@ export async function exportCommand(context: TurnContext, deps: BotDeps, tester:
       ],
     });
   }
+}
+
+/** `/prompts [retraining N | review T]`: the prompt-capture exports; admins get every tester's rows. */
+export async function promptsCommand(context: TurnContext, deps: BotDeps, tester: Tester, arg: string | null): Promise<void> {
+  const [word, value] = (arg ?? 'retraining').split(' ');
+  const mode = word === 'review' ? 'review' : 'retraining';
+  const parameter = value !== undefined ? Number(value) : mode === 'review' ? 0.7 : 30;
+  if (mode === 'review' && !(parameter > 0 && parameter <= 1)) {
+    await context.sendActivity(`The review threshold is a confidence between 0 and 1, e.g. \`/prompts review 0.7\`; "${value}" is not.`);
+    return;
+  }
+  if (mode === 'retraining' && !(Number.isInteger(parameter) && parameter >= 1 && parameter <= 3650)) {
+    await context.sendActivity(`The retraining window is a whole number of days (1 to 3650), e.g. \`/prompts retraining 30\`; "${value}" is not.`);
+    return;
+  }
+  const admin = deps.config.adminAllowlist.length > 0 && isAllowed(tester, deps.config.adminAllowlist);
+  const link = deps.exportLinks.createPrompts(mode, parameter, admin ? '*' : tester.id);
+  deps.logger.info({ testerId: tester.id, mode, parameter, admin }, 'prompt export link issued');
+  const what =
+    mode === 'retraining'
+      ? `Retraining JSONL (text, label, confidence, source, corrected): corrected prompts and predictions above 0.85 from the last ${parameter} day(s)`
+      : `Review JSON: uncorrected predictions with confidence below ${parameter}, with corrected_intent and notes to fill in`;
+  await context.sendActivity(
+    `${what}, ${admin ? 'for every tester (you are an admin)' : 'of your own messages'}.\n\n[Download](${link.url}) — the link works until ${formatUtc(link.expiresAt)}.`,
+  );
 }

@@ -5,7 +5,7 @@
  */
 import type { CommandHelp } from '../cards';
 
-export const COMMANDS = ['help', 'new', 'end', 'export', 'sessions', 'stats', 'prompt'] as const;
+export const COMMANDS = ['help', 'new', 'end', 'export', 'sessions', 'stats', 'prompt', 'prompts'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const COMMAND_HELP: CommandHelp[] = [
@@ -16,10 +16,12 @@ export const COMMAND_HELP: CommandHelp[] = [
   { name: '/sessions', description: 'Your last ten sessions, with counts' },
   { name: '/stats [session]', description: 'Session statistics and notes per category' },
   { name: '/prompt', description: 'The prompt file and its version' },
+  { name: '/prompts [retraining N | review T]', description: 'Captured prompts with their topics: retraining JSONL (last N days) or review JSON (confidence below T)' },
 ];
 
 const TAKES_SESSION: ReadonlySet<CommandName> = new Set(['export', 'stats']);
 const SESSION_ARG = /^[0-9a-f-]{4,36}$/i;
+const PROMPTS_ARG = /^(retraining|review)(\s+\d+(\.\d+)?)?$/i;
 
 export type ParsedCommand =
   | { kind: 'command'; name: CommandName; arg: string | null }
@@ -47,6 +49,7 @@ export function parseCommand(text: string): ParsedCommand | null {
   const name = word as CommandName;
   if (rest === '') return { kind: 'command', name, arg: null };
   if (TAKES_SESSION.has(name) && SESSION_ARG.test(rest)) return { kind: 'command', name, arg: rest };
+  if (name === 'prompts' && PROMPTS_ARG.test(rest)) return { kind: 'command', name, arg: rest.toLowerCase().replace(/\s+/g, ' ') };
   if (!slash) return null;
   return { kind: 'bad-argument', name, arg: rest };
 }

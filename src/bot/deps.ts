@@ -27,6 +27,8 @@ export interface MemberDirectory {
 /** Signs short-lived download links for a session's CSV. */
 export interface ExportLinks {
   create(sessionId: string, testerId: string): { url: string; expiresAt: Date };
+  /** A link to a prompt-capture export; testerId '*' means every tester's rows (admins). */
+  createPrompts(mode: 'retraining' | 'review', parameter: number, testerId: string): { url: string; expiresAt: Date };
 }
 
 /** Streams a session's CSV into a Teams file-consent upload URL. */
@@ -86,12 +88,21 @@ export interface IntentPrediction {
 export interface IntentCapture {
   topics: Array<{ id: string; label: string }>;
   classify(text: string, ctx: { sessionId: string; testerId: string }): Promise<IntentPrediction>;
-  logPrediction(entry: { testerId: string; sessionId: string; turnId: string; messageIndex: number; prompt: string; prediction: IntentPrediction }): Promise<void>;
-  recordOutcome(turnId: string, wasSuccessful: boolean): Promise<void>;
+  logPrediction(entry: {
+    testerId: string;
+    sessionId: string;
+    /** Null when ERA failed and no turn was stored (then executionError says why). */
+    turnId: string | null;
+    messageIndex: number | null;
+    prompt: string;
+    prediction: IntentPrediction;
+    executionError?: string | null;
+  }): Promise<unknown>;
+  recordOutcome(turnId: string, wasSuccessful: boolean): Promise<unknown>;
   /** The turn's topic as the card shows it, null when none was captured. */
   topicOf(turnId: string): Promise<{ id: string; label: string; confidence: number; source: string; corrected: boolean } | null>;
   /** Stores a tester's correction. Throws InvalidNoteError-like domain errors for an unknown topic. */
-  correct(turnId: string, correctedIntent: string, correctedBy: string): Promise<void>;
+  correct(turnId: string, correctedIntent: string, correctedBy: string): Promise<unknown>;
 }
 
 export interface BotDeps {

@@ -1,0 +1,170 @@
+import path from 'node:path';
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { averageSimilarity, createFullTextRetriever, ingestKnowledge, type Retriever, toSearchResults } from '../src/era/retrieval';
+import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
+
+const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
+
+const NOTHING_TO_SEARCH = ['', '   ', '\n\t ', '?!.,;:', '***', '&&& ||| !!!', '"" \'\'', 'the and of it is', '🎉🎉🎉'];
+
+/** Text that would break a naively built tsquery or SQL string: [label, query]. */
+const HOSTILE: Array<[string, string]> = [
+  ['tsquery operators', 'no-call & no-show | "final written" !warning :* ('],
+  ['SQL injection (drop)', "'; DROP TABLE knowledge_chunks; --"],
+  ['SQL injection (delete)', "Robert'); DELETE FROM knowledge_documents;--"],
+  ['quotes and backslashes', 'pto:* & !(accrual | <-> ) \\ \\\\ \'\' "'],
+  ['an unbalanced quote', '"unbalanced quote about overtime'],
+  ['websearch keywords only', 'or or or - -- ---'],
+  ['phrase operators', 'overtime <-> pay <2> approval'],
+  ['SQL text', 'select * from knowledge_chunks where 1=1'],
+  ['a NUL byte', 'pto\u0000accrual'],
+  ['accents and CJK', 'café résumé naïve Überstunden 日本語の質問 ｐｔｏ'],
+  ['a combining accent and a lone surrogate', 'e\u0301mployee and \uD83D lone surrogate'],
+  ['30,000 characters', 'harassment '.repeat(3000)],
+];
+
+/** Counts the statements run through it. */
+class CountQueries implements KyselyPlugin {
+  count = 0;
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.count += 1;
+    return args.node;
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result;
+  }
+}
+
+const QUESTIONS = [
+  'One of my trainers just didn\'t show up and never called, what do I do?',
+  'how much PTO does a part-timer get',
+  'employee quit on the spot, when is her last paycheck',
+  'my employee forgot to clock out last night how do I fix it',
+  'a member made a comment to my employee about her body',
+  'can two front desk staff trade shifts without asking me',
+  'employee',
+  'employee shift manager club',
+  'the employee asked about the policy',
+  'pregnant employee stool',
+  'jury duty or bereavement',
+  'harassment -member',
+  '"final written warning" employee',
+];
+
+describe.each(testDbKinds)('full-text retrieval on %s', (kind) => {
+  let t: TestDatabase;
+  let retriever: Retriever;
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    await ingestKnowledge(t.db, KNOWLEDGE_DIR);
+    retriever = createFullTextRetriever(t.db, { topK: 5, minSimilarity: 0 });
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  it.each(NOTHING_TO_SEARCH)('returns no passages for %j', async (query) => {
+    await expect(retriever.retrieve(query)).resolves.toEqual([]);
+  });
+
+  it.each(HOSTILE)('does not throw on %s and leaves the knowledge base intact', async (_label, query) => {
+    const passages = await retriever.retrieve(query);
+    expect(Array.isArray(passages)).toBe(true);
+    for (const p of passages) expect(p.similarity).toBeGreaterThanOrEqual(0);
+    const count = await t.db.selectFrom('knowledge_chunks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBeGreaterThan(50);
+  });
+
+  it('still finds the right policy through operators and quotes', async () => {
+    const [top] = await retriever.retrieve('no-call & no-show | "final written" !warning :* (');
+    expect(top?.sourcePath).toBe('attendance-and-no-call-no-show.md');
+    const [phrase] = await retriever.retrieve('"final written warning"');
+    expect(phrase?.text.toLowerCase()).toContain('final written warning');
+  });
+
+  it('returns complete passages, best first, within topK and above minSimilarity', async () => {
+    const passages = await retriever.retrieve('how much PTO does a part-timer get', { topK: 4, minSimilarity: 0.05 });
+    expect(passages.length).toBeGreaterThan(0);
+    expect(passages.length).toBeLessThanOrEqual(4);
+    expect(passages[0]).toMatchObject({ sourcePath: 'pto-and-leave.md', documentTitle: 'Paid Time Off and Leave of Absence Policy', topic: 'leave' });
+    for (const p of passages) {
+      expect(p.chunkId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(p.documentId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(p.text.length).toBeGreaterThan(0);
+      expect(p.similarity).toBeGreaterThanOrEqual(0.05);
+      expect(p.similarity).toBeLessThanOrEqual(1);
+    }
+    const sims = passages.map((p) => p.similarity);
+    expect(sims).toEqual([...sims].sort((a, b) => b - a));
+    expect(new Set(passages.map((p) => p.chunkId)).size).toBe(passages.length);
+  });
+
+  it('uses the defaults given at creation, overridden per call', async () => {
+    const narrow = createFullTextRetriever(t.db, { topK: 2, minSimilarity: 0 });
+    expect(await narrow.retrieve('warning')).toHaveLength(2);
+    expect(await narrow.retrieve('warning', { topK: 6 })).toHaveLength(6);
+    const strict = createFullTextRetriever(t.db, { topK: 5, minSimilarity: 0.99 });
+    expect(await strict.retrieve('one of my trainers did not show up')).toEqual([]);
+  });
+
+  it('gives the same passages and similarities for the same question', async () => {
+    const q = 'someone slipped on the wet floor in the locker room';
+    expect(await retriever.retrieve(q)).toEqual(await retriever.retrieve(q));
+  });
+
+  it('lowers a passage\'s similarity when the question adds words the knowledge base does not hold', async () => {
+    const [focused] = await retriever.retrieve('jury duty pay');
+    const [diluted] = await retriever.retrieve('jury duty pay zorblax quibbleton');
+    expect(diluted?.chunkId).toBe(focused?.chunkId);
+    expect(diluted!.similarity).toBeLessThan(focused!.similarity);
+    expect(diluted!.similarity).toBeGreaterThan(0);
+  });
+
+  it('ranks a passage holding every word of the question above partial matches', async () => {
+    const passages = await retriever.retrieve('bereavement grandparent', { topK: 10 });
+    const both = passages.filter((p) => /bereavement/i.test(p.text) && /grandparent/i.test(p.text));
+    expect(both.length).toBeGreaterThan(0);
+    expect(passages[0]!.chunkId).toBe(both[0]!.chunkId);
+  });
+
+  it('rejects impossible options', async () => {
+    for (const topK of [0, 1.5, 51]) await expect(retriever.retrieve('pto', { topK })).rejects.toThrow(RangeError);
+    for (const minSimilarity of [-0.1, 1.5, Number.NaN]) await expect(retriever.retrieve('pto', { minSimilarity })).rejects.toThrow(RangeError);
+    expect(() => createFullTextRetriever(t.db, { topK: 0, minSimilarity: 0.1 })).toThrow(RangeError);
+  });
+
+  it('maps real passages to the spec search_results JSON', async () => {
+    const passages = await retriever.retrieve('timeclock correction missed punch', { topK: 3 });
+    const json = toSearchResults(passages);
+    expect(json.results).toHaveLength(passages.length);
+    expect(json.results[0]).toEqual({
+      chunk_id: passages[0]!.chunkId, document_title: 'Pay and Timekeeping Policy', chunk_text: passages[0]!.text, similarity: passages[0]!.similarity,
+    });
+    expect(averageSimilarity(passages)).toBeCloseTo(passages.reduce((s, p) => s + p.similarity, 0) / passages.length, 12);
+  });
+
+  it('returns exactly the exhaustive ranking when it ranks chunks with rare lexemes first', async () => {
+    const counter = new CountQueries();
+    const pruned = createFullTextRetriever(t.db.withPlugin(counter), { topK: 5, minSimilarity: 0 }, { corpusStatsTtlMs: 3_600_000 });
+    const exhaustive = createFullTextRetriever(t.db, { topK: 5, minSimilarity: 0 }, { pruneCommonLexemes: false });
+    await pruned.retrieve('warm the corpus statistics cache');
+    const statementsPerQuestion = new Set<number>();
+    for (const question of QUESTIONS) {
+      for (const options of [{ topK: 1 }, { topK: 3 }, { topK: 10, minSimilarity: 0.08 }, { topK: 20 }]) {
+        const before = counter.count;
+        const a = await pruned.retrieve(question, options);
+        statementsPerQuestion.add(counter.count - before);
+        const b = await exhaustive.retrieve(question, options);
+        expect(a.map((p) => p.chunkId)).toEqual(b.map((p) => p.chunkId));
+        a.forEach((p, i) => expect(p.similarity).toBeCloseTo(b[i]!.similarity, 12));
+      }
+    }
+    // Both paths ran: pruning accepted (analyse + rank) and fallen back (analyse + rank + rank).
+    expect([...statementsPerQuestion].sort()).toEqual([2, 3]);
+  });
+
+  it('returns nothing from an empty knowledge base', async () => {
+    await t.db.deleteFrom('knowledge_documents').execute();
+    await expect(retriever.retrieve('no-call no-show')).resolves.toEqual([]);
+  });
+});

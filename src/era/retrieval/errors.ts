@@ -1,0 +1,23 @@
+/** Typed errors of knowledge ingestion. */
+
+/** The knowledge folder does not exist or is not a folder. `dir` is the absolute path tried. */
+export class KnowledgeDirNotFoundError extends Error {
+  readonly dir: string;
+
+  constructor(dir: string, cause?: unknown) {
+    super(`Knowledge folder not found: ${dir} (set KNOWLEDGE_DIR to the folder of Markdown policy documents)`, cause === undefined ? undefined : { cause });
+    this.name = 'KnowledgeDirNotFoundError';
+    this.dir = dir;
+  }
+}
+
+/** A knowledge document could not be read; nothing was ingested. `path` is the absolute file path. */
+export class KnowledgeReadError extends Error {
+  readonly path: string;
+
+  constructor(path: string, cause: unknown) {
+    super(`Cannot read knowledge document ${path}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'KnowledgeReadError';
+    this.path = path;
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The knowledge base ERA answers from: Markdown policy documents chunked and ingested into Postgres,
+ * and retrieval of the passages that answer a manager's question (Postgres full-text, BM25-ranked).
+ */
+export { type Chunk, chunkMarkdown, type ChunkOptions, DEFAULT_CHUNK_OPTIONS, SECTION_SEPARATOR } from './chunker';
+export { isKnowledgeTopic, KNOWLEDGE_TOPICS, type KnowledgeTopic, parseDocument, type ParsedDocument } from './document';
+export { KnowledgeDirNotFoundError, KnowledgeReadError } from './errors';
+export { CHUNKER_VERSION, ingestKnowledge, type IngestLogger, type IngestOptions, type IngestSummary } from './ingest';
+export { createFullTextRetriever, type FullTextRetrieverOptions, type RetrievedPassage, type RetrieveOptions, type Retriever } from './retriever';
+export { averageSimilarity, toSearchResults } from './search-results';

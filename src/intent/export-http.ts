@@ -1,0 +1,79 @@
+/**
+ * GET /exports/prompts/<token>: the prompt-capture exports from Teams (`/prompts`), behind the same
+ * signed, expiring links as the session CSV. The token's subject names the export and its parameter
+ * (`prompts:retraining:30`, `prompts:review:0.7`); its tester is the requester's id, or `*` when an
+ * admin asked (every tester's rows). A tester's link only ever reads that tester's rows.
+ */
+import type { ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db';
+import type { Logger } from '../logger';
+import { ExportLinkError, verifyExportToken } from '../tuning';
+import { retrainingExport, reviewExport } from './exports';
+
+export type PromptExportMode = 'retraining' | 'review';
+export const ALL_TESTERS = '*';
+
+/** The signed subject of a prompt export. */
+export function promptExportSubject(mode: PromptExportMode, parameter: number): string {
+  return `prompts:${mode}:${parameter}`;
+}
+
+function parseSubject(subject: string): { mode: PromptExportMode; parameter: number } | null {
+  const m = /^prompts:(retraining|review):(\d+(?:\.\d+)?)$/.exec(subject);
+  if (!m) return null;
+  return { mode: m[1] as PromptExportMode, parameter: Number(m[2]) };
+}
+
+function sendText(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** The handler; every outcome is answered here and the promise never rejects. */
+export function createPromptExportHandler(deps: { db: Kysely<Database>; secret: string; logger: Logger }) {
+  return async (req: { params?: { token?: unknown } }, res: ServerResponse): Promise<void> => {
+    let claims;
+    try {
+      claims = verifyExportToken(String(req.params?.token ?? ''), deps.secret);
+    } catch (err) {
+      if (err instanceof ExportLinkError && err.reason === 'expired') return sendText(res, 410, 'This download link has expired. Send /prompts to the bot for a new one.\n');
+      return sendText(res, 403, 'This download link is not valid.\n');
+    }
+    const spec = parseSubject(claims.sessionId);
+    if (!spec) return sendText(res, 403, 'This download link is not valid.\n');
+    const testerId = claims.testerId === ALL_TESTERS ? undefined : claims.testerId;
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    try {
+      if (spec.mode === 'review') {
+        const rows = await reviewExport(deps.db, { confidenceThreshold: spec.parameter, testerId });
+        const body = `${JSON.stringify(rows, null, 2)}\n`;
+        res.writeHead(200, {
+          'Content-Type': 'application/json; charset=utf-8',
+          'Content-Disposition': `attachment; filename="prompts-review-${day}.json"`,
+          'Cache-Control': 'no-store',
+        });
+        res.end(body);
+        return;
+      }
+      const records = retrainingExport(deps.db, { days: spec.parameter, testerId });
+      res.writeHead(200, {
+        'Content-Type': 'application/x-ndjson; charset=utf-8',
+        'Content-Disposition': `attachment; filename="prompts-retraining-${day}.jsonl"`,
+        'Cache-Control': 'no-store',
+      });
+      const lines = Readable.from(
+        (async function* () {
+          for await (const r of records) yield `${JSON.stringify(r)}\n`;
+        })(),
+      );
+      await pipeline(lines, res);
+    } catch (err) {
+      deps.logger.error({ err, mode: spec.mode }, 'prompt export failed');
+      if (!res.headersSent) sendText(res, 503, 'The export is unavailable right now. Please try again in a minute.\n');
+      else res.destroy();
+    }
+  };
+}

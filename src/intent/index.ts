@@ -1,0 +1,45 @@
+/**
+ * Prompt capture (spec/004): every tester message gets a predicted topic (rules, then a small Claude
+ * call), stored with its outcome and any human correction, and exported for review and retraining.
+ */
+export {
+  INTENT_TOPICS,
+  INTENT_IDS,
+  OTHER_INTENT,
+  isIntentId,
+  intentLabel,
+  parseIntentId,
+  type IntentId,
+  type IntentTopic,
+} from './topics';
+export { InvalidIntentError, PredictionNotFoundError, InvalidExportOptionError } from './errors';
+export { INTENT_RULES, matchRules, type IntentRule, type RuleMatch } from './rules';
+export {
+  createIntentClassifier,
+  parseClassifierReply,
+  FALLBACK_CONFIDENCE,
+  type ClassifyContext,
+  type IntentClassifier,
+  type IntentClassifierDeps,
+  type IntentPrediction,
+} from './classifier';
+export {
+  logPrediction,
+  recordOutcome,
+  correctIntent,
+  findPredictionForTurn,
+  type LogPredictionInput,
+  type PredictionInput,
+  type CorrectIntentInput,
+} from './prompt-log';
+export { createPromptCapture, type PromptCapture, type PromptCaptureDeps, type TurnTopic } from './capture';
+export {
+  retrainingExport,
+  reviewExport,
+  DEFAULT_HIGH_CONFIDENCE,
+  DEFAULT_REVIEW_THRESHOLD,
+  type RetrainingRecord,
+  type RetrainingExportOptions,
+  type ReviewRecord,
+  type ReviewExportOptions,
+} from './exports';
