@@ -100,7 +100,7 @@ export interface Config {
   streamUpdateIntervalMs: number;
   /** The model of the small intent-classification call. */
   intentModel: string;
-  /** A JSON price table replacing the shipped one (src/llm/pricing.json). */
+  /** A JSON price table replacing the shipped one (src/llm/model-prices.json). */
   modelPricingFile?: string;
   /** Emails or AAD object ids who see every tester's data (prompt exports, corrections). */
   adminAllowlist: string[];

@@ -31,6 +31,7 @@ const ARTIFACTS = path.join(__dirname, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const QUESTION = "My employee didn't show up for her shift today and didn't call. What should I do?";
 const CATEGORY = { label: 'Tone', value: 'tone' };
+const TOPIC = { label: 'Scheduling', value: 'scheduling' };
 const NOTE = `Open by acknowledging how stressful a no-show is before the steps (e2e ${randomBytes(3).toString('hex')})`;
 const CSV_HEADER = 'turn_number,user_message,era_response,improvement_note,category,timestamp';
 const REPLY_TIMEOUT_MS = 60_000;
@@ -106,7 +107,8 @@ async function waitFor(what: string, page: Page, predicate: () => Promise<boolea
 
 /** Picks a choice in an Input.ChoiceSet, whichever way the Playground rendered it. */
 async function choose(page: Page, card: Locator, choice: string): Promise<void> {
-  const combo = card.getByRole('combobox').first();
+  // Only the open form's choice set is visible (Improve's category, or Change topic's topic).
+  const combo = card.getByRole('combobox').filter({ visible: true }).first();
   if (await combo.isVisible().catch(() => false)) {
     await combo.click();
     await page.getByRole('option', { name: choice, exact: true }).click();
@@ -279,11 +281,46 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
     check((await botCards(p).count()) === before, `the note arrived as a new card (${before} cards before, ${await botCards(p).count()} after), not an update in place`);
   });
 
+  await step('the answer cites the attendance policy; the card shows the sources and the topic', async () => {
+    const p = page as Page;
+    const cited = p.getByText(/Attendance and No-Call\/No-Show Policy.*\[1\]/).first();
+    await waitFor('the answer text citing the attendance policy', p, async () => cited.isVisible().catch(() => false));
+    const text = await answerCards(p).last().innerText();
+    check(/Sources/.test(text) && /\[1\] Attendance and No-Call\/No-Show Policy/.test(text), `the card lists no attendance source: ${text.slice(0, 400)}`);
+    check(/Topic: Attendance/.test(text), `the card shows no Attendance topic: ${text.slice(0, 400)}`);
+  });
+
+  await step('Change topic stores a correction', async () => {
+    const p = page as Page;
+    const card = answerCards(p).last();
+    await card.getByRole('button', { name: 'Change topic', exact: true }).click();
+    await card.getByRole('button', { name: 'Save topic', exact: true }).waitFor({ state: 'visible', timeout: 10_000 });
+    await choose(p, card, TOPIC.label);
+    await card.getByRole('button', { name: 'Save topic', exact: true }).click();
+    await waitFor('the card to show the corrected topic', p, async () => (await answerCards(p).last().innerText()).includes('corrected by a tester'), 30_000);
+    await shot(p, '05b-topic-corrected');
+  });
+
+  await step('the correction is in the retraining export behind /prompts', async () => {
+    const p = page as Page;
+    await send(p, '/prompts retraining 30');
+    const links = p.locator('a[href*="/exports/prompts/"]');
+    await waitFor('a message with a link to /exports/prompts/', p, async () => (await links.count()) >= 1);
+    const url = (await links.last().getAttribute('href')) ?? '';
+    const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    const body = await res.text();
+    writeFileSync(path.join(ARTIFACTS, 'prompts-retraining.jsonl'), body);
+    check(res.status === 200, `GET ${url} answered ${res.status}: ${body.slice(0, 200)}`);
+    const records = body.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string; label: string; corrected: boolean });
+    const corrected = records.find((r) => r.text === QUESTION);
+    check(corrected?.label === TOPIC.value && corrected.corrected === true, `the question is not in the export as a correction to ${TOPIC.value}: ${body.slice(0, 400)}`);
+  });
+
   let exportUrl = '';
   await step('/export replies with a download link', async () => {
     const p = page as Page;
     await send(p, '/export');
-    const links = p.locator('a[href*="/exports/"]');
+    const links = p.locator('a[href*="/exports/"]:not([href*="/exports/prompts/"])');
     await waitFor('a message with a link to /exports/', p, async () => (await links.count()) >= 1);
     exportUrl = (await links.last().getAttribute('href')) ?? '';
     await shot(p, '06-export');

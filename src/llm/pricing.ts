@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../logger';
-import shippedPrices from './pricing.json';
+import shippedPrices from './model-prices.json';
 import type { LlmUsage } from './types';
 
 /** One model's prices from a date on, in USD per million tokens. */
@@ -153,7 +153,7 @@ export function parsePricing(json: unknown, options: { source: string; logger?: 
 
 /**
  * Loads the price table: `file` (config.modelPricingFile) when given, else the one shipped in
- * src/llm/pricing.json.
+ * src/llm/model-prices.json.
  * @throws PricingFileError when the file cannot be read, is not JSON, or is invalid.
  */
 export function loadPricing(options: { file?: string; logger?: Logger } = {}): Pricing {
