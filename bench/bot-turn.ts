@@ -1,6 +1,6 @@
 /**
  * The bot's own time per turn: an activity in, the reply out, with Claude answered at once by the
- * loopback fake, beside a bare botbuilder echo bot measured in the same run. Prints p50 / p99 and the
+ * loopback fake and retrieval over the sample knowledge base, beside a bare botbuilder echo bot measured in the same run. Prints p50 / p99 and the
  * ratio. On PGlite always; on Postgres too when DATABASE_URL is set. Prints figures, asserts nothing.
  *
  *   npm run bench            (all benchmarks)
@@ -11,6 +11,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { ActivityHandler, type Activity, TestAdapter } from 'botbuilder';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
+import { ingestKnowledge } from '../src/era/retrieval';
 import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDbKind } from '../bot-tests/helpers/db';
 import { startFakeAnthropic } from '../bot-tests/helpers/fake-anthropic';
@@ -56,7 +57,15 @@ async function benchKind(kind: TestDbKind): Promise<void> {
   try {
     const config = loadConfig({ ANTHROPIC_API_KEY: 'sk-bench', ANTHROPIC_BASE_URL: fake.baseURL, EXPORT_SIGNING_SECRET: 'bench-secret-long-enough-0123456789abcdef', LOG_LEVEL: 'silent' });
     const logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
-    const app = createApp({ config, database: t, logger, anthropic: new Anthropic({ apiKey: 'sk-bench', baseURL: fake.baseURL, maxRetries: 0 }), members: { lookup: async () => null } });
+    await ingestKnowledge(t.db, config.knowledgeDir);
+    const app = createApp({
+      config,
+      database: t,
+      logger,
+      anthropic: new Anthropic({ apiKey: 'sk-bench', baseURL: fake.baseURL, maxRetries: 0 }),
+      members: { lookup: async () => null },
+      retrieval: true,
+    });
     const botAdapter = new TestAdapter(async (context) => app.bot.run(context));
     const bot = await measure(botAdapter, TURNS, (i) => `Bench question ${i}: my employee did not show up for the shift`);
 
@@ -75,7 +84,7 @@ async function benchKind(kind: TestDbKind): Promise<void> {
     const row = (name: string, xs: number[]) => `${name.padEnd(34)} ${percentile(xs, 50).toFixed(2).padStart(8)} ${percentile(xs, 99).toFixed(2).padStart(8)}`;
     console.log(`\nbot turn on ${kind} (${TURNS} turns after ${WARMUP} warm-up; ms)`);
     console.log(`${''.padEnd(34)} ${'p50'.padStart(8)} ${'p99'.padStart(8)}`);
-    console.log(row('Tuning Bot (turn stored, card)', bot));
+    console.log(row('Tuning Bot (retrieval, turn, card)', bot));
     console.log(row('bare botbuilder echo bot', bare));
     console.log(`${'ratio (Tuning Bot / echo)'.padEnd(34)} ${(percentile(bot, 50) / percentile(bare, 50)).toFixed(1).padStart(8)} ${(percentile(bot, 99) / percentile(bare, 99)).toFixed(1).padStart(8)}`);
   } finally {

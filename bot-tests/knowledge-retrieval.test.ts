@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { averageSimilarity, createFullTextRetriever, ingestKnowledge, type Retriever, toSearchResults } from '../src/era/retrieval';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 
@@ -21,34 +20,6 @@ const HOSTILE: Array<[string, string]> = [
   ['accents and CJK', 'café résumé naïve Überstunden 日本語の質問 ｐｔｏ'],
   ['a combining accent and a lone surrogate', 'e\u0301mployee and \uD83D lone surrogate'],
   ['30,000 characters', 'harassment '.repeat(3000)],
-];
-
-/** Counts the statements run through it. */
-class CountQueries implements KyselyPlugin {
-  count = 0;
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.count += 1;
-    return args.node;
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
-  }
-}
-
-const QUESTIONS = [
-  'One of my trainers just didn\'t show up and never called, what do I do?',
-  'how much PTO does a part-timer get',
-  'employee quit on the spot, when is her last paycheck',
-  'my employee forgot to clock out last night how do I fix it',
-  'a member made a comment to my employee about her body',
-  'can two front desk staff trade shifts without asking me',
-  'employee',
-  'employee shift manager club',
-  'the employee asked about the policy',
-  'pregnant employee stool',
-  'jury duty or bereavement',
-  'harassment -member',
-  '"final written warning" employee',
 ];
 
 describe.each(testDbKinds)('full-text retrieval on %s', (kind) => {
@@ -141,26 +112,6 @@ describe.each(testDbKinds)('full-text retrieval on %s', (kind) => {
       chunk_id: passages[0]!.chunkId, document_title: 'Pay and Timekeeping Policy', chunk_text: passages[0]!.text, similarity: passages[0]!.similarity,
     });
     expect(averageSimilarity(passages)).toBeCloseTo(passages.reduce((s, p) => s + p.similarity, 0) / passages.length, 12);
-  });
-
-  it('returns exactly the exhaustive ranking when it ranks chunks with rare lexemes first', async () => {
-    const counter = new CountQueries();
-    const pruned = createFullTextRetriever(t.db.withPlugin(counter), { topK: 5, minSimilarity: 0 }, { corpusStatsTtlMs: 3_600_000 });
-    const exhaustive = createFullTextRetriever(t.db, { topK: 5, minSimilarity: 0 }, { pruneCommonLexemes: false });
-    await pruned.retrieve('warm the corpus statistics cache');
-    const statementsPerQuestion = new Set<number>();
-    for (const question of QUESTIONS) {
-      for (const options of [{ topK: 1 }, { topK: 3 }, { topK: 10, minSimilarity: 0.08 }, { topK: 20 }]) {
-        const before = counter.count;
-        const a = await pruned.retrieve(question, options);
-        statementsPerQuestion.add(counter.count - before);
-        const b = await exhaustive.retrieve(question, options);
-        expect(a.map((p) => p.chunkId)).toEqual(b.map((p) => p.chunkId));
-        a.forEach((p, i) => expect(p.similarity).toBeCloseTo(b[i]!.similarity, 12));
-      }
-    }
-    // Both paths ran: pruning accepted (analyse + rank) and fallen back (analyse + rank + rank).
-    expect([...statementsPerQuestion].sort()).toEqual([2, 3]);
   });
 
   it('returns nothing from an empty knowledge base', async () => {

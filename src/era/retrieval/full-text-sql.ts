@@ -8,7 +8,7 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../../db/schema';
 
 /** BM25 parameters and the weight of the whole-question match; see retriever.ts. */
-export const RANKING = Object.freeze({ k1: 0.8, b: 0.75, sectionBoost: 2, strictWeight: 0.1 });
+const RANKING = Object.freeze({ k1: 0.8, b: 0.75, sectionBoost: 2, strictWeight: 0.1 });
 
 /** A lexeme of the question, ready for a tsquery, with its document frequency over all chunks. */
 export interface QuestionTerm {
@@ -19,12 +19,6 @@ export interface QuestionTerm {
   df: number;
 }
 
-export interface QuestionAnalysis {
-  terms: QuestionTerm[];
-  /** websearch_to_tsquery(question) as text, to tell whether it is a pure conjunction. */
-  strictQuery: string;
-}
-
 /** Number of chunks and their mean length in words: the corpus constants of BM25. */
 export interface CorpusStats {
   chunks: number;
@@ -32,22 +26,15 @@ export interface CorpusStats {
 }
 
 /** Parses the question into lexemes (english configuration) and counts each one's chunks via the GIN index. */
-export async function analyseQuestion(db: Kysely<Database>, text: string): Promise<QuestionAnalysis> {
-  const result = await sql<{ lexeme: string | null; quoted: string | null; df: number | string | null; strict_query: string }>`
-    WITH parsed AS (
+export async function analyseQuestion(db: Kysely<Database>, text: string): Promise<QuestionTerm[]> {
+  const result = await sql<{ lexeme: string; quoted: string; df: number | string }>`
+    SELECT p.lexeme, p.quoted, (SELECT count(*) FROM knowledge_chunks AS c WHERE c.tsv @@ p.quoted::tsquery) AS df
+    FROM (
       SELECT l AS lexeme, '''' || replace(replace(l, '\\', '\\\\'), '''', '''''') || '''' AS quoted
       FROM unnest(tsvector_to_array(to_tsvector('english', ${text}))) AS l
-    )
-    SELECT p.lexeme, p.quoted,
-           (SELECT count(*) FROM knowledge_chunks AS c WHERE c.tsv @@ p.quoted::tsquery) AS df,
-           websearch_to_tsquery('english', ${text})::text AS strict_query
-    FROM (SELECT 1) AS one
-    LEFT JOIN parsed AS p ON true
+    ) AS p
   `.execute(db);
-  const terms = result.rows
-    .filter((r): r is typeof r & { lexeme: string; quoted: string } => r.lexeme !== null && r.quoted !== null)
-    .map((r) => ({ lexeme: r.lexeme, quoted: r.quoted, df: Number(r.df) }));
-  return { terms, strictQuery: result.rows[0]?.strict_query ?? '' };
+  return result.rows.map((r) => ({ lexeme: r.lexeme, quoted: r.quoted, df: Number(r.df) }));
 }
 
 /** Counts the chunks and their mean length. A sequential scan: callers cache it. */
@@ -64,9 +51,9 @@ export interface RankParams {
   /** The known lexemes (df > 0) with their idf, aligned. */
   lexemes: string[];
   idfs: number[];
-  /** OR of the quoted lexemes whose chunks are candidates. */
+  /** OR of the quoted lexemes: a chunk holding any of them is a candidate. */
   candidateQuery: string;
-  /** Σ idf the similarity is normalised by. */
+  /** The Σ idf the similarity is normalised by. */
   weight: number;
   avgWords: number;
   minSimilarity: number;
@@ -91,12 +78,15 @@ export async function rankChunks(db: Kysely<Database>, p: RankParams): Promise<R
     WITH terms AS (
       SELECT * FROM unnest(${p.lexemes}::text[], ${p.idfs}::float8[]) AS t(lexeme, idf)
     ),
+    strict AS MATERIALIZED (
+      SELECT websearch_to_tsquery('english', ${p.text}) AS query
+    ),
     candidates AS (
-      -- Keep only the question's lexemes of each tsvector (with their positions and weights):
-      -- delete from it every lexeme that is not one of them.
-      SELECT c.id, c.word_count, c.tsv @@ websearch_to_tsquery('english', ${p.text}) AS strict_match,
+      -- Only the question's lexemes of each tsvector, with their positions and weights: delete every
+      -- lexeme that is not one of them.
+      SELECT c.id, c.word_count, c.tsv @@ s.query AS strict_match,
              ts_delete(c.tsv, tsvector_to_array(ts_delete(c.tsv, ${p.lexemes}::text[]))) AS hits
-      FROM knowledge_chunks AS c
+      FROM knowledge_chunks AS c, strict AS s
       WHERE c.tsv @@ ${p.candidateQuery}::tsquery
     ),
     scored AS (
