@@ -8,20 +8,9 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { DEFAULT_MODEL } from '../src/config';
 import { createCallLog, loadPricing, parsePricing, PricingFileError, type CallLogEntry, type LlmUsage } from '../src/llm';
-import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
+import { capturingLogger } from './helpers/capturing-logger';
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function capturingLogger() {
-  const lines: LogLine[] = [];
-  const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { logger, lines };
-}
 
 const usage = (u: Partial<LlmUsage> = {}): LlmUsage => ({ inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, ...u });
 const price = (model: string, effective: string, input: number, output: number) => ({

@@ -14,20 +14,9 @@ import {
   PredictionNotFoundError,
   recordOutcome,
 } from '../src/intent';
-import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
+import { capturingLogger } from './helpers/capturing-logger';
 
-interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-function capturingLogger() {
-  const lines: LogLine[] = [];
-  const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { logger, lines };
-}
 
 const RULE: IntentPrediction = { intent: 'leave', confidence: 0.9, source: 'rule', ruleName: 'leave.pto' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

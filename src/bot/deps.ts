@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import type { Config } from '../config';
 import type { EraResponder } from '../era';
+import type { CallLogEntry } from '../llm';
 import type { Logger } from '../logger';
 
 /** The prompt under tuning: its text per turn, its version per session. */
@@ -56,21 +57,7 @@ export interface PassageRetriever {
 }
 
 /** One model call, for the call log. */
-export interface ModelCallEntry {
-  purpose: 'answer' | 'intent' | 'generation' | 'judging' | 'rewrite';
-  model: string;
-  promptVersion?: string | null;
-  usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number };
-  latencyMs: number;
-  stopReason?: string | null;
-  status: 'ok' | 'error';
-  error?: string | null;
-  requestId?: string | null;
-  sessionId?: string | null;
-  turnId?: string | null;
-  testerId?: string | null;
-  metadata?: Record<string, unknown>;
-}
+export type ModelCallEntry = CallLogEntry;
 
 /** Records model calls; never throws. */
 export interface CallRecorder {

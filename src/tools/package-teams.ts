@@ -10,7 +10,7 @@
  *
  * `npm run package:teams` runs the CLI at the bottom; tests call packageTeamsApp() directly.
  */
-import type { Archiver, ArchiverOptions } from 'archiver';
+import archiver, { type Archiver, type ArchiverOptions } from 'archiver';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -24,10 +24,7 @@ const HOST = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{
 const PLACEHOLDER = /\$\{\{([A-Z0-9_]+)\}\}/g;
 const BOT_SCOPES = ['team', 'personal', 'groupChat', 'copilot'];
 
-// archiver 7 exports a factory function, while @types/archiver 8 describes archiver 8's classes:
-// take the runtime factory and give it the shape it really has.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const createArchive = require('archiver') as (format: 'zip', options?: ArchiverOptions) => Archiver;
+const createArchive = (format: 'zip', options?: ArchiverOptions): Archiver => archiver(format, options);
 
 /** A problem the person packaging can fix; the CLI prints its message without a stack trace. */
 export class PackageError extends Error {
