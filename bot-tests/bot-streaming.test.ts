@@ -111,4 +111,15 @@ describe('streamed answers (PGlite, Claude through the loopback fake)', () => {
     const exported = await h.say('/export', { extra: { serviceUrl: 'http://127.0.0.1:56150' } });
     expect(exported.flatMap((a) => a.attachments ?? []).map((a) => a.contentType)).toEqual(['application/vnd.microsoft.card.adaptive']);
   });
+
+  it('ends the stream with the error as its final message when Claude fails, and stores nothing', async () => {
+    const before = (await h.t.db.selectFrom('tuning_conversation_turns').select('id').execute()).length;
+    h.fake!.enqueue({ status: 500 }, { status: 500 });
+    const sent = await h.say('She was a no-call/no-show today and never called.');
+    const finals = sent.filter((a) => streamType(a) === 'final');
+    expect(finals).toHaveLength(1);
+    expect(finals[0]!.text).toMatch(/Claude had an error and ERA couldn't answer\. Your message was not stored/);
+    expect(sent.filter((a) => a.type === 'message' && streamType(a) === undefined)).toHaveLength(0);
+    expect((await h.t.db.selectFrom('tuning_conversation_turns').select('id').execute()).length).toBe(before);
+  });
 });

@@ -5,7 +5,8 @@
  */
 import { APIUserAbortError } from '@anthropic-ai/sdk';
 import { type Activity, ActivityTypes, CardFactory, MessageFactory, type TurnContext } from 'botbuilder';
-import type { JsonObject, Turn } from '../../db';
+import type { JsonObject, Session, Turn } from '../../db';
+import type { Logger } from '../logger';
 import { welcomeCard } from '../cards';
 import { citedNumbers, confidenceScore, type EraAnswer, EraUnavailableError, type EraPassage, normaliseMarkers } from '../era';
 import { cleanText, describeCleaning, ensureOpenSession, findOpenSession, recentTurns, recordTurn, setReplyActivityId, type Tester } from '../tuning';
@@ -83,6 +84,28 @@ export async function handleChat(context: TurnContext, deps: BotDeps, tester: Te
   const stream = canStream(context) ? new TeamsStream(context, deps.config.streamUpdateIntervalMs) : null;
   if (stream) await stream.informative(deps.retriever ? 'Searching the policies…' : 'Thinking…');
   else await context.sendActivity({ type: ActivityTypes.Typing });
+  try {
+    await answerAndStore(context, deps, tester, { message, notice, session, started, stream, log });
+  } catch (err) {
+    // An open stream must end, or Teams keeps showing "Searching the policies…": the error text is
+    // its final message. Without a stream the bot's one error handler answers.
+    if (!stream || stream.outcome !== 'open') throw err;
+    log.error({ err, sessionId: session.id }, 'turn failed while streaming');
+    await stream.final({ text: userMessageFor(err, context.activity.id) });
+  }
+}
+
+interface TurnStart {
+  message: string;
+  notice: string | null;
+  session: Session;
+  started: number;
+  stream: TeamsStream | null;
+  log: Logger;
+}
+
+async function answerAndStore(context: TurnContext, deps: BotDeps, tester: Tester, start: TurnStart): Promise<void> {
+  const { message, notice, session, started, stream, log } = start;
 
   // The topic is predicted while ERA answers, so capture adds no wait.
   const intentPromise: Promise<IntentPrediction | null> = deps.intent
@@ -127,7 +150,6 @@ export async function handleChat(context: TurnContext, deps: BotDeps, tester: Te
       cancelled = true;
       answer = { text: lastSnapshot, model: deps.era.model, offline: false, stopReason: 'cancelled_by_tester', usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, requestId: null, latencyMs: Date.now() - eraStarted };
     } else {
-      await stream?.abandon();
       if (err instanceof EraUnavailableError) {
         // The message is still captured, marked as a failed workflow.
         const prediction = await intentPromise;

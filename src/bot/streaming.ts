@@ -95,12 +95,6 @@ export class TeamsStream {
     return id ?? null;
   }
 
-  /** Stops sending (no final). Used when the answer failed. */
-  async abandon(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.chain;
-  }
 
   private async send(activity: Partial<Activity>, streamType: StreamInfo['streamType']): Promise<string | undefined> {
     if (this.state !== 'open') return undefined;
