@@ -6,6 +6,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 
 import type { KnowledgeTables } from './schema-knowledge';
 import type { LlmTables } from './schema-llm';
+import type { TrainingTables } from './schema-training';
 import type {
   Jsonb,
   JsonbWithDefault,
@@ -18,6 +19,7 @@ import type {
 export * from './schema-types';
 export * from './schema-knowledge';
 export * from './schema-llm';
+export * from './schema-training';
 
 export interface PromptTuningSessionsTable {
   id: Generated<string>;
@@ -83,7 +85,7 @@ export interface BotStateTable {
 }
 
 /** Every table of the product: the tuning chat here, the other capabilities in their own files. */
-export interface Database extends KnowledgeTables, LlmTables {
+export interface Database extends KnowledgeTables, LlmTables, TrainingTables {
   prompt_tuning_sessions: PromptTuningSessionsTable;
   tuning_conversation_turns: TuningConversationTurnsTable;
   tuning_improvements: TuningImprovementsTable;
