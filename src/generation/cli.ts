@@ -1,0 +1,63 @@
+/**
+ * npm run gen -- plan import FILE
+ *   loads the dataset plan (templates + planned conversations); re-running changes nothing
+ * npm run gen -- seed import FILE...
+ *   imports annotated seed conversations, one transaction per file; prints a line per file
+ *
+ * Exit code 1 when any file fails; the error names the file and the JSON path.
+ */
+import { Command } from 'commander';
+import { connectDatabase, migrateToLatest } from '../../db';
+import { loadConfigFromProcess } from '../config';
+import { GenerationFileError } from './errors';
+import { importPlan } from './plan-import';
+import { importSeeds, type SeedImportProgress } from './seed-import';
+
+async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof connectDatabase>>['db']) => Promise<T>): Promise<T> {
+  const config = loadConfigFromProcess();
+  const handle = await connectDatabase(config.database);
+  try {
+    await migrateToLatest(handle.db);
+    return await fn(handle.db);
+  } finally {
+    await handle.close();
+  }
+}
+
+function progressLine(p: SeedImportProgress): string {
+  const head = `[${p.fileIndex}/${p.fileCount}] ${p.file}:`;
+  if (p.status === 'failed') return `${head} FAILED, nothing imported - ${p.error?.message ?? 'unknown error'}`;
+  return `${head} ${p.conversationsImported} conversation(s) imported, ${p.conversationsSkipped} skipped; ${p.turns} turns, ${p.sentences} sentence breakdowns`;
+}
+
+async function planImport(file: string): Promise<void> {
+  const r = await withDatabase((db) => importPlan(db, file));
+  const fmt = (c: typeof r.templates) => `${c.added} added, ${c.updated} updated, ${c.unchanged} unchanged${c.locked ? `, ${c.locked} past 'planned' left as they are` : ''}`;
+  console.log(`templates: ${fmt(r.templates)}`);
+  console.log(`conversations: ${fmt(r.conversations)}`);
+}
+
+async function seedImport(files: string[]): Promise<void> {
+  const s = await withDatabase((db) => importSeeds(db, files, { onProgress: (p) => console.log(progressLine(p)) }));
+  for (const skip of s.skipped) console.log(`skipped ${skip.conversationId}: ${skip.reason}`);
+  console.log(`summary: ${s.conversationsImported} conversation(s) imported, ${s.conversationsSkipped} skipped, ${s.turnsImported} turns, ${s.sentencesImported} sentence breakdowns, ${s.filesFailed} of ${s.files} file(s) failed`);
+  if (s.filesFailed > 0) process.exitCode = 1;
+}
+
+async function main(): Promise<void> {
+  const program = new Command().name('gen').description('Training-data generation: plans and seed conversations.').showHelpAfterError();
+  const plan = program.command('plan').description('the dataset plan');
+  plan.command('import').argument('<file>', 'plan JSON, e.g. examples/financial-planning/plan.json').description('load templates and planned conversations')
+    .action(planImport);
+  const seed = program.command('seed').description('annotated seed conversations');
+  seed.command('import').argument('<files...>', 'seed JSON files').description('import seed conversations (US-TRAIN-007)')
+    .action(seedImport);
+  await program.parseAsync(process.argv);
+}
+
+main().catch((err: unknown) => {
+  // A file error is the user's to fix: its message says where; a stack trace would only bury that.
+  if (err instanceof GenerationFileError) console.error(`error: ${err.message}`);
+  else console.error(err);
+  process.exitCode = 1;
+});
