@@ -4,12 +4,22 @@
  * npm run gen -- seed import FILE...
  *   imports annotated seed conversations, one transaction per file; prints a line per file
  *
+ * npm run gen -- export finetune --format anthropic|openai [--out FILE]
+ *   approved conversations as fine-tuning JSONL
+ * npm run gen -- export quality [--out FILE]
+ *   the quality report as CSV
+ *
  * Exit code 1 when any file fails; the error names the file and the JSON path.
  */
+import { createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
 import { connectDatabase, migrateToLatest } from '../../db';
 import { loadConfigFromProcess } from '../config';
 import { GenerationFileError } from './errors';
+import { fineTuningJsonl, qualityReportCsv } from './exports';
 import { importPlan } from './plan-import';
 import { importSeeds, type SeedImportProgress } from './seed-import';
 
@@ -44,6 +54,42 @@ async function seedImport(files: string[]): Promise<void> {
   if (s.filesFailed > 0) process.exitCode = 1;
 }
 
+/** Streams an export to FILE (written whole or not at all) or to stdout. */
+async function writeOut(source: AsyncIterable<string | Buffer>, out: string | undefined): Promise<number> {
+  let count = 0;
+  const counted = async function* () {
+    for await (const chunk of source) {
+      count += 1;
+      yield chunk;
+    }
+  };
+  if (!out) {
+    await pipeline(Readable.from(counted()), process.stdout, { end: false });
+    return count;
+  }
+  const partial = `${out}.partial`;
+  try {
+    await pipeline(Readable.from(counted()), createWriteStream(partial));
+    await rename(partial, out);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  }
+  return count;
+}
+
+async function exportFineTuning(options: { format: string; out?: string }): Promise<void> {
+  if (options.format !== 'anthropic' && options.format !== 'openai') throw new Error(`--format must be anthropic or openai, not "${options.format}"`);
+  const format = options.format;
+  const n = await withDatabase((db) => writeOut(fineTuningJsonl(db, format), options.out));
+  console.error(`${n} approved conversation(s) written as ${format} JSONL${options.out ? ` to ${options.out}` : ''}`);
+}
+
+async function exportQuality(options: { out?: string }): Promise<void> {
+  await withDatabase((db) => writeOut(qualityReportCsv(db), options.out));
+  console.error(`quality report written${options.out ? ` to ${options.out}` : ''}`);
+}
+
 async function main(): Promise<void> {
   const program = new Command().name('gen').description('Training-data generation: plans and seed conversations.').showHelpAfterError();
   const plan = program.command('plan').description('the dataset plan');
@@ -52,6 +98,12 @@ async function main(): Promise<void> {
   const seed = program.command('seed').description('annotated seed conversations');
   seed.command('import').argument('<files...>', 'seed JSON files').description('import seed conversations (US-TRAIN-007)')
     .action(seedImport);
+  const exp = program.command('export').description('training data out');
+  exp.command('finetune').description('approved conversations as fine-tuning JSONL')
+    .requiredOption('--format <format>', 'anthropic or openai').option('--out <file>', 'write to FILE instead of stdout')
+    .action(exportFineTuning);
+  exp.command('quality').description('the quality report as CSV').option('--out <file>', 'write to FILE instead of stdout')
+    .action(exportQuality);
   await program.parseAsync(process.argv);
 }
 

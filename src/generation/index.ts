@@ -6,3 +6,4 @@ export { importPlan, importPlanData, conversationRows, templateRows, type PlanIm
 export { importSeeds, type SeedImportOptions, type SeedImportProgress, type SeedImportSummary } from './seed-import';
 export { computeQuality, countWords, READY_THRESHOLD, type ConversationQuality } from './quality';
 export { loadJsonFile } from './load-json';
+export { fineTuningJsonl, qualityReportCsv, QUALITY_COLUMNS, type FineTuningFormat, type AnthropicExample, type OpenAiExample } from './exports';
