@@ -54,6 +54,9 @@ async function seedImport(files: string[]): Promise<void> {
   if (s.filesFailed > 0) process.exitCode = 1;
 }
 
+/** A mistake in the command line: its message is all the person needs. */
+class UsageError extends Error {}
+
 /** Streams an export to FILE (written whole or not at all) or to stdout. */
 async function writeOut(source: AsyncIterable<string | Buffer>, out: string | undefined): Promise<number> {
   let count = 0;
@@ -79,7 +82,7 @@ async function writeOut(source: AsyncIterable<string | Buffer>, out: string | un
 }
 
 async function exportFineTuning(options: { format: string; out?: string }): Promise<void> {
-  if (options.format !== 'anthropic' && options.format !== 'openai') throw new Error(`--format must be anthropic or openai, not "${options.format}"`);
+  if (options.format !== 'anthropic' && options.format !== 'openai') throw new UsageError(`--format must be anthropic or openai, not "${options.format}"`);
   const format = options.format;
   const n = await withDatabase((db) => writeOut(fineTuningJsonl(db, format), options.out));
   console.error(`${n} approved conversation(s) written as ${format} JSONL${options.out ? ` to ${options.out}` : ''}`);
@@ -109,7 +112,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // A file error is the user's to fix: its message says where; a stack trace would only bury that.
-  if (err instanceof GenerationFileError) console.error(`error: ${err.message}`);
+  if (err instanceof GenerationFileError || err instanceof UsageError) console.error(`error: ${err.message}`);
   else console.error(err);
   process.exitCode = 1;
 });
