@@ -6,6 +6,7 @@ import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import { DialogContextError, type DialogState, DialogSet, DialogTurnStatus, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Tester } from '../tuning';
 import * as handlers from './command-handlers';
+import * as dataset from './dataset-commands';
 import type { CommandName } from './commands';
 import type { BotDeps } from './deps';
 
@@ -25,6 +26,12 @@ const HANDLERS: Record<CommandName, Handler> = {
   stats: (c, d, o) => handlers.statsCommand(c, d, o.tester, o.arg),
   prompt: (c, d) => handlers.promptCommand(c, d),
   prompts: (c, d, o) => handlers.promptsCommand(c, d, o.tester, o.arg),
+  plan: (c, d, o) => dataset.planCommand(c, d, o.arg),
+  conversation: (c, d, o) => dataset.conversationCommand(c, d, o.arg),
+  quality: (c, d) => dataset.qualityCommand(c, d),
+  review: (c, d, o) => dataset.reviewCommand(c, d, o.tester, 'review', o.arg),
+  approve: (c, d, o) => dataset.reviewCommand(c, d, o.tester, 'approve', o.arg),
+  flag: (c, d, o) => dataset.reviewCommand(c, d, o.tester, 'flag', o.arg),
 };
 
 export class CommandDialogs {

@@ -5,7 +5,10 @@
  */
 import type { CommandHelp } from '../cards';
 
-export const COMMANDS = ['help', 'new', 'end', 'export', 'sessions', 'stats', 'prompt', 'prompts'] as const;
+export const COMMANDS = ['help', 'new', 'end', 'export', 'sessions', 'stats', 'prompt', 'prompts', 'plan', 'conversation', 'quality', 'review', 'approve', 'flag'] as const;
+
+/** Training-data commands: only with the slash, and their arguments are free text the handler checks. */
+const DATASET_COMMANDS: ReadonlySet<string> = new Set(['plan', 'conversation', 'quality', 'review', 'approve', 'flag']);
 export type CommandName = (typeof COMMANDS)[number];
 
 export const COMMAND_HELP: CommandHelp[] = [
@@ -17,6 +20,10 @@ export const COMMAND_HELP: CommandHelp[] = [
   { name: '/stats [session]', description: 'Session statistics and notes per category' },
   { name: '/prompt', description: 'The prompt file and its version' },
   { name: '/prompts [retraining N | review T]', description: 'Captured prompts with their topics: retraining JSONL (last N days) or review JSON (confidence below T)' },
+  { name: '/plan [filters]', description: 'Training dataset: counts and a page of conversations (persona= tier= status= template= topic= quality=4-5 page=)' },
+  { name: '/conversation N', description: 'One training conversation: arc, turns, scores, completeness' },
+  { name: '/quality', description: 'Quality averages, distribution, and what needs review' },
+  { name: '/review N | /approve N | /flag N notes', description: 'Move a training conversation through review, with notes' },
 ];
 
 const TAKES_SESSION: ReadonlySet<CommandName> = new Set(['export', 'stats']);
@@ -47,6 +54,7 @@ export function parseCommand(text: string): ParsedCommand | null {
   const known = (COMMANDS as readonly string[]).includes(word);
   if (!known) return slash ? { kind: 'unknown', word: `/${word}` } : null;
   const name = word as CommandName;
+  if (DATASET_COMMANDS.has(name)) return slash ? { kind: 'command', name, arg: rest === '' ? null : rest } : null;
   if (rest === '') return { kind: 'command', name, arg: null };
   if (TAKES_SESSION.has(name) && SESSION_ARG.test(rest)) return { kind: 'command', name, arg: rest };
   if (name === 'prompts' && PROMPTS_ARG.test(rest)) return { kind: 'command', name, arg: rest.toLowerCase().replace(/\s+/g, ' ') };
