@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
 import {
+  CardFactory,
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
@@ -14,7 +15,9 @@ import {
 import { sql } from 'kysely';
 import type restify from 'restify';
 import type { DatabaseHandle } from '../db';
+import { BotJobRunner } from './bot/job-runner';
 import { PostgresStorage } from './bot/state-storage';
+import { generateConversation } from './generation/generator';
 import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
 import type { MemberDirectory } from './bot/deps';
@@ -45,6 +48,7 @@ export interface AppParts {
 
 export interface App {
   adapter: CloudAdapter;
+  jobRunner: BotJobRunner;
   bot: TuningBot;
   server: restify.Server;
   era: EraResponder;
@@ -88,6 +92,27 @@ export function createApp(parts: AppParts): App {
     classifier: createIntentClassifier({ client, model: config.intentModel, callLog: calls, logger }),
   });
   const retriever = createFullTextRetriever(db, config.retrieval);
+  // Generation waits out 429/529 itself (per item, between jobs' items), so its client does not retry.
+  const generationClient = parts.anthropic === undefined ? createClaudeClient({ ...config.anthropic, maxRetries: 0, timeoutMs: 600_000 }, { logger }) : parts.anthropic;
+  const appId = config.auth?.appId ?? '';
+  const jobRunner = new BotJobRunner({
+    db,
+    logger,
+    generate: async (conversationUuid, ctx) => {
+      const r = await generateConversation({ db, client: generationClient, model: config.anthropic.model, callLog: calls, logger, pricing }, conversationUuid, ctx);
+      return { inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, durationMs: r.durationMs };
+    },
+    notifier: {
+      updateCard: (ref, activityId, card) =>
+        adapter.continueConversationAsync(appId, ref, async (ctx) => {
+          await ctx.updateActivity({ id: activityId, type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
+        }),
+      send: (ref, text) =>
+        adapter.continueConversationAsync(appId, ref, async (ctx) => {
+          await ctx.sendActivity(text);
+        }),
+    },
+  });
 
   const bot = new TuningBot(
     {
@@ -125,6 +150,7 @@ export function createApp(parts: AppParts): App {
         : undefined,
       calls,
       intent,
+      jobs: { runner: jobRunner, pricing, model: config.anthropic.model, online: generationClient !== null },
     },
     new ConversationState(new PostgresStorage(db)),
   );
@@ -155,5 +181,5 @@ export function createApp(parts: AppParts): App {
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
   });
-  return { adapter, bot, server, era };
+  return { adapter, bot, server, era, jobRunner };
 }

@@ -7,6 +7,7 @@ import { DialogContextError, type DialogState, DialogSet, DialogTurnStatus, Wate
 import type { Tester } from '../tuning';
 import * as handlers from './command-handlers';
 import * as dataset from './dataset-commands';
+import * as jobs from './job-commands';
 import type { CommandName } from './commands';
 import type { BotDeps } from './deps';
 
@@ -32,6 +33,9 @@ const HANDLERS: Record<CommandName, Handler> = {
   review: (c, d, o) => dataset.reviewCommand(c, d, o.tester, 'review', o.arg),
   approve: (c, d, o) => dataset.reviewCommand(c, d, o.tester, 'approve', o.arg),
   flag: (c, d, o) => dataset.reviewCommand(c, d, o.tester, 'flag', o.arg),
+  generate: (c, d, o) => jobs.generateCommand(c, d, o.arg),
+  jobs: (c, d) => jobs.jobsCommand(c, d),
+  job: (c, d, o) => jobs.jobCommand(c, d, o.arg),
 };
 
 export class CommandDialogs {

@@ -5,10 +5,10 @@
  */
 import type { CommandHelp } from '../cards';
 
-export const COMMANDS = ['help', 'new', 'end', 'export', 'sessions', 'stats', 'prompt', 'prompts', 'plan', 'conversation', 'quality', 'review', 'approve', 'flag'] as const;
+export const COMMANDS = ['help', 'new', 'end', 'export', 'sessions', 'stats', 'prompt', 'prompts', 'plan', 'conversation', 'quality', 'review', 'approve', 'flag', 'generate', 'jobs', 'job'] as const;
 
 /** Training-data commands: only with the slash, and their arguments are free text the handler checks. */
-const DATASET_COMMANDS: ReadonlySet<string> = new Set(['plan', 'conversation', 'quality', 'review', 'approve', 'flag']);
+const DATASET_COMMANDS: ReadonlySet<string> = new Set(['plan', 'conversation', 'quality', 'review', 'approve', 'flag', 'generate', 'jobs', 'job']);
 export type CommandName = (typeof COMMANDS)[number];
 
 export const COMMAND_HELP: CommandHelp[] = [
@@ -24,6 +24,8 @@ export const COMMAND_HELP: CommandHelp[] = [
   { name: '/conversation N', description: 'One training conversation: arc, turns, scores, completeness' },
   { name: '/quality', description: 'Quality averages, distribution, and what needs review' },
   { name: '/review N | /approve N | /flag N notes', description: 'Move a training conversation through review, with notes' },
+  { name: '/generate N | N-M | filters | all', description: 'Generate training conversations with Claude, after a confirmation card with count, time and cost' },
+  { name: '/jobs, /job ID', description: 'Generation jobs and their progress (Pause, Resume, Cancel on the card)' },
 ];
 
 const TAKES_SESSION: ReadonlySet<CommandName> = new Set(['export', 'stats']);

@@ -5,6 +5,7 @@ import type { Database } from '../../db';
 import type { Config } from '../config';
 import type { EraResponder } from '../era';
 import type { CallLogEntry } from '../llm';
+import type { JobsDeps } from './job-commands';
 import type { Logger } from '../logger';
 
 /** The prompt under tuning: its text per turn, its version per session. */
@@ -108,4 +109,6 @@ export interface BotDeps {
   calls?: CallRecorder;
   /** Intent capture; absent: no topics. */
   intent?: IntentCapture;
+  /** Training-data generation jobs; absent: /generate says it is not set up. */
+  jobs?: JobsDeps;
 }

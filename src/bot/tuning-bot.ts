@@ -16,6 +16,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { userMessageFor } from './errors';
 import { replyContext, runCardAction, type CardActionResult } from './card-actions';
 import { handleChat } from './chat';
+import { runJobAction } from './job-commands';
 import { CommandDialogs } from './command-dialogs';
 import { COMMAND_HELP, parseCommand, stripMentions } from './commands';
 import type { BotDeps } from './deps';
@@ -104,9 +105,19 @@ export class TuningBot extends TeamsActivityHandler {
     if (!tester) return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: NOT_ALLOWED_MESSAGE } as unknown as AdaptiveCardInvokeResponse;
     const action = invokeValue?.action;
     const data = (action?.data ?? {}) as Record<string, unknown>;
+    const verb = String(action?.verb ?? '');
+    if (verb.startsWith('tb.job.')) {
+      try {
+        const card = await runJobAction(context, this.deps, tester, verb, data);
+        return { statusCode: 200, type: CARD_CONTENT_TYPE, value: card } as unknown as AdaptiveCardInvokeResponse;
+      } catch (err) {
+        this.logError(context, err);
+        return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: userMessageFor(err, context.activity.id) } as unknown as AdaptiveCardInvokeResponse;
+      }
+    }
     let result: CardActionResult;
     try {
-      result = await runCardAction(context, this.deps, tester, String(action?.verb ?? ''), data);
+      result = await runCardAction(context, this.deps, tester, verb, data);
     } catch (err) {
       this.logError(context, err);
       return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: userMessageFor(err, context.activity.id) } as unknown as AdaptiveCardInvokeResponse;

@@ -7,3 +7,30 @@ export { importSeeds, type SeedImportOptions, type SeedImportProgress, type Seed
 export { computeQuality, countWords, READY_THRESHOLD, type ConversationQuality } from './quality';
 export { loadJsonFile } from './load-json';
 export { fineTuningJsonl, qualityReportCsv, QUALITY_COLUMNS, type FineTuningFormat, type AnthropicExample, type OpenAiExample } from './exports';
+export {
+  generateConversation, GenerationError, GENERATABLE_STATUSES, retryAfterMsOf, validateGenerated,
+  type GenerateOptions, type GenerationErrorKind, type GenerationResult, type GeneratorDeps,
+} from './generator';
+export { buildGenerationPrompt, fillTemplate, GENERATED_CONVERSATION_SCHEMA, jsonSchemaOf, UnfilledPlaceholderError } from './generation-prompt';
+export {
+  createJob,
+  runJob,
+  pauseJob,
+  resumeJob,
+  cancelJob,
+  jobProgress,
+  listJobs,
+  claimNextItem,
+  JobError,
+  DEFAULT_JOB_OPTIONS,
+  DEFAULT_LEASE_MS,
+  type Generate,
+  type GenerateResult,
+  type JobOptions,
+  type CreateJobInput,
+  type JobStatus,
+  type JobProgress,
+  type JobSummary,
+  type RunJobDeps,
+  type StopReason,
+} from './jobs';

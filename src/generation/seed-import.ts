@@ -7,10 +7,10 @@
  * is the slot the seed fills.
  */
 import type { Kysely, Transaction } from 'kysely';
-import { type Database, toJsonb } from '../../db';
+import { type Database, toJsonb, type TrainingConversationUpdate } from '../../db';
 import { GenerationFileError, SeedImportError } from './errors';
 import { loadJsonFile } from './load-json';
-import { computeQuality, countWords } from './quality';
+import { computeQuality, type ConversationQuality, countWords } from './quality';
 import { type SeedFile, seedFileSchema, type TrainingPair } from './seed-schema';
 
 /** Progress after each file, for a CLI line or a log event. */
@@ -44,13 +44,15 @@ export interface SeedImportOptions {
 
 type Trx = Transaction<Database>;
 
-interface Group {
+/** One conversation of a seed file: its conversation_id and its pairs (with their index in the file). */
+export interface SeedConversationGroup {
   id: string;
   pairs: { pair: TrainingPair; index: number }[];
 }
 
-function groupByConversation(file: SeedFile): Group[] {
-  const groups = new Map<string, Group>();
+/** Groups a file's pairs by conversation, each group's pairs in turn order. */
+export function groupByConversation(file: SeedFile): SeedConversationGroup[] {
+  const groups = new Map<string, SeedConversationGroup>();
   file.training_pairs.forEach((pair, index) => {
     const g = groups.get(pair.conversation_id) ?? { id: pair.conversation_id, pairs: [] };
     g.pairs.push({ pair, index });
@@ -84,7 +86,16 @@ async function blocker(trx: Trx, conversationId: string, number: number): Promis
   return { reason: `${conversationId} is already in the database (${same?.generation_status ?? 'unknown status'})`, fillId: null };
 }
 
-async function writeConversation(trx: Trx, file: string, seed: SeedFile, group: Group, fillId: string | null): Promise<{ turns: number; sentences: number }> {
+/** Columns a caller sets on the conversation row instead of the seed defaults (e.g. a generated conversation's status). */
+export type ConversationRowOverrides = Omit<TrainingConversationUpdate, 'id' | 'conversation_id' | 'updated_at'>;
+
+/**
+ * Writes one validated conversation (row, turns, annotations, quality metrics) inside TRX. FILE names
+ * the source in errors. With FILL_ID the existing (planned) row is updated instead of inserting one.
+ */
+export async function writeConversation(
+  trx: Trx, file: string, seed: SeedFile, group: SeedConversationGroup, fillId: string | null, overrides: ConversationRowOverrides = {},
+): Promise<{ conversationUuid: string; turns: number; sentences: number; quality: ConversationQuality }> {
   const pairs = group.pairs.map((p) => p.pair);
   const first = group.pairs[0];
   const meta = first.pair.conversation_metadata;
@@ -129,6 +140,7 @@ async function writeConversation(trx: Trx, file: string, seed: SeedFile, group: 
     human_reviewed: pairs.every((p) => p.training_metadata.human_reviewed),
     reviewer_notes: reviewers.length ? `Seed annotation reviewed by ${reviewers.join(', ')}` : null,
     review_date: reviewDates.length ? new Date(`${reviewDates[reviewDates.length - 1]}T00:00:00Z`) : null,
+    ...overrides,
   };
   const metaPath = `training_pairs[${first.index}].conversation_metadata`;
   const conversationUuid = await at(file, metaPath, async () => {
@@ -236,10 +248,10 @@ async function writeConversation(trx: Trx, file: string, seed: SeedFile, group: 
   await at(file, metaPath, () => trx.insertInto('quality_metrics').values({
     ...metrics,
     conversation_id: conversationUuid,
-    reviewer_approved: row.human_reviewed,
-    review_date: row.review_date,
+    reviewer_approved: row.human_reviewed ?? null,
+    review_date: row.review_date ?? null,
   }).execute());
-  return { turns: pairs.length, sentences };
+  return { conversationUuid, turns: pairs.length, sentences, quality: q };
 }
 
 /**

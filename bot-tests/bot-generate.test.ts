@@ -1,0 +1,106 @@
+/**
+ * /generate from Teams: the confirmation card, Start, the job running in the background with its
+ * progress card updated in place through the connector, the summary, /jobs and /job. Claude is the
+ * loopback fake answering each generation request with a valid annotated conversation.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Activity } from 'botbuilder';
+import { importPlan } from '../src/generation';
+import { actionData, cardOf, cardTexts, createHarness, executeValue, type Harness } from './helpers/bot-harness';
+import { type FakeConnector, startFakeConnector } from './helpers/fake-connector';
+import { testDbKinds } from './helpers/db';
+
+const EXAMPLES = path.resolve('examples/financial-planning');
+const SEED = readFileSync(path.join(EXAMPLES, 'seeds/fp_marcus_001.json'), 'utf8');
+
+type Pair = { id: string; turn_number: number; conversation_metadata: { conversation_number: number } };
+
+/** The shipped seed re-keyed for a planned conversation, stretched or cut to its turn count. */
+function generatedAnswer(key: string, number: number, turns: number): string {
+  const seed = JSON.parse(SEED.replaceAll('fp_marcus_001', key)) as { dataset_metadata: { total_turns: number }; training_pairs: Pair[] };
+  while (seed.training_pairs.length < turns) {
+    const next = structuredClone(seed.training_pairs.at(-1)!);
+    next.turn_number += 1;
+    next.id = `${key}_turn${next.turn_number}`;
+    seed.training_pairs.push(next);
+  }
+  seed.training_pairs.length = turns;
+  for (const p of seed.training_pairs) p.conversation_metadata.conversation_number = number;
+  seed.dataset_metadata.total_turns = turns;
+  return JSON.stringify(seed);
+}
+
+describe.each(testDbKinds)('/generate on %s', (kind) => {
+  let h: Harness;
+  let connector: FakeConnector;
+  beforeAll(async () => {
+    h = await createHarness(kind, { claude: true });
+    connector = await startFakeConnector();
+    await importPlan(h.t.db, path.join(EXAMPLES, 'plan.json'));
+    h.fake!.reply((body) => {
+      const prompt = JSON.stringify(body.messages);
+      const m = /Conversation id: (\w+) \(number (\d+)\)[\s\S]*?Turns: exactly (\d+)/.exec(JSON.parse(prompt)[0].content as string) ?? /Conversation id: (\w+) \(number (\d+)\)[\s\S]*?Turns: exactly (\d+)/.exec(prompt);
+      if (!m) return 'not a generation request';
+      return { text: generatedAnswer(m[1]!, Number(m[2]), Number(m[3])), usage: { input_tokens: 6000, output_tokens: 4000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } };
+    });
+  });
+  afterAll(async () => {
+    await h.app.jobRunner.idle();
+    await connector.close();
+    await h.close();
+  });
+
+  it('confirms, starts, updates the progress card in place, and ends with three generated conversations', async () => {
+    const confirm = await h.say('/generate 11-13');
+    const card = cardOf(confirm.find((a) => cardOf(a)));
+    const texts = cardTexts(card);
+    expect(texts[0]).toBe('Generate 3 conversation(s)?');
+    expect(texts).toContain('Conversations: 3');
+    expect(texts.find((t) => t.startsWith('Estimated cost:'))).toMatch(/about \$\d+\.\d\d/);
+
+    const start = await h.send({
+      type: 'invoke',
+      name: 'adaptiveCard/action',
+      value: executeValue('tb.job.start', actionData(card, 'tb.job.start')),
+      replyToId: 'confirm-card-1',
+      serviceUrl: connector.serviceUrl,
+    } as Partial<Activity>);
+    const response = start.find((a) => a.type === 'invokeResponse')!.value as { body: { type: string; value: unknown } };
+    expect(response.body.type).toBe('application/vnd.microsoft.card.adaptive');
+    expect(cardTexts(response.body.value)[0]).toMatch(/^Generation job [0-9a-f]{8}$/);
+
+    await h.app.jobRunner.idle();
+    const rows = await h.t.db.selectFrom('training_conversations').select(['conversation_number', 'generation_status', 'generation_method']).where('conversation_number', 'in', [11, 12, 13]).orderBy('conversation_number').execute();
+    expect(rows).toEqual([11, 12, 13].map((n) => ({ conversation_number: n, generation_status: 'generated', generation_method: 'claude_api' })));
+    const turns = await h.t.db.selectFrom('training_turns as t').innerJoin('training_conversations as c', 'c.id', 't.conversation_id').select('c.conversation_number').where('c.conversation_number', 'in', [11, 12, 13]).execute();
+    expect(turns.length).toBe(3 + 4 + 4);
+
+    const updates = connector.activities.filter((a) => Array.isArray(a.attachments) && cardTexts((a.attachments as Array<{ content: unknown }>)[0]?.content)[0]?.startsWith('Generation job'));
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    const last = cardTexts((updates.at(-1)!.attachments as Array<{ content: unknown }>)[0]!.content);
+    expect(last).toContain('Status: completed');
+    expect(last).toContain('Done / failed / total: 3 / 0 / 3');
+    expect(last.find((t) => t.startsWith('['))).toMatch(/100%$/);
+    const summary = connector.activities.find((a) => typeof a.text === 'string' && /Generation job [0-9a-f]{8} finished: 3 generated/.test(a.text as string));
+    expect(summary).toBeDefined();
+
+    const calls = await h.t.db.selectFrom('llm_calls').selectAll().where('purpose', '=', 'generation').execute();
+    expect(calls).toHaveLength(3);
+
+    const jobs = (await h.say('/jobs')).map((a) => a.text ?? '').join('\n');
+    expect(jobs).toMatch(/batch · completed · 3\/3 done, 0 failed/);
+    const id = /\*\*([0-9a-f]{8})\*\*/.exec(jobs)![1]!;
+    expect(cardTexts(cardOf((await h.say(`/job ${id}`)).find((a) => cardOf(a))))).toContain('Status: completed');
+  });
+
+  it('refuses what cannot be generated, with the reason', async () => {
+    const say = async (m: string) => (await h.say(m)).map((a) => a.text ?? '').join('\n');
+    // 11 was generated by the job above.
+    expect(await say('/generate 11')).toMatch(/Nothing to generate for "11"/);
+    expect(await say('/generate 13-11')).toMatch(/is backwards/);
+    expect(await say('/generate')).toMatch(/Say what to generate/);
+    expect(await say('/generate colour=red')).toMatch(/unknown filter "colour"/);
+    expect(await say('/job zzzz')).toMatch(/Give the job id/);
+  });
+});

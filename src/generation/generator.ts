@@ -1,0 +1,275 @@
+/**
+ * US-TRAIN-003: generates one planned conversation with Claude (structured output), validates it with
+ * the seed schema, and writes it with the seed import's write path in one transaction.
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import { APIError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
+import type { Kysely } from 'kysely';
+import type { ConversationGenerationStatus, Database, TrainingConversation } from '../../db';
+import { type CallLog, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
+import type { Logger } from '../logger';
+import { formatPath } from './errors';
+import { buildGenerationPrompt, GENERATED_CONVERSATION_SCHEMA, UnfilledPlaceholderError } from './generation-prompt';
+import { groupByConversation, writeConversation } from './seed-import';
+import { type SeedFile, seedFileSchema } from './seed-schema';
+
+export interface GeneratorDeps {
+  db: Kysely<Database>;
+  /** Null: offline, every call fails with kind 'offline'. */
+  client: Anthropic | null;
+  model: string;
+  /** Default 8000. */
+  maxTokens?: number;
+  callLog: CallLog;
+  logger: Logger;
+  /** Claude calls per conversation, the first included; default 2. */
+  maxValidationAttempts?: number;
+  /** Used to report costUsd in the result; null/absent: costUsd is null. */
+  pricing?: Pricing | null;
+}
+
+export type GenerationErrorKind = 'offline' | 'not_found' | 'not_generatable' | 'invalid_output' | 'rate_limited' | 'overloaded' | 'unavailable';
+
+export class GenerationError extends Error {
+  constructor(
+    readonly kind: GenerationErrorKind,
+    message: string,
+    readonly retryAfterMs: number | null = null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'GenerationError';
+  }
+}
+
+export interface GenerationResult {
+  /** training_conversations.id (uuid). */
+  conversationId: string;
+  /** The human key, e.g. fp_marcus_011. */
+  conversationKey: string;
+  turns: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number | null;
+  durationMs: number;
+  validationAttempts: number;
+}
+
+export interface GenerateOptions {
+  signal?: AbortSignal;
+  jobId?: string;
+}
+
+/** Statuses a generation may start from: planned, or left in_progress by a worker that crashed. */
+export const GENERATABLE_STATUSES: readonly ConversationGenerationStatus[] = ['planned', 'in_progress'];
+const DEFAULT_MAX_TOKENS = 8000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Error lists fed back to the model and stored in the call log stay readable.
+const MAX_ISSUES = 20;
+
+const textOf = (content: readonly Anthropic.ContentBlock[]): string =>
+  content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+
+/** The wait the API asked for: `retry-after-ms`, else `retry-after` (seconds or an HTTP date). */
+export function retryAfterMsOf(err: APIError): number | null {
+  const headers = err.headers;
+  if (!headers) return null;
+  const ms = Number(headers.get('retry-after-ms'));
+  if (headers.get('retry-after-ms') !== null && Number.isFinite(ms) && ms >= 0) return ms;
+  const raw = headers.get('retry-after');
+  if (raw === null) return null;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+/** Maps an SDK failure (after its own retries) to the runner's kinds. */
+function apiFailure(err: APIError, key: string): GenerationError {
+  const retryAfterMs = retryAfterMsOf(err);
+  if (err instanceof RateLimitError || err.status === 429) {
+    return new GenerationError('rate_limited', `${key}: rate limited by the Claude API`, retryAfterMs, { cause: err });
+  }
+  if (err.status === 529) return new GenerationError('overloaded', `${key}: the Claude API is overloaded`, retryAfterMs, { cause: err });
+  return new GenerationError('unavailable', `${key}: Claude API call failed: ${err.message}`, retryAfterMs, { cause: err });
+}
+
+/** Validates the model's text as one annotated conversation matching the plan; returns the errors, if any. */
+export function validateGenerated(text: string, planned: TrainingConversation): { seed: SeedFile | null; errors: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    return { seed: null, errors: [`not valid JSON (${err instanceof Error ? err.message : String(err)})`] };
+  }
+  const parsed = seedFileSchema.safeParse(json);
+  if (!parsed.success) {
+    return { seed: null, errors: parsed.error.issues.slice(0, MAX_ISSUES).map((i) => `${formatPath(i.path)}: ${i.message}`) };
+  }
+  const seed = parsed.data;
+  const errors: string[] = [];
+  seed.training_pairs.forEach((pair, i) => {
+    if (pair.conversation_id !== planned.conversation_id) {
+      errors.push(`training_pairs[${i}].conversation_id: expected "${planned.conversation_id}", found "${pair.conversation_id}"`);
+    }
+    if (pair.conversation_metadata.conversation_number !== planned.conversation_number) {
+      errors.push(`training_pairs[${i}].conversation_metadata.conversation_number: expected ${planned.conversation_number}, found ${pair.conversation_metadata.conversation_number}`);
+    }
+  });
+  if (seed.training_pairs.length !== planned.turn_count) {
+    errors.push(`training_pairs: the plan asks for exactly ${planned.turn_count} turns, the answer has ${seed.training_pairs.length}`);
+  }
+  return { seed: errors.length ? null : seed, errors: errors.slice(0, MAX_ISSUES) };
+}
+
+async function setStatusBack(deps: GeneratorDeps, id: string, logger: Logger): Promise<void> {
+  try {
+    await deps.db.updateTable('training_conversations').set({ generation_status: 'planned', updated_at: new Date() })
+      .where('id', '=', id).where('generation_status', '=', 'in_progress').execute();
+  } catch (err) {
+    // The runner's lease brings the conversation back; the original failure is what the caller needs.
+    logger.error({ err, conversationId: id }, 'could not set the conversation back to planned');
+  }
+}
+
+/**
+ * Generates the planned conversation CONVERSATION_UUID (training_conversations.id) with Claude and stores
+ * it, status 'generated', in one transaction. Throws {@link GenerationError}; on any failure after the
+ * status was set to 'in_progress' it is set back to 'planned' and nothing else is written. An abort via
+ * `options.signal` rethrows the SDK's APIUserAbortError (status likewise back to 'planned').
+ */
+export async function generateConversation(deps: GeneratorDeps, conversationUuid: string, options: GenerateOptions = {}): Promise<GenerationResult> {
+  const started = performance.now();
+  const client = deps.client;
+  if (!client) throw new GenerationError('offline', 'Claude is not configured (offline mode): nothing can be generated');
+  if (!UUID.test(conversationUuid)) throw new GenerationError('not_found', `no conversation ${conversationUuid}`);
+  const logger = deps.logger.child({ component: 'generator', conversationId: conversationUuid, jobId: options.jobId ?? null });
+
+  const planned = await deps.db.selectFrom('training_conversations').selectAll().where('id', '=', conversationUuid).executeTakeFirst();
+  if (!planned) throw new GenerationError('not_found', `no conversation ${conversationUuid}`);
+  const key = planned.conversation_id;
+  const status = planned.generation_status ?? 'planned';
+  if (!GENERATABLE_STATUSES.includes(status)) throw new GenerationError('not_generatable', `${key} is ${status}; only planned conversations are generated`);
+  if (!planned.tier_template) throw new GenerationError('not_generatable', `${key} names no template (tier_template)`);
+  const template = await deps.db.selectFrom('conversation_templates').selectAll().where('template_id', '=', planned.tier_template).executeTakeFirst();
+  if (!template) throw new GenerationError('not_generatable', `${key}: template ${planned.tier_template} does not exist`);
+  let prompt: string;
+  try {
+    prompt = buildGenerationPrompt(template, planned);
+  } catch (err) {
+    if (err instanceof UnfilledPlaceholderError) throw new GenerationError('not_generatable', `${key}: ${err.message}`, null, { cause: err });
+    throw err;
+  }
+
+  const claimed = await deps.db.transaction().execute((trx) => trx.updateTable('training_conversations')
+    .set({ generation_status: 'in_progress', updated_at: new Date() })
+    .where('id', '=', conversationUuid).where('generation_status', 'in', [...GENERATABLE_STATUSES])
+    .executeTakeFirst());
+  if (Number(claimed.numUpdatedRows) !== 1) throw new GenerationError('not_generatable', `${key} changed status while being prepared`);
+
+  const maxAttempts = Math.max(1, deps.maxValidationAttempts ?? 2);
+  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt }];
+  const usage: LlmUsage = { ...ZERO_LLM_USAGE };
+  let costUsd: number | null = deps.pricing ? 0 : null;
+  let seed: SeedFile | null = null;
+  let attempt = 0;
+  let lastErrors: string[] = [];
+  try {
+    while (!seed && attempt < maxAttempts) {
+      attempt += 1;
+      const callStarted = performance.now();
+      const meta = { conversation_key: key, conversation_id: conversationUuid, attempt, job_id: options.jobId ?? null, template_id: template.template_id };
+      let data: Anthropic.Message;
+      let requestId: string | null;
+      try {
+        // No temperature: the SDK's anthropic-version rejects it.
+        const res = await client.messages.create({
+          model: deps.model,
+          max_tokens: deps.maxTokens ?? DEFAULT_MAX_TOKENS,
+          messages,
+          output_config: { format: { type: 'json_schema', schema: GENERATED_CONVERSATION_SCHEMA } },
+        }, { signal: options.signal }).withResponse();
+        data = res.data;
+        requestId = res.request_id ?? null;
+      } catch (err) {
+        const apiErr = err instanceof APIError ? err : null;
+        await deps.callLog.record({
+          purpose: 'generation', model: deps.model, usage: ZERO_LLM_USAGE,
+          latencyMs: Math.round(performance.now() - callStarted), status: 'error',
+          error: err instanceof Error ? err.message : String(err), requestId: apiErr?.requestID ?? null, metadata: meta,
+        });
+        if (apiErr && !(apiErr instanceof APIUserAbortError)) throw apiFailure(apiErr, key);
+        throw err;
+      }
+      const callUsage = usageFromApi(data.usage);
+      usage.inputTokens += callUsage.inputTokens;
+      usage.outputTokens += callUsage.outputTokens;
+      usage.cacheReadTokens += callUsage.cacheReadTokens;
+      usage.cacheWriteTokens += callUsage.cacheWriteTokens;
+      if (costUsd !== null) {
+        const cost = deps.pricing?.costOf(data.model, callUsage, new Date()) ?? null;
+        costUsd = cost ? costUsd + cost.costUsd : null;
+      }
+      const text = textOf(data.content);
+      const checked = validateGenerated(text, planned);
+      if (checked.errors.length && data.stop_reason === 'max_tokens') checked.errors.unshift('the answer was cut off at max_tokens');
+      seed = checked.seed;
+      lastErrors = checked.errors;
+      await deps.callLog.record({
+        purpose: 'generation', model: data.model, usage: callUsage, latencyMs: Math.round(performance.now() - callStarted),
+        stopReason: data.stop_reason ?? null, status: 'ok', requestId,
+        metadata: { ...meta, valid: seed !== null, ...(seed ? {} : { validation_errors: lastErrors }) },
+      });
+      if (!seed) {
+        logger.warn({ attempt, errors: lastErrors }, 'generated conversation failed validation');
+        messages.push(
+          { role: 'assistant', content: text.trim() === '' ? '(empty answer)' : text },
+          { role: 'user', content: `Your JSON failed validation: ${lastErrors.join('; ')}. Return the corrected JSON only.` },
+        );
+      }
+    }
+    if (!seed) {
+      throw new GenerationError('invalid_output', `${key}: the answer failed validation ${attempt} time(s): ${lastErrors.join('; ')}`);
+    }
+
+    const valid = seed;
+    const durationSeconds = Math.round((performance.now() - started) / 1000);
+    const group = groupByConversation(valid)[0];
+    const written = await deps.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('training_conversations').select('generation_status').where('id', '=', conversationUuid)
+        .forUpdate().executeTakeFirst();
+      if (row?.generation_status !== 'in_progress') {
+        throw new GenerationError('not_generatable', `${key} is ${row?.generation_status ?? 'gone'}; the generated answer was not stored`);
+      }
+      // A conversation with turns was stored by another worker: never write it twice.
+      const turn = await trx.selectFrom('training_turns').select('id').where('conversation_id', '=', conversationUuid).executeTakeFirst();
+      if (turn) throw new GenerationError('not_generatable', `${key} already has turns; the generated answer was not stored`);
+      return writeConversation(trx, `claude:${key}`, valid, group, conversationUuid, {
+        // The plan, not the model, owns what the conversation was meant to be.
+        persona_type: planned.persona_type, persona_name: planned.persona_name, persona_description: planned.persona_description,
+        topic_category: planned.topic_category, topic_description: planned.topic_description,
+        tier: planned.tier, tier_template: planned.tier_template, tier_batch: planned.tier_batch,
+        starting_emotion: planned.starting_emotion, starting_emotion_intensity: planned.starting_emotion_intensity,
+        ending_emotion: planned.ending_emotion, ending_emotion_intensity: planned.ending_emotion_intensity,
+        emotional_arc_description: planned.emotional_arc_description,
+        session_context: planned.session_context, expected_outcome: planned.expected_outcome,
+        generation_status: 'generated', generation_method: 'claude_api', generation_date: new Date(),
+        generation_duration_seconds: durationSeconds,
+        generation_cost_cents: costUsd === null ? null : Math.round(costUsd * 100),
+        is_seed_example: false, use_for_variations: false, variation_count_target: null,
+        human_reviewed: false, reviewer_notes: null, review_date: null,
+      });
+    });
+    const result: GenerationResult = {
+      conversationId: conversationUuid, conversationKey: key, turns: written.turns,
+      inputTokens: usage.inputTokens, outputTokens: usage.outputTokens,
+      costUsd: costUsd === null ? null : Math.round(costUsd * 1e6) / 1e6,
+      durationMs: Math.round(performance.now() - started), validationAttempts: attempt,
+    };
+    logger.info({ ...result, quality: written.quality.overall_quality_score }, 'conversation generated');
+    return result;
+  } catch (err) {
+    await setStatusBack(deps, conversationUuid, logger);
+    throw err;
+  }
+}
