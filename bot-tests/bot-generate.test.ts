@@ -3,33 +3,15 @@
  * progress card updated in place through the connector, the summary, /jobs and /job. Claude is the
  * loopback fake answering each generation request with a valid annotated conversation.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Activity } from 'botbuilder';
 import { importPlan } from '../src/generation';
 import { actionData, cardOf, cardTexts, createHarness, executeValue, type Harness } from './helpers/bot-harness';
 import { type FakeConnector, startFakeConnector } from './helpers/fake-connector';
 import { testDbKinds } from './helpers/db';
+import { generationReply } from './helpers/generated-answer';
 
 const EXAMPLES = path.resolve('examples/financial-planning');
-const SEED = readFileSync(path.join(EXAMPLES, 'seeds/fp_marcus_001.json'), 'utf8');
-
-type Pair = { id: string; turn_number: number; conversation_metadata: { conversation_number: number } };
-
-/** The shipped seed re-keyed for a planned conversation, stretched or cut to its turn count. */
-function generatedAnswer(key: string, number: number, turns: number): string {
-  const seed = JSON.parse(SEED.replaceAll('fp_marcus_001', key)) as { dataset_metadata: { total_turns: number }; training_pairs: Pair[] };
-  while (seed.training_pairs.length < turns) {
-    const next = structuredClone(seed.training_pairs.at(-1)!);
-    next.turn_number += 1;
-    next.id = `${key}_turn${next.turn_number}`;
-    seed.training_pairs.push(next);
-  }
-  seed.training_pairs.length = turns;
-  for (const p of seed.training_pairs) p.conversation_metadata.conversation_number = number;
-  seed.dataset_metadata.total_turns = turns;
-  return JSON.stringify(seed);
-}
 
 describe.each(testDbKinds)('/generate on %s', (kind) => {
   let h: Harness;
@@ -38,12 +20,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     h = await createHarness(kind, { claude: true });
     connector = await startFakeConnector();
     await importPlan(h.t.db, path.join(EXAMPLES, 'plan.json'));
-    h.fake!.reply((body) => {
-      const prompt = JSON.stringify(body.messages);
-      const m = /Conversation id: (\w+) \(number (\d+)\)[\s\S]*?Turns: exactly (\d+)/.exec(JSON.parse(prompt)[0].content as string) ?? /Conversation id: (\w+) \(number (\d+)\)[\s\S]*?Turns: exactly (\d+)/.exec(prompt);
-      if (!m) return 'not a generation request';
-      return { text: generatedAnswer(m[1]!, Number(m[2]), Number(m[3])), usage: { input_tokens: 6000, output_tokens: 4000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } };
-    });
+    h.fake!.reply((body) => generationReply(body) ?? 'not a generation request');
   });
   afterAll(async () => {
     await h.app.jobRunner.idle();

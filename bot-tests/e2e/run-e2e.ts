@@ -1,5 +1,5 @@
 /**
- * End to end, as a tester would: the bot (offline ERA, a fresh PGlite) plus the Microsoft 365 Agents
+ * End to end, as a tester would: the bot (Claude answered by a loopback fake, a fresh PGlite) plus the Microsoft 365 Agents
  * Playground, driven in headless Chromium with playwright-core. Not a jest suite: `npm run test:e2e`.
  *
  * The run: send a manager's question, see the welcome card then ERA's answer card, open Improve,
@@ -12,11 +12,14 @@
  * Needs Chromium: `apt-get install -y chromium` (or CHROMIUM_PATH=/path/to/chrome).
  * BOT_ENTRY runs another bot entry point than src/index.ts (to test this harness on a stand-in).
  */
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import { startFakeAnthropic } from '../helpers/fake-anthropic';
+import { generationReply } from '../helpers/generated-answer';
 import {
   findFreePort,
   type RunningChild,
@@ -31,6 +34,7 @@ const ARTIFACTS = path.join(__dirname, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const QUESTION = "My employee didn't show up for her shift today and didn't call. What should I do?";
 const CATEGORY = { label: 'Tone', value: 'tone' };
+const INTENT_MODEL = 'claude-haiku-5-5';
 const TOPIC = { label: 'Scheduling', value: 'scheduling' };
 const NOTE = `Open by acknowledging how stressful a no-show is before the steps (e2e ${randomBytes(3).toString('hex')})`;
 const CSV_HEADER = 'turn_number,user_message,era_response,improvement_note,category,timestamp';
@@ -180,6 +184,17 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
   const botLog = path.join(ARTIFACTS, 'bot.log');
   const playgroundLog = path.join(ARTIFACTS, 'playground.log');
 
+  // Claude is a loopback fake: ERA's answers cite the first passage, intent calls get a small JSON
+  // answer, and generation requests get a valid annotated conversation.
+  const fake = await startFakeAnthropic();
+  cleanups.push(() => fake.close());
+  fake.reply((body) => {
+    const generation = generationReply(body);
+    if (generation) return generation;
+    if (body.model === INTENT_MODEL) return '{"intent":"other","confidence":0.5}';
+    return 'Treat it as a no-call/no-show under the Attendance and No-Call/No-Show Policy [1]. Try to reach her, document each attempt, and record the occurrence [1].';
+  });
+
   // Empty strings, not absent keys: the bot loads .env without overriding what is set, so this keeps
   // a developer's .env (an API key, a DATABASE_URL, an allowlist) out of the run.
   const botEnv = unauthenticatedBotEnv({
@@ -189,11 +204,22 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
     PUBLIC_BASE_URL: `http://127.0.0.1:${botPort}`,
     PGLITE_DATA_DIR: dataDir,
     DATABASE_URL: '',
-    ANTHROPIC_API_KEY: '',
-    ANTHROPIC_BASE_URL: '',
+    ANTHROPIC_API_KEY: 'sk-e2e',
+    ANTHROPIC_BASE_URL: fake.baseURL,
+    INTENT_MODEL,
     TESTER_ALLOWLIST: '',
     EXPORT_SIGNING_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'debug',
+  });
+
+  await step('the sample training plan imports', async () => {
+    const r = spawnSync(process.execPath, ['-r', '@swc-node/register', 'src/generation/cli.ts', 'plan', 'import', 'examples/financial-planning/plan.json'], {
+      env: botEnv,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    appendFileSync(botLog, `${r.stdout}${r.stderr}`);
+    check(r.status === 0 && /conversations: 100 added/.test(r.stdout), `plan import failed (${r.status}): ${r.stdout}${r.stderr}`);
   });
 
   let bot: RunningChild | undefined;
@@ -343,6 +369,23 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
     check(noteRow[0] === '1', `the note's turn_number is "${noteRow[0]}", expected 1`);
     check((noteRow[2] ?? '').length > 0, 'the note row has no era_response');
     check(!Number.isNaN(Date.parse(noteRow[5] ?? '')), `the note row's timestamp "${noteRow[5]}" is not a date`);
+  });
+
+  await step('/generate 11-13 shows a progress card that finishes with three generated conversations', async () => {
+    const p = page as Page;
+    await send(p, '/generate 11-13');
+    const confirm = botCards(p).filter({ hasText: 'Generate 3 conversation(s)?' }).last();
+    await confirm.waitFor({ state: 'visible', timeout: REPLY_TIMEOUT_MS });
+    await shot(p, '07-generate-confirm');
+    await confirm.getByRole('button', { name: 'Start', exact: true }).click();
+    const progress = botCards(p).filter({ hasText: 'Generation job' }).last();
+    await waitFor('the progress card to reach 3 / 0 / 3 completed', p, async () => {
+      const text = await progress.innerText().catch(() => '');
+      return /completed/.test(text) && /3 \/ 0 \/ 3/.test(text) && /100\s*%/.test(text);
+    }, 90_000);
+    await shot(p, '08-generate-done');
+    const summary = p.getByText(/Generation job [0-9a-f]{8} finished: 3 generated/).first();
+    await waitFor('the job summary message', p, async () => summary.isVisible().catch(() => false), 30_000);
   });
 }
 
