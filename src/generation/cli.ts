@@ -9,6 +9,15 @@
  * npm run gen -- export quality [--out FILE]
  *   the quality report as CSV
  *
+ * npm run gen -- run <12 | 11-13 | 11,14,19 | all> [--concurrency N] [--min-gap-ms N] [--cost-ceiling USD]
+ * npm run gen -- run --filter tier=1,persona=marcus [options]
+ *   creates a generation job and runs it here with a progress bar; Ctrl-C stops after releasing the
+ *   conversation in flight. Exit 0 completed (failed items listed), 1 error, 2 paused/cancelled/interrupted.
+ * npm run gen -- run --job ID
+ *   continues an existing job (a killed run's items are reclaimed once their leases expire)
+ * npm run gen -- status [ID]          recent jobs, or one job's progress (full id or 8-char prefix)
+ * npm run gen -- pause ID | cancel ID | resume ID [--cost-ceiling USD|none]
+ *
  * Exit code 1 when any file fails; the error names the file and the JSON path.
  */
 import { createWriteStream } from 'node:fs';
@@ -16,15 +25,17 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command } from 'commander';
-import { connectDatabase, migrateToLatest } from '../../db';
-import { loadConfigFromProcess } from '../config';
+import { connectDatabase, DatabaseUnreachableError, migrateToLatest } from '../../db';
+import { type Config, ConfigError, loadConfigFromProcess } from '../config';
+import { controlCommand, NEEDS_CLAUDE, runCommand, type RunOptions, statusCommand, UsageError } from './cli-run';
 import { GenerationFileError } from './errors';
+import { JobError } from './jobs';
 import { fineTuningJsonl, qualityReportCsv } from './exports';
 import { importPlan } from './plan-import';
 import { importSeeds, type SeedImportProgress } from './seed-import';
 
-async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof connectDatabase>>['db']) => Promise<T>): Promise<T> {
-  const config = loadConfigFromProcess();
+async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof connectDatabase>>['db']) => Promise<T>, loaded?: Config): Promise<T> {
+  const config = loaded ?? loadConfigFromProcess();
   const handle = await connectDatabase(config.database);
   try {
     await migrateToLatest(handle.db);
@@ -53,9 +64,6 @@ async function seedImport(files: string[]): Promise<void> {
   console.log(`summary: ${s.conversationsImported} conversation(s) imported, ${s.conversationsSkipped} skipped, ${s.turnsImported} turns, ${s.sentencesImported} sentence breakdowns, ${s.filesFailed} of ${s.files} file(s) failed`);
   if (s.filesFailed > 0) process.exitCode = 1;
 }
-
-/** A mistake in the command line: its message is all the person needs. */
-class UsageError extends Error {}
 
 /** Streams an export to FILE (written whole or not at all) or to stdout. */
 async function writeOut(source: AsyncIterable<string | Buffer>, out: string | undefined): Promise<number> {
@@ -94,7 +102,7 @@ async function exportQuality(options: { out?: string }): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const program = new Command().name('gen').description('Training-data generation: plans and seed conversations.').showHelpAfterError();
+  const program = new Command().name('gen').description('Training-data generation: plans, seed conversations, generation jobs, exports.').showHelpAfterError();
   const plan = program.command('plan').description('the dataset plan');
   plan.command('import').argument('<file>', 'plan JSON, e.g. examples/financial-planning/plan.json').description('load templates and planned conversations')
     .action(planImport);
@@ -107,12 +115,33 @@ async function main(): Promise<void> {
     .action(exportFineTuning);
   exp.command('quality').description('the quality report as CSV').option('--out <file>', 'write to FILE instead of stdout')
     .action(exportQuality);
+  program.command('run').argument('[target]', '12, 11-13, 11,14,19 or all').description('create a generation job and run it here')
+    .option('--filter <filters>', 'tier=1,persona=marcus (also topic=, template=)')
+    .option('--concurrency <n>', 'conversations generated at once (default 1)')
+    .option('--min-gap-ms <ms>', 'minimum gap between two Claude calls (default 0)')
+    .option('--cost-ceiling <usd>', 'pause the job once it has cost this much')
+    .option('--job <id>', 'continue an existing job instead of creating one')
+    .action(async (target: string | undefined, options: RunOptions) => {
+      const config = loadConfigFromProcess();
+      // Refuse before opening the database: without Claude no job should be created.
+      if (!config.anthropic.apiKey) throw new UsageError(NEEDS_CLAUDE);
+      await withDatabase((db) => runCommand(db, config, target, options), config);
+    });
+  program.command('status').argument('[jobId]', 'full id or its first 8 characters').description('recent jobs, or one job\'s progress')
+    .action((jobId: string | undefined) => withDatabase((db) => statusCommand(db, jobId)));
+  program.command('pause').argument('<jobId>').description('pause a job (a running job stops after its current conversation)')
+    .action((jobId: string) => withDatabase((db) => controlCommand(db, 'pause', jobId)));
+  program.command('resume').argument('<jobId>').description('clear a pause (then run it with run --job ID)')
+    .option('--cost-ceiling <usd>', 'a new cost ceiling, or none')
+    .action((jobId: string, options: { costCeiling?: string }) => withDatabase((db) => controlCommand(db, 'resume', jobId, options)));
+  program.command('cancel').argument('<jobId>').description('cancel a job and its pending conversations')
+    .action((jobId: string) => withDatabase((db) => controlCommand(db, 'cancel', jobId)));
   await program.parseAsync(process.argv);
 }
 
 main().catch((err: unknown) => {
   // A file error is the user's to fix: its message says where; a stack trace would only bury that.
-  if (err instanceof GenerationFileError || err instanceof UsageError) console.error(`error: ${err.message}`);
+  if (err instanceof GenerationFileError || err instanceof UsageError || err instanceof JobError || err instanceof ConfigError || err instanceof DatabaseUnreachableError) console.error(`error: ${err.message}`);
   else console.error(err);
   process.exitCode = 1;
 });
