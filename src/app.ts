@@ -18,6 +18,7 @@ import type { DatabaseHandle } from '../db';
 import { BotJobRunner } from './bot/job-runner';
 import { PostgresStorage } from './bot/state-storage';
 import { generateConversation } from './generation/generator';
+import { promoteSession } from './generation/promote';
 import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
 import type { MemberDirectory } from './bot/deps';
@@ -151,6 +152,8 @@ export function createApp(parts: AppParts): App {
       calls,
       intent,
       jobs: { runner: jobRunner, pricing, model: config.anthropic.model, online: generationClient !== null },
+      promote: (sessionId, testerId, isAdmin) =>
+        promoteSession({ db, client, model: config.anthropic.model, callLog: calls, logger }, sessionId, { promotedBy: testerId, isAdmin }),
     },
     new ConversationState(new PostgresStorage(db)),
   );

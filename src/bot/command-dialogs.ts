@@ -36,6 +36,7 @@ const HANDLERS: Record<CommandName, Handler> = {
   generate: (c, d, o) => jobs.generateCommand(c, d, o.arg),
   jobs: (c, d) => jobs.jobsCommand(c, d),
   job: (c, d, o) => jobs.jobCommand(c, d, o.arg),
+  promote: (c, d, o) => handlers.promoteCommand(c, d, o.tester, o.arg),
 };
 
 export class CommandDialogs {

@@ -167,3 +167,21 @@ export async function promptsCommand(context: TurnContext, deps: BotDeps, tester
     `${what}, ${admin ? 'for every tester (you are an admin)' : 'of your own messages'}.\n\n[Download](${link.url}) — the link works until ${formatUtc(link.expiresAt)}.`,
   );
 }
+
+/** `/promote [session]`: the tuning session becomes a training conversation. */
+export async function promoteCommand(context: TurnContext, deps: BotDeps, tester: Tester, ref: string | null): Promise<void> {
+  if (!deps.promote) {
+    await context.sendActivity('Promotion to training data is not set up on this bot.');
+    return;
+  }
+  const session = await resolveTesterSession(deps.db, tester.id, ref ?? undefined);
+  const admin = deps.config.adminAllowlist.length > 0 && isAllowed(tester, deps.config.adminAllowlist);
+  const r = await deps.promote(session.id, tester.id, admin);
+  deps.logger.info({ testerId: tester.id, sessionId: session.id, conversation: r.conversationKey, rewritten: r.rewritten }, 'session promoted');
+  await context.sendActivity(
+    `Session ${session.id.slice(0, 8)} is training conversation **${r.conversationNumber} · ${r.conversationKey}** (${r.turns} turn(s), status generated). ` +
+      (r.rewritten > 0 ? `${r.rewritten} reply(ies) with improvement notes were rewritten by Claude. ` : '') +
+      (r.flaggedForReview ? 'It is flagged for review: the notes could not be applied (Claude offline or failed), so the replies are as ERA gave them. ' : '') +
+      `\`/conversation ${r.conversationNumber}\` shows it.`,
+  );
+}

@@ -111,4 +111,6 @@ export interface BotDeps {
   intent?: IntentCapture;
   /** Training-data generation jobs; absent: /generate says it is not set up. */
   jobs?: JobsDeps;
+  /** Turns a tuning session into a training conversation (/promote). */
+  promote?: (sessionId: string, testerId: string, isAdmin: boolean) => Promise<{ conversationKey: string; conversationNumber: number; turns: number; rewritten: number; flaggedForReview: boolean }>;
 }

@@ -34,3 +34,8 @@ export {
   type RunJobDeps,
   type StopReason,
 } from './jobs';
+export { exportConversationSeed, ConversationExportError } from './conversation-export';
+export {
+  promoteSession, PromoteError, isActionableNote, splitSentences, MAX_PROMOTED_TURNS,
+  type PromoteDeps, type PromoteOptions, type PromoteResult, type PromoteErrorKind,
+} from './promote';

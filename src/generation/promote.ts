@@ -1,0 +1,259 @@
+/**
+ * `/promote`: a tuning session becomes a training conversation. Each tuning turn is a training turn
+ * (the tester's message is the user input, ERA's reply the target response). Where the tester left an
+ * improvement note, Claude rewrites the reply to satisfy it and the rewrite becomes the target response.
+ *
+ * Where things go (the training schema has no column for them, so):
+ * - A noted turn's notes and, when rewritten, ERA's original reply are kept in the turn's
+ *   key_learning_objective ("Tester notes: … Original ERA reply: …"); conversation_history holds only
+ *   the previous turns (with their final target responses), as the seed format means it.
+ * - The annotation rows (emotional context, strategy, one breakdown row per sentence) are placeholders
+ *   marked "[to be annotated]"; the quality_metrics row has placeholder scores of 1.0, ready_for_training
+ *   false and needs_review true, and the conversation's score columns stay NULL (unscored).
+ * - conversation_number must be 1-100 (CHECK valid_conversation_number); the lowest number no
+ *   conversation uses is taken, and when all 100 are used the promotion fails with kind 'no_free_number'.
+ * - turn_number must be 1-6 (CHECK valid_turn_number): a longer session fails with 'too_many_turns'.
+ * - A rewrite that fails (API error) or offline mode keeps ERA's reply and flags the conversation for
+ *   review in reviewer_notes (training_conversations and quality_metrics).
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Kysely } from 'kysely';
+import { type Database, type Improvement, type JsonValue, toJsonb, type Turn } from '../../db';
+import { type CallLog, usageFromApi, ZERO_LLM_USAGE } from '../llm';
+import type { Logger } from '../logger';
+import { LOOKS_GOOD_NOTE, SessionNotFoundError, TuningError, UUID_PATTERN } from '../tuning';
+import { countWords } from './quality';
+
+export interface PromoteDeps {
+  db: Kysely<Database>;
+  /** Null: offline; noted replies are kept and the conversation is flagged for review. */
+  client: Anthropic | null;
+  model: string;
+  callLog: CallLog;
+  logger: Logger;
+  /** Default 2000. */
+  maxTokens?: number;
+}
+
+export interface PromoteOptions {
+  /** The promoting tester's id; must be the session's tester_id unless isAdmin. */
+  promotedBy: string;
+  isAdmin?: boolean;
+}
+
+export interface PromoteResult {
+  /** training_conversations.id. */
+  conversationUuid: string;
+  /** The human key, e.g. "tuning_1a2b3c4d". */
+  conversationKey: string;
+  conversationNumber: number;
+  turns: number;
+  /** Turns whose target response is Claude's rewrite. */
+  rewritten: number;
+  /** True when a noted turn kept ERA's reply (offline or a failed rewrite). */
+  flaggedForReview: boolean;
+}
+
+export type PromoteErrorKind = 'empty_session' | 'no_free_number' | 'too_many_turns';
+
+/** A session that cannot be promoted. A TuningError, so the bot's one error mapper shows userMessage. */
+export class PromoteError extends TuningError {
+  constructor(
+    readonly kind: PromoteErrorKind,
+    readonly userMessage: string,
+  ) {
+    super(`cannot promote: ${kind}: ${userMessage}`);
+    this.name = 'PromoteError';
+  }
+}
+
+/** The training schema's limits (CHECK valid_turn_number, valid_conversation_number). */
+export const MAX_PROMOTED_TURNS = 6;
+const MAX_CONVERSATION_NUMBER = 100;
+const PLACEHOLDER = '[to be annotated]';
+const DEFAULT_MAX_TOKENS = 2000;
+
+/** A note asking for a change: a category, or any text other than "looks good" / a bare thumbs up. */
+export function isActionableNote(note: Pick<Improvement, 'category' | 'improvement_note'>): boolean {
+  if (note.category) return true;
+  const text = note.improvement_note.trim();
+  return text !== LOOKS_GOOD_NOTE && !/^thumbs up\b/i.test(text);
+}
+
+/** The sentences of a reply, each a substring of it (what response_breakdowns needs). */
+export function splitSentences(text: string): string[] {
+  return text.trim().split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter(Boolean);
+}
+
+const noteLine = (n: Pick<Improvement, 'category' | 'improvement_note'>) => (n.category ? `[${n.category}] ` : '') + n.improvement_note;
+
+function rewritePrompt(question: string, reply: string, notes: string[]): string {
+  return [
+    'A tester reviewed an assistant\'s reply and left notes. Rewrite the reply so that it satisfies every note, keeping what the notes do not ask to change.',
+    `<question>\n${question}\n</question>`,
+    `<reply>\n${reply}\n</reply>`,
+    `<notes>\n${notes.map((n) => `- ${n}`).join('\n')}\n</notes>`,
+    'Return only the rewritten reply: no preamble, no commentary, no tags.',
+  ].join('\n\n');
+}
+
+/** Claude's rewrite, or null (logged) when the call failed. Every call is recorded with purpose 'rewrite'. */
+async function rewrite(
+  deps: PromoteDeps, client: Anthropic, ids: { sessionId: string; turnId: string; testerId: string; promptVersion: string | null },
+  question: string, reply: string, notes: string[],
+): Promise<string | null> {
+  const started = performance.now();
+  const base = { purpose: 'rewrite' as const, sessionId: ids.sessionId, turnId: ids.turnId, testerId: ids.testerId, promptVersion: ids.promptVersion };
+  try {
+    const res = await client.messages.create({
+      model: deps.model,
+      max_tokens: deps.maxTokens ?? DEFAULT_MAX_TOKENS,
+      messages: [{ role: 'user', content: rewritePrompt(question, reply, notes) }],
+    }).withResponse();
+    const text = res.data.content.map((b) => (b.type === 'text' ? b.text : '')).join('').trim();
+    await deps.callLog.record({
+      ...base, model: res.data.model, usage: usageFromApi(res.data.usage), latencyMs: Math.round(performance.now() - started),
+      stopReason: res.data.stop_reason ?? null, status: 'ok', requestId: res.request_id ?? null, metadata: { notes: notes.length, empty: text === '' },
+    });
+    return text === '' ? null : text;
+  } catch (err) {
+    await deps.callLog.record({
+      ...base, model: deps.model, usage: ZERO_LLM_USAGE, latencyMs: Math.round(performance.now() - started), status: 'error',
+      error: err instanceof Error ? err.message : String(err),
+    });
+    deps.logger.warn({ err, sessionId: ids.sessionId, turnId: ids.turnId }, 'rewrite failed; the original reply is kept');
+    return null;
+  }
+}
+
+/**
+ * Promotes tuning session SESSION_ID (its full uuid) to a training conversation ('generated',
+ * 'promoted_from_tuning', tier2_scenario, placeholder annotations, not ready for training), in one
+ * transaction after the rewrite calls. Throws SessionNotFoundError for a missing session or another
+ * tester's (unless isAdmin), and {@link PromoteError} for an empty or too long session or a full dataset.
+ */
+export async function promoteSession(deps: PromoteDeps, sessionId: string, options: PromoteOptions): Promise<PromoteResult> {
+  if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundError(sessionId.slice(0, 60));
+  const session = await deps.db.selectFrom('prompt_tuning_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
+  if (!session || (!options.isAdmin && session.tester_id !== options.promotedBy)) throw new SessionNotFoundError(sessionId.slice(0, 8));
+  const short = sessionId.slice(0, 8);
+  const turns = await deps.db.selectFrom('tuning_conversation_turns').selectAll().where('session_id', '=', sessionId).orderBy('turn_number').execute();
+  if (turns.length === 0) throw new PromoteError('empty_session', `Session ${short} has no turns yet, so there is nothing to promote.`);
+  if (turns.length > MAX_PROMOTED_TURNS) {
+    throw new PromoteError('too_many_turns', `Session ${short} has ${turns.length} turns; a training conversation holds at most ${MAX_PROMOTED_TURNS}.`);
+  }
+  const notes = await deps.db.selectFrom('tuning_improvements').selectAll().where('turn_id', 'in', turns.map((t) => t.id))
+    .orderBy('timestamp').orderBy('id').execute();
+
+  const meta = (session.metadata ?? {}) as Record<string, JsonValue>;
+  const recorded = [meta.system_prompt, meta.prompt_text].find((v): v is string => typeof v === 'string' && v.trim() !== '');
+  const promptPath = typeof meta.prompt_path === 'string' ? ` (${meta.prompt_path})` : '';
+  const systemPrompt = recorded
+    ?? `[ERA system prompt, version ${session.master_prompt_version ?? 'unknown'}${promptPath}: its text was not recorded with the session]`;
+
+  // The Claude calls happen before the transaction: no connection is held while waiting on the API.
+  let rewritten = 0;
+  let kept = 0;
+  const planned: { turn: Turn; target: string; objective: string; noted: boolean }[] = [];
+  for (const turn of turns) {
+    const own = notes.filter((n) => n.turn_id === turn.id && isActionableNote(n)).map(noteLine);
+    let target = turn.era_response;
+    let objective = `Promoted from tuning session ${short}, turn ${turn.turn_number}; no change requested. ${PLACEHOLDER}`;
+    if (own.length) {
+      const text = deps.client
+        ? await rewrite(deps, deps.client, { sessionId, turnId: turn.id, testerId: options.promotedBy, promptVersion: session.master_prompt_version },
+          turn.user_message, turn.era_response, own)
+        : null;
+      if (text) {
+        rewritten += 1;
+        target = text;
+        objective = `Tester notes: ${own.join(' | ')}\nOriginal ERA reply (rewritten by Claude to satisfy the notes): ${turn.era_response}`;
+      } else {
+        kept += 1;
+        objective = `Tester notes (NOT applied, ERA's reply kept; rewrite by hand): ${own.join(' | ')}`;
+      }
+    }
+    planned.push({ turn, target, objective, noted: own.length > 0 });
+  }
+  const flaggedForReview = kept > 0;
+  const why = deps.client ? 'a rewrite failed' : 'Claude was offline';
+  const reviewerNotes = [
+    `Promoted from tuning session ${sessionId} by ${options.promotedBy}. Annotations are placeholders ${PLACEHOLDER}.`,
+    ...(flaggedForReview ? [`Needs review: ${why}, so ${kept} noted turn(s) kept ERA's original reply.`] : []),
+  ].join(' ');
+
+  return deps.db.transaction().execute(async (trx) => {
+    const used = await trx.selectFrom('training_conversations').select(['conversation_number', 'conversation_id']).execute();
+    const numbers = new Set(used.map((r) => r.conversation_number));
+    let number = 1;
+    while (numbers.has(number)) number += 1;
+    if (number > MAX_CONVERSATION_NUMBER) {
+      throw new PromoteError('no_free_number', `The dataset has no free conversation number: all ${MAX_CONVERSATION_NUMBER} are taken, so session ${short} cannot be promoted.`);
+    }
+    const keys = new Set(used.map((r) => r.conversation_id));
+    let key = `tuning_${short.toLowerCase()}`;
+    for (let n = 2; keys.has(key); n += 1) key = `tuning_${short.toLowerCase()}_${n}`;
+
+    const allSentences = planned.map((p) => splitSentences(p.target));
+    const sentenceCount = allSentences.reduce((n, s) => n + s.length, 0);
+    const words = planned.reduce((n, p) => n + countWords(p.target), 0);
+    const conv = await trx.insertInto('training_conversations').values({
+      conversation_id: key, conversation_number: number,
+      persona_type: 'tuning_tester', persona_name: session.tester_name ?? 'Tuning tester',
+      persona_description: `A manager's questions from tuning session ${sessionId} (prompt version ${session.master_prompt_version ?? 'unknown'}).`,
+      topic_category: 'tuning_session', topic_description: null, tier: 'tier2_scenario', tier_template: null, tier_batch: null,
+      starting_emotion: null, starting_emotion_intensity: null, ending_emotion: null, ending_emotion_intensity: null,
+      emotional_arc_description: null, turn_count: planned.length, total_sentences: sentenceCount, total_word_count: words,
+      session_context: `Promoted from tuning session ${sessionId}`, conversation_phase: null, expected_outcome: null,
+      generation_status: 'generated', generation_method: 'promoted_from_tuning', generation_date: new Date(),
+      is_seed_example: false, use_for_variations: false, human_reviewed: false, reviewer_notes: reviewerNotes,
+      created_by: UUID_PATTERN.test(options.promotedBy) ? options.promotedBy : null,
+    }).returning('id').executeTakeFirstOrThrow();
+
+    const history: { turn: number; role: 'user' | 'assistant'; content: string }[] = [];
+    for (const [i, p] of planned.entries()) {
+      const sentences = allSentences[i]!;
+      const turn = await trx.insertInto('training_turns').values({
+        turn_id: `${key}_turn${i + 1}`, conversation_id: conv.id, turn_number: i + 1,
+        system_prompt: systemPrompt, user_input: p.turn.user_message, user_intent: null, target_response: p.target,
+        target_response_word_count: countWords(p.target), target_response_sentence_count: sentences.length,
+        response_structure_type: null, positive_indicators: toJsonb([]), neutral_indicators: toJsonb([]), negative_indicators: toJsonb([]),
+        difficulty_level: null, key_learning_objective: p.objective, demonstrates_skills: toJsonb([]), emotional_progression_target: null,
+        conversation_history: toJsonb<JsonValue[]>([...history]),
+      }).returning('id').executeTakeFirstOrThrow();
+      history.push({ turn: i + 1, role: 'user', content: p.turn.user_message }, { turn: i + 1, role: 'assistant', content: p.target });
+      await trx.insertInto('emotional_context').values({
+        turn_id: turn.id, primary_emotion: 'unannotated', primary_confidence: 0, intensity: 0, valence: 'mixed',
+        client_needs: toJsonb([{ priority: 1, need: PLACEHOLDER, rationale: PLACEHOLDER }]), red_flags: toJsonb([]),
+      }).execute();
+      await trx.insertInto('response_strategies').values({
+        turn_id: turn.id, primary_strategy: PLACEHOLDER, primary_rationale: PLACEHOLDER, secondary_strategies: toJsonb([]),
+        tone_selection: PLACEHOLDER, pacing: 'moderate', tactical_choices: {}, avoid_tactics: toJsonb([]), specific_techniques: toJsonb([]),
+      }).execute();
+      if (sentences.length) {
+        await trx.insertInto('response_breakdowns').values(sentences.map((text, j) => ({
+          turn_id: turn.id, sentence_number: j + 1, sentence_text: text, function: PLACEHOLDER, emotional_purpose: PLACEHOLDER,
+          technique: PLACEHOLDER, teaches_model: PLACEHOLDER, word_choice_rationale: {},
+        }))).execute();
+      }
+    }
+
+    await trx.insertInto('quality_metrics').values({
+      conversation_id: conv.id, total_turns: planned.length, total_sentences: sentenceCount, total_word_count: words,
+      average_words_per_sentence: sentenceCount ? Math.round((words / sentenceCount) * 10) / 10 : null,
+      // Placeholders (the lowest score the CHECK allows): nobody has scored this conversation yet.
+      overall_quality_score: 1, empathy_score: 1, clarity_score: 1, appropriateness_score: 1, brand_voice_alignment: 1,
+      has_complete_emotional_context: false, has_emotional_progression: planned.length === 1, emotional_indicator_count: 0,
+      has_primary_strategy: false, has_strategy_rationale: false, technique_count: 0,
+      sentences_analyzed: sentenceCount, sentences_with_word_rationale: 0, word_choice_rationale_completeness: 0,
+      all_required_fields_complete: false, ready_for_training: false, needs_review: true, reviewer_approved: false,
+      reviewer_notes: reviewerNotes,
+    }).execute();
+
+    const result: PromoteResult = {
+      conversationUuid: conv.id, conversationKey: key, conversationNumber: number, turns: planned.length, rewritten, flaggedForReview,
+    };
+    deps.logger.info({ ...result, sessionId }, 'tuning session promoted');
+    return result;
+  });
+}
