@@ -7,6 +7,8 @@
  * npm run gen -- export finetune --format anthropic|openai [--out FILE]
  *   approved conversations as fine-tuning JSONL
  * npm run gen -- export quality [--out FILE]
+ * npm run gen -- export conversation N|KEY [--out FILE]
+ *   one conversation as JSON in the seed structure
  *   the quality report as CSV
  *
  * npm run gen -- run <12 | 11-13 | 11,14,19 | all> [--concurrency N] [--min-gap-ms N] [--cost-ceiling USD]
@@ -30,6 +32,7 @@ import { type Config, ConfigError, loadConfigFromProcess } from '../config';
 import { controlCommand, NEEDS_CLAUDE, runCommand, type RunOptions, statusCommand, UsageError } from './cli-run';
 import { GenerationFileError } from './errors';
 import { JobError } from './jobs';
+import { ConversationExportError, exportConversationSeed } from './conversation-export';
 import { fineTuningJsonl, qualityReportCsv } from './exports';
 import { importPlan } from './plan-import';
 import { importSeeds, type SeedImportProgress } from './seed-import';
@@ -96,6 +99,13 @@ async function exportFineTuning(options: { format: string; out?: string }): Prom
   console.error(`${n} approved conversation(s) written as ${format} JSONL${options.out ? ` to ${options.out}` : ''}`);
 }
 
+async function exportConversation(ref: string, options: { out?: string }): Promise<void> {
+  const key: string | number = /^\d+$/.test(ref) ? Number(ref) : ref;
+  const seed = await withDatabase((db) => exportConversationSeed(db, key));
+  await writeOut(Readable.from([`${JSON.stringify(seed, null, 2)}\n`]), options.out);
+  console.error(`conversation ${ref} written in the seed structure${options.out ? ` to ${options.out}` : ''}`);
+}
+
 async function exportQuality(options: { out?: string }): Promise<void> {
   await withDatabase((db) => writeOut(qualityReportCsv(db), options.out));
   console.error(`quality report written${options.out ? ` to ${options.out}` : ''}`);
@@ -115,6 +125,9 @@ async function main(): Promise<void> {
     .action(exportFineTuning);
   exp.command('quality').description('the quality report as CSV').option('--out <file>', 'write to FILE instead of stdout')
     .action(exportQuality);
+  exp.command('conversation').argument('<ref>', 'conversation number, key (fp_marcus_001) or id').description('one conversation as JSON in the seed structure (re-imports unchanged)')
+    .option('--out <file>', 'write to FILE instead of stdout')
+    .action(exportConversation);
   program.command('run').argument('[target]', '12, 11-13, 11,14,19 or all').description('create a generation job and run it here')
     .option('--filter <filters>', 'tier=1,persona=marcus (also topic=, template=)')
     .option('--concurrency <n>', 'conversations generated at once (default 1)')
@@ -141,7 +154,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   // A file error is the user's to fix: its message says where; a stack trace would only bury that.
-  if (err instanceof GenerationFileError || err instanceof UsageError || err instanceof JobError || err instanceof ConfigError || err instanceof DatabaseUnreachableError) console.error(`error: ${err.message}`);
+  if (err instanceof GenerationFileError || err instanceof ConversationExportError || err instanceof UsageError || err instanceof JobError || err instanceof ConfigError || err instanceof DatabaseUnreachableError) console.error(`error: ${err.message}`);
   else console.error(err);
   process.exitCode = 1;
 });
