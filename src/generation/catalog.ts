@@ -154,7 +154,14 @@ export async function moveReview(db: Db, number: number, move: ReviewMove, revie
       .set({ generation_status: next, human_reviewed: move !== 'flag', review_date: new Date(), reviewer_notes: sql`CONCAT_WS(E'\n', reviewer_notes, ${stamp}::text)` })
       .where('id', '=', c.id).execute();
     await trx.updateTable('quality_metrics')
-      .set({ reviewer_approved: move === 'approve', needs_review: move === 'flag' ? true : sql`needs_review`, reviewer_notes: notes, review_date: new Date() })
+      .set({
+        reviewer_approved: move === 'approve',
+        needs_review: move === 'flag' ? true : sql`needs_review`,
+        // Ready for training only when complete, scored (4.0 or more) and approved.
+        ready_for_training: move === 'approve' ? sql`all_required_fields_complete IS TRUE AND overall_quality_score >= 4.0` : false,
+        reviewer_notes: notes,
+        review_date: new Date(),
+      })
       .where('conversation_id', '=', c.id).execute();
     return { from: status, to: next };
   });

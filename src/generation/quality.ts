@@ -97,7 +97,13 @@ export function computeQuality(pairs: TrainingPair[]): ConversationQuality {
     sentences_with_word_rationale: withRationale,
     word_choice_rationale_completeness: Math.round(completeness * 100) / 100,
     all_required_fields_complete: allComplete,
+    // Complete and scored; the writer also requires approval before a conversation is ready.
     ready_for_training: ready,
-    needs_review: !ready,
+    // Any dimension under 4.0 (or an incomplete annotation) needs a human look.
+    needs_review:
+      !allComplete ||
+      [overall, ...criteria.flatMap((c) => [c.empathy_score, c.clarity_score, c.appropriateness_score, c.brand_voice_alignment])].some(
+        (score) => score < READY_THRESHOLD,
+      ),
   };
 }

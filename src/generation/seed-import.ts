@@ -247,6 +247,8 @@ export async function writeConversation(
   const { domain_specific_score: _domain, ...metrics } = q;
   await at(file, metaPath, () => trx.insertInto('quality_metrics').values({
     ...metrics,
+    // Ready for training only when complete, scored and approved.
+    ready_for_training: metrics.ready_for_training && row.generation_status === 'approved',
     conversation_id: conversationUuid,
     reviewer_approved: row.human_reviewed ?? null,
     review_date: row.review_date ?? null,
