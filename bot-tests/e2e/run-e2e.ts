@@ -378,10 +378,12 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
     await confirm.waitFor({ state: 'visible', timeout: REPLY_TIMEOUT_MS });
     await shot(p, '07-generate-confirm');
     await confirm.getByRole('button', { name: 'Start', exact: true }).click();
-    const progress = botCards(p).filter({ hasText: 'Generation job' }).last();
+    // The card updated in place: read the bot message that carries it, whitespace normalised (the
+    // renderer lays facts out in cells and may use non-breaking spaces).
+    const progress = p.locator('[aria-label="Message header"]').locator('xpath=..').filter({ hasText: 'Done / failed / total' }).last();
     await waitFor('the progress card to reach 3 / 0 / 3 completed', p, async () => {
-      const text = await progress.innerText().catch(() => '');
-      return /completed/.test(text) && /3 \/ 0 \/ 3/.test(text) && /100\s*%/.test(text);
+      const text = (await progress.innerText().catch(() => '')).replace(/\s+/g, ' ');
+      return /Status completed/.test(text) && /3 \/ 0 \/ 3/.test(text) && /100 ?%/.test(text);
     }, 90_000);
     await shot(p, '08-generate-done');
     const summary = p.getByText(/Generation job [0-9a-f]{8} finished: 3 generated/).first();

@@ -65,13 +65,20 @@ export class BotJobRunner {
   private async run(jobId: string, ref: Partial<ConversationReference>, cardActivityId: string | undefined, title: string): Promise<void> {
     const { db, logger, notifier } = this.deps;
     const minGap = this.deps.minUpdateMs ?? 2000;
-    let lastUpdate = 0;
+    // The card that started the job is replaced by the invoke response; an update that overtook it
+    // would be overwritten by that older card. So no update goes out sooner than minGap after start.
+    const startedAt = Date.now();
+    let lastUpdate = startedAt;
     let updates: Promise<void> = Promise.resolve();
     const update = (p: JobProgress, force = false) => {
       if (!cardActivityId || (!force && Date.now() - lastUpdate < minGap)) return;
       lastUpdate = Date.now();
       updates = updates
-        .then(async () => notifier.updateCard(ref, cardActivityId, await progressView(db, p, title)))
+        .then(async () => {
+          const wait = startedAt + minGap - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          await notifier.updateCard(ref, cardActivityId, await progressView(db, p, title));
+        })
         .catch((err: unknown) => logger.warn({ err, jobId }, 'could not update the progress card'));
     };
     const summary = await runJob({ db, generate: this.deps.generate, workerId: this.workerId, logger, onProgress: (p) => update(p) }, jobId);

@@ -51,7 +51,8 @@ export function jobProgressCard(v: JobProgressView): CardJson {
 
 export function jobConfirmCard(v: { count: number; what: string; seconds: number; costUsd: number | null; model: string; jobType: string; ids: string[] }): CardJson {
   return expand(jobConfirmTemplate, {
-    count: v.count,
+    // FactSet values must be strings: a number renders as an empty cell.
+    count: String(v.count),
     what: v.what,
     time: duration(v.seconds * 1000),
     cost: v.costUsd === null ? 'unknown (no price for the model)' : `about $${v.costUsd.toFixed(2)}`,
