@@ -4,35 +4,18 @@
  * answering each generation request with a valid annotated conversation built from the shipped seed.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectDatabase, type DatabaseHandle } from '../db';
 import { createJob } from '../src/generation';
 import { type FakeAnthropic, startFakeAnthropic } from './helpers/fake-anthropic';
+import { generatedAnswer } from './helpers/generated-answer';
 
 const ROOT = path.resolve(__dirname, '..');
 // Each CLI child starts node + swc + PGlite (a few seconds); a test runs up to a dozen of them.
 const SLOW = 240_000;
 const EXAMPLES = path.resolve(ROOT, 'examples/financial-planning');
-const SEED = readFileSync(path.join(EXAMPLES, 'seeds/fp_marcus_001.json'), 'utf8');
-
-type Pair = { id: string; turn_number: number; conversation_metadata: { conversation_number: number } };
-
-/** The shipped seed re-keyed for a planned conversation, stretched or cut to its turn count. */
-function generatedAnswer(key: string, number: number, turns: number): string {
-  const seed = JSON.parse(SEED.replaceAll('fp_marcus_001', key)) as { dataset_metadata: { total_turns: number }; training_pairs: Pair[] };
-  while (seed.training_pairs.length < turns) {
-    const next = structuredClone(seed.training_pairs.at(-1)!);
-    next.turn_number += 1;
-    next.id = `${key}_turn${next.turn_number}`;
-    seed.training_pairs.push(next);
-  }
-  seed.training_pairs.length = turns;
-  for (const p of seed.training_pairs) p.conversation_metadata.conversation_number = number;
-  seed.dataset_metadata.total_turns = turns;
-  return JSON.stringify(seed);
-}
 
 interface CliResult {
   code: number;
