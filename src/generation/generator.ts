@@ -4,8 +4,8 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { APIError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
-import type { Kysely } from 'kysely';
-import type { ConversationGenerationStatus, Database, TrainingConversation } from '../../db';
+import type { Kysely, Transaction } from 'kysely';
+import type { ConversationGenerationStatus, ConversationTemplate, Database, TrainingConversation } from '../../db';
 import { type CallLog, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
 import { formatPath } from './errors';
@@ -132,6 +132,114 @@ async function setStatusBack(deps: GeneratorDeps, id: string, logger: Logger): P
   }
 }
 
+/** A planned conversation ready to be sent: its row, its template and the filled prompt. */
+export interface PreparedGeneration {
+  planned: TrainingConversation;
+  template: ConversationTemplate;
+  prompt: string;
+  /** The human key, e.g. fp_marcus_011. */
+  key: string;
+}
+
+/**
+ * Loads planned conversation CONVERSATION_UUID and fills its template's prompt. Checks only; writes nothing.
+ * @throws GenerationError 'not_found' or 'not_generatable'.
+ */
+export async function prepareGeneration(db: Kysely<Database> | Transaction<Database>, conversationUuid: string): Promise<PreparedGeneration> {
+  if (!UUID.test(conversationUuid)) throw new GenerationError('not_found', `no conversation ${conversationUuid}`);
+  const planned = await db.selectFrom('training_conversations').selectAll().where('id', '=', conversationUuid).executeTakeFirst();
+  if (!planned) throw new GenerationError('not_found', `no conversation ${conversationUuid}`);
+  const key = planned.conversation_id;
+  const status = planned.generation_status ?? 'planned';
+  if (!GENERATABLE_STATUSES.includes(status)) throw new GenerationError('not_generatable', `${key} is ${status}; only planned conversations are generated`);
+  if (!planned.tier_template) throw new GenerationError('not_generatable', `${key} names no template (tier_template)`);
+  const template = await db.selectFrom('conversation_templates').selectAll().where('template_id', '=', planned.tier_template).executeTakeFirst();
+  if (!template) throw new GenerationError('not_generatable', `${key}: template ${planned.tier_template} does not exist`);
+  try {
+    return { planned, template, prompt: buildGenerationPrompt(template, planned), key };
+  } catch (err) {
+    if (err instanceof UnfilledPlaceholderError) throw new GenerationError('not_generatable', `${key}: ${err.message}`, null, { cause: err });
+    throw err;
+  }
+}
+
+/** The Messages request for a generation: the prompt, and after a rejected answer the answer and its errors. */
+export function generationRequest(
+  model: string,
+  maxTokens: number | undefined,
+  prompt: string,
+  retry: { answer: string; errors: string[] } | null = null,
+): Anthropic.MessageCreateParamsNonStreaming {
+  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt }];
+  if (retry) messages.push(...feedbackMessages(retry.answer, retry.errors));
+  // No temperature: the SDK's anthropic-version rejects it.
+  return {
+    model,
+    max_tokens: maxTokens ?? DEFAULT_MAX_TOKENS,
+    messages,
+    output_config: { format: { type: 'json_schema', schema: GENERATED_CONVERSATION_SCHEMA } },
+  };
+}
+
+function feedbackMessages(answer: string, errors: string[]): Anthropic.MessageParam[] {
+  return [
+    { role: 'assistant', content: answer.trim() === '' ? '(empty answer)' : answer },
+    { role: 'user', content: `Your JSON failed validation: ${errors.join('; ')}. Return the corrected JSON only.` },
+  ];
+}
+
+/** Checks an answer: its text, validated against the plan, with a note when max_tokens cut it off. */
+export function checkAnswer(message: Anthropic.Message, planned: TrainingConversation): { text: string; seed: SeedFile | null; errors: string[] } {
+  const text = textOf(message.content);
+  const checked = validateGenerated(text, planned);
+  if (checked.errors.length && message.stop_reason === 'max_tokens') checked.errors.unshift('the answer was cut off at max_tokens');
+  return { text, ...checked };
+}
+
+/**
+ * Stores a validated conversation over its planned row (which must be 'in_progress' and have no turns:
+ * a conversation is never written twice), status 'generated'. Run inside the caller's transaction.
+ * @throws GenerationError 'not_generatable' when the row moved on meanwhile.
+ */
+export async function storeGenerated(
+  trx: Transaction<Database>,
+  planned: TrainingConversation,
+  seed: SeedFile,
+  stats: { durationSeconds: number; costUsd: number | null; method: string },
+): Promise<{ turns: number; quality: number | null }> {
+  const key = planned.conversation_id;
+  const row = await trx.selectFrom('training_conversations').select('generation_status').where('id', '=', planned.id).forUpdate().executeTakeFirst();
+  if (row?.generation_status !== 'in_progress') {
+    throw new GenerationError('not_generatable', `${key} is ${row?.generation_status ?? 'gone'}; the generated answer was not stored`);
+  }
+  const turn = await trx.selectFrom('training_turns').select('id').where('conversation_id', '=', planned.id).executeTakeFirst();
+  if (turn) throw new GenerationError('not_generatable', `${key} already has turns; the generated answer was not stored`);
+  const group = groupByConversation(seed)[0];
+  const written = await writeConversation(trx, `claude:${key}`, seed, group, planned.id, {
+    // The plan, not the model, owns what the conversation was meant to be.
+    persona_type: planned.persona_type, persona_name: planned.persona_name, persona_description: planned.persona_description,
+    topic_category: planned.topic_category, topic_description: planned.topic_description,
+    tier: planned.tier, tier_template: planned.tier_template, tier_batch: planned.tier_batch,
+    starting_emotion: planned.starting_emotion, starting_emotion_intensity: planned.starting_emotion_intensity,
+    ending_emotion: planned.ending_emotion, ending_emotion_intensity: planned.ending_emotion_intensity,
+    emotional_arc_description: planned.emotional_arc_description,
+    session_context: planned.session_context, expected_outcome: planned.expected_outcome,
+    generation_status: 'generated', generation_method: stats.method, generation_date: new Date(),
+    generation_duration_seconds: stats.durationSeconds,
+    generation_cost_cents: stats.costUsd === null ? null : Math.round(stats.costUsd * 100),
+    is_seed_example: false, use_for_variations: false, variation_count_target: null,
+    human_reviewed: false, reviewer_notes: null, review_date: null,
+  });
+  return { turns: written.turns, quality: written.quality.overall_quality_score ?? null };
+}
+
+/** Sets conversations a failed or abandoned generation left 'in_progress' back to 'planned'. */
+export async function setBackToPlanned(db: Kysely<Database> | Transaction<Database>, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.updateTable('training_conversations').set({ generation_status: 'planned', updated_at: new Date() })
+    .where('id', 'in', ids).where('generation_status', '=', 'in_progress').execute();
+}
+
 /**
  * Generates the planned conversation CONVERSATION_UUID (training_conversations.id) with Claude and stores
  * it, status 'generated', in one transaction. Throws {@link GenerationError}; on any failure after the
@@ -142,24 +250,8 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
   const started = performance.now();
   const client = deps.client;
   if (!client) throw new GenerationError('offline', 'Claude is not configured (offline mode): nothing can be generated');
-  if (!UUID.test(conversationUuid)) throw new GenerationError('not_found', `no conversation ${conversationUuid}`);
+  const { planned, template, prompt, key } = await prepareGeneration(deps.db, conversationUuid);
   const logger = deps.logger.child({ component: 'generator', conversationId: conversationUuid, jobId: options.jobId ?? null });
-
-  const planned = await deps.db.selectFrom('training_conversations').selectAll().where('id', '=', conversationUuid).executeTakeFirst();
-  if (!planned) throw new GenerationError('not_found', `no conversation ${conversationUuid}`);
-  const key = planned.conversation_id;
-  const status = planned.generation_status ?? 'planned';
-  if (!GENERATABLE_STATUSES.includes(status)) throw new GenerationError('not_generatable', `${key} is ${status}; only planned conversations are generated`);
-  if (!planned.tier_template) throw new GenerationError('not_generatable', `${key} names no template (tier_template)`);
-  const template = await deps.db.selectFrom('conversation_templates').selectAll().where('template_id', '=', planned.tier_template).executeTakeFirst();
-  if (!template) throw new GenerationError('not_generatable', `${key}: template ${planned.tier_template} does not exist`);
-  let prompt: string;
-  try {
-    prompt = buildGenerationPrompt(template, planned);
-  } catch (err) {
-    if (err instanceof UnfilledPlaceholderError) throw new GenerationError('not_generatable', `${key}: ${err.message}`, null, { cause: err });
-    throw err;
-  }
 
   const claimed = await deps.db.transaction().execute((trx) => trx.updateTable('training_conversations')
     .set({ generation_status: 'in_progress', updated_at: new Date() })
@@ -168,7 +260,7 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
   if (Number(claimed.numUpdatedRows) !== 1) throw new GenerationError('not_generatable', `${key} changed status while being prepared`);
 
   const maxAttempts = Math.max(1, deps.maxValidationAttempts ?? 2);
-  const messages: Anthropic.MessageParam[] = [{ role: 'user', content: prompt }];
+  const request = generationRequest(deps.model, deps.maxTokens, prompt);
   const usage: LlmUsage = { ...ZERO_LLM_USAGE };
   let costUsd: number | null = deps.pricing ? 0 : null;
   let seed: SeedFile | null = null;
@@ -182,13 +274,7 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
       let data: Anthropic.Message;
       let requestId: string | null;
       try {
-        // No temperature: the SDK's anthropic-version rejects it.
-        const res = await client.messages.create({
-          model: deps.model,
-          max_tokens: deps.maxTokens ?? DEFAULT_MAX_TOKENS,
-          messages,
-          output_config: { format: { type: 'json_schema', schema: GENERATED_CONVERSATION_SCHEMA } },
-        }, { signal: options.signal }).withResponse();
+        const res = await client.messages.create(request, { signal: options.signal }).withResponse();
         data = res.data;
         requestId = res.request_id ?? null;
       } catch (err) {
@@ -210,9 +296,7 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
         const cost = deps.pricing?.costOf(data.model, callUsage, new Date()) ?? null;
         costUsd = cost ? costUsd + cost.costUsd : null;
       }
-      const text = textOf(data.content);
-      const checked = validateGenerated(text, planned);
-      if (checked.errors.length && data.stop_reason === 'max_tokens') checked.errors.unshift('the answer was cut off at max_tokens');
+      const checked = checkAnswer(data, planned);
       seed = checked.seed;
       lastErrors = checked.errors;
       await deps.callLog.record({
@@ -222,10 +306,7 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
       });
       if (!seed) {
         logger.warn({ attempt, errors: lastErrors }, 'generated conversation failed validation');
-        messages.push(
-          { role: 'assistant', content: text.trim() === '' ? '(empty answer)' : text },
-          { role: 'user', content: `Your JSON failed validation: ${lastErrors.join('; ')}. Return the corrected JSON only.` },
-        );
+        request.messages.push(...feedbackMessages(checked.text, lastErrors));
       }
     }
     if (!seed) {
@@ -234,39 +315,14 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
 
     const valid = seed;
     const durationSeconds = Math.round((performance.now() - started) / 1000);
-    const group = groupByConversation(valid)[0];
-    const written = await deps.db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom('training_conversations').select('generation_status').where('id', '=', conversationUuid)
-        .forUpdate().executeTakeFirst();
-      if (row?.generation_status !== 'in_progress') {
-        throw new GenerationError('not_generatable', `${key} is ${row?.generation_status ?? 'gone'}; the generated answer was not stored`);
-      }
-      // A conversation with turns was stored by another worker: never write it twice.
-      const turn = await trx.selectFrom('training_turns').select('id').where('conversation_id', '=', conversationUuid).executeTakeFirst();
-      if (turn) throw new GenerationError('not_generatable', `${key} already has turns; the generated answer was not stored`);
-      return writeConversation(trx, `claude:${key}`, valid, group, conversationUuid, {
-        // The plan, not the model, owns what the conversation was meant to be.
-        persona_type: planned.persona_type, persona_name: planned.persona_name, persona_description: planned.persona_description,
-        topic_category: planned.topic_category, topic_description: planned.topic_description,
-        tier: planned.tier, tier_template: planned.tier_template, tier_batch: planned.tier_batch,
-        starting_emotion: planned.starting_emotion, starting_emotion_intensity: planned.starting_emotion_intensity,
-        ending_emotion: planned.ending_emotion, ending_emotion_intensity: planned.ending_emotion_intensity,
-        emotional_arc_description: planned.emotional_arc_description,
-        session_context: planned.session_context, expected_outcome: planned.expected_outcome,
-        generation_status: 'generated', generation_method: 'claude_api', generation_date: new Date(),
-        generation_duration_seconds: durationSeconds,
-        generation_cost_cents: costUsd === null ? null : Math.round(costUsd * 100),
-        is_seed_example: false, use_for_variations: false, variation_count_target: null,
-        human_reviewed: false, reviewer_notes: null, review_date: null,
-      });
-    });
+    const written = await deps.db.transaction().execute((trx) => storeGenerated(trx, planned, valid, { durationSeconds, costUsd, method: 'claude_api' }));
     const result: GenerationResult = {
       conversationId: conversationUuid, conversationKey: key, turns: written.turns,
       inputTokens: usage.inputTokens, outputTokens: usage.outputTokens,
       costUsd: costUsd === null ? null : Math.round(costUsd * 1e6) / 1e6,
       durationMs: Math.round(performance.now() - started), validationAttempts: attempt,
     };
-    logger.info({ ...result, quality: written.quality.overall_quality_score }, 'conversation generated');
+    logger.info({ ...result, quality: written.quality }, 'conversation generated');
     return result;
   } catch (err) {
     await setStatusBack(deps, conversationUuid, logger);
