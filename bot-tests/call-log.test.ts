@@ -73,6 +73,14 @@ describe('pricing', () => {
     expect(pricing.costOf('claude-test-1', usage(), at)?.costUsd).toBe(0);
   });
 
+  test('a Message Batches call costs half of the same call made directly', () => {
+    const pricing = parsePricing(TABLE, { source: 'test' });
+    const at = new Date('2026-03-01T09:00:00Z');
+    const u = usage({ inputTokens: 1000, outputTokens: 500, cacheReadTokens: 2000, cacheWriteTokens: 400 });
+    expect(pricing.costOf('claude-test-1', u, at, { batch: true })).toEqual({ costUsd: 0.0042, priceDate: '2026-01-01' });
+    expect(pricing.costOf('claude-test-1', u, at, { batch: false })?.costUsd).toBe(0.0084);
+  });
+
   test('returns null for an unknown model and logs it once per model', () => {
     const { logger, lines } = capturingLogger();
     const pricing = parsePricing(TABLE, { source: 'test', logger });

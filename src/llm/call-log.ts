@@ -27,6 +27,8 @@ export interface CallLogEntry {
   testerId?: string | null;
   /** Anything JSON-serialisable; stored as JSONB (undefined values dropped, Dates as ISO strings). */
   metadata?: Record<string, unknown>;
+  /** Made through the Message Batches API: priced at the batch discount. */
+  batch?: boolean;
   /** When the call was made (default: now); picks the price entry. */
   at?: Date;
 }
@@ -67,7 +69,7 @@ export function createCallLog(deps: CallLogDeps): CallLog {
     };
     try {
       const at = entry.at ?? new Date();
-      const cost = deps.pricing?.costOf(entry.model, entry.usage, at) ?? null;
+      const cost = deps.pricing?.costOf(entry.model, entry.usage, at, { batch: entry.batch }) ?? null;
       await deps.db
         .insertInto('llm_calls')
         .values({

@@ -39,8 +39,9 @@ export interface Pricing {
   /**
    * The cost of a call made at `at`. Null for a model without a price on that day (logged once per
    * model, so an unpriced model does not flood the log): its calls are stored with no cost.
+   * `batch`: the call went through the Message Batches API, billed at {@link BATCH_PRICE_FACTOR} of list.
    */
-  costOf(model: string, usage: LlmUsage, at: Date): CallCost | null;
+  costOf(model: string, usage: LlmUsage, at: Date, options?: { batch?: boolean }): CallCost | null;
 }
 
 /** The price file is unreadable or invalid. Raised at start-up, so a typo never prices calls wrongly. */
@@ -88,6 +89,9 @@ const fileSchema = z
 // claude-sonnet-5-7 as claude-sonnet-5.
 const DATED_SUFFIX = /^[-@]\d{8}(?:$|[-:@])/;
 
+/** Anthropic bills Message Batches requests at half the list price, every token kind alike. */
+export const BATCH_PRICE_FACTOR = 0.5;
+
 const dayOf = (at: Date): string => at.toISOString().slice(0, 10);
 
 /**
@@ -130,7 +134,7 @@ export function parsePricing(json: unknown, options: { source: string; logger?: 
     return best;
   }
 
-  function costOf(model: string, usage: LlmUsage, at: Date): CallCost | null {
+  function costOf(model: string, usage: LlmUsage, at: Date, costOptions: { batch?: boolean } = {}): CallCost | null {
     const price = priceFor(model, at);
     if (!price) {
       if (!warned.has(model)) {
@@ -140,10 +144,11 @@ export function parsePricing(json: unknown, options: { source: string; logger?: 
       return null;
     }
     const micro =
-      usage.inputTokens * price.inputPerMtok +
-      usage.outputTokens * price.outputPerMtok +
-      usage.cacheReadTokens * price.cacheReadPerMtok +
-      usage.cacheWriteTokens * price.cacheWritePerMtok;
+      (usage.inputTokens * price.inputPerMtok +
+        usage.outputTokens * price.outputPerMtok +
+        usage.cacheReadTokens * price.cacheReadPerMtok +
+        usage.cacheWriteTokens * price.cacheWritePerMtok) *
+      (costOptions.batch ? BATCH_PRICE_FACTOR : 1);
     // Tokens × USD-per-million is micro-dollars; rounding there drops float noise like 0.30000000000000004.
     return { costUsd: Math.round(micro) / 1e6, priceDate: price.effective };
   }
