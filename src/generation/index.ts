@@ -12,9 +12,11 @@ export {
   type GenerateOptions, type GenerationErrorKind, type GenerationResult, type GeneratorDeps,
 } from './generator';
 export { buildGenerationPrompt, fillTemplate, GENERATED_CONVERSATION_SCHEMA, jsonSchemaOf, UnfilledPlaceholderError } from './generation-prompt';
+export { runJob, type RunAnyJobDeps } from './run-job';
+export { runBatchJob, cancelJobBatch, customIdFor, DEFAULT_BATCH_POLL_MS, type BatchDeps, type RunBatchJobDeps } from './batch-jobs';
 export {
   createJob,
-  runJob,
+  runDirectJob,
   pauseJob,
   resumeJob,
   cancelJob,
@@ -27,6 +29,8 @@ export {
   type Generate,
   type GenerateResult,
   type JobOptions,
+  type JobMode,
+  type BatchState,
   type CreateJobInput,
   type JobStatus,
   type JobProgress,

@@ -48,7 +48,11 @@ export interface GenerateResult {
 /** The generator, injected: failures throw an Error with optional `kind` and `retryAfterMs`. */
 export type Generate = (conversationUuid: string, ctx: { signal: AbortSignal; jobId: string }) => Promise<GenerateResult>;
 
+/** 'direct': one Messages call per conversation. 'batch': the whole job through the Message Batches API, at half price. */
+export type JobMode = 'direct' | 'batch';
+
 export interface JobOptions {
+  mode: JobMode;
   /** Claim loops in one runJob process. Default 1. */
   concurrency: number;
   /** Minimum gap between the starts of two generate calls of one runner. Default 0. */
@@ -91,6 +95,22 @@ export interface JobProgress {
   /** Mean succeeded item duration × remaining items / concurrency; null before any item succeeded. */
   etaMs: number | null;
   errorMessage: string | null;
+  mode: JobMode;
+  /** Batch mode: the batch at Anthropic now, as last polled; null between batches and in direct mode. */
+  batch: BatchState | null;
+}
+
+/** A Message Batches batch as the runner last saw it. */
+export interface BatchState {
+  id: string;
+  /** 'submitting' until the API answered the create call. */
+  processingStatus: 'submitting' | 'in_progress' | 'canceling' | 'ended';
+  requests: number;
+  /** Requests Anthropic has finished (any result). */
+  answered: number;
+  submittedAt: string;
+  polledAt: string | null;
+  expiresAt: string | null;
 }
 
 export type StopReason =
@@ -99,6 +119,7 @@ export type StopReason =
   | 'cancelled'
   | 'cost_ceiling'
   | 'offline'
+  | 'failed' // the job failed for a reason other than offline (batch mode: the API refused the batch)
   | 'aborted' // deps.signal
   | 'not_runnable'; // the job was already finished when runJob started
 
@@ -127,12 +148,12 @@ export interface RunJobDeps {
   idlePollMs?: number;
 }
 
-export const DEFAULT_JOB_OPTIONS: JobOptions = { concurrency: 1, minGapMs: 0, costCeilingUsd: null, maxAttempts: 3 };
+export const DEFAULT_JOB_OPTIONS: JobOptions = { mode: 'direct', concurrency: 1, minGapMs: 0, costCeilingUsd: null, maxAttempts: 3 };
 export const DEFAULT_LEASE_MS = 10 * 60_000;
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 30_000;
 export const MAX_RATE_LIMIT_WAIT_MS = 5 * 60_000;
 export const MAX_FREE_RATE_LIMIT_RETRIES = 10;
-const JOB_KEY = '_job';
+export const JOB_KEY = '_job';
 const TIER_RANK: Record<TrainingTier, number> = { tier1_template: 1, tier2_scenario: 2, tier3_edge: 3 };
 
 export class JobError extends Error {
@@ -142,19 +163,29 @@ export class JobError extends Error {
   }
 }
 
-interface JobControl {
+/** results_summary._job: options, the pause flag, and batch mode's bookkeeping (see batch-jobs.ts). */
+export interface JobControl {
   options: JobOptions;
   paused_at?: string;
   pause_reason?: string;
+  /** Batch mode: a create call in flight (or cut off by a crash): see batch-jobs.ts. */
+  batch_submit?: { started_at: string; expires_at: string; worker: string; requests: number };
+  /** Batch mode: the current batch as last polled. */
+  batch_status?: BatchState;
+  /** Batch mode: every batch the job sent, oldest first. */
+  batches?: Array<{ id: string; submitted_at: string; requests: number; ended_at?: string; succeeded?: number; errored?: number; canceled?: number; expired?: number }>;
+  /** Batch mode: the batch a cancel was sent for. */
+  batch_cancel_sent?: string;
 }
 
-function controlOf(job: Pick<GenerationJob, 'results_summary'>): JobControl {
+export function controlOf(job: Pick<GenerationJob, 'results_summary'>): JobControl {
   const raw = (job.results_summary?.[JOB_KEY] ?? {}) as Partial<JobControl>;
   return { ...raw, options: { ...DEFAULT_JOB_OPTIONS, ...(raw.options ?? {}) } };
 }
 
 function normaliseOptions(o: Partial<JobOptions> | undefined): JobOptions {
   const opts = { ...DEFAULT_JOB_OPTIONS, ...(o ?? {}) };
+  if (opts.mode !== 'direct' && opts.mode !== 'batch') throw new JobError(`mode must be direct or batch, got ${String(opts.mode)}`);
   if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new JobError(`concurrency must be an integer >= 1, got ${opts.concurrency}`);
   if (!(opts.minGapMs >= 0)) throw new JobError(`minGapMs must be >= 0, got ${opts.minGapMs}`);
   if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1) throw new JobError(`maxAttempts must be an integer >= 1, got ${opts.maxAttempts}`);
@@ -163,7 +194,7 @@ function normaliseOptions(o: Partial<JobOptions> | undefined): JobOptions {
 }
 
 /** Sets keys of results_summary._job (null removes a key). */
-function patchControl(patch: Record<string, unknown>) {
+export function patchControl(patch: Record<string, unknown>) {
   const set: Record<string, unknown> = {};
   const remove: string[] = [];
   for (const [k, v] of Object.entries(patch)) {
@@ -226,13 +257,13 @@ export async function createJob(db: Kysely<Database>, input: CreateJobInput): Pr
   });
 }
 
-async function getJob(db: Db, jobId: string): Promise<GenerationJob> {
+export async function getJob(db: Db, jobId: string): Promise<GenerationJob> {
   const job = await db.selectFrom('generation_jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
   if (!job) throw new JobError(`no generation job ${jobId}`);
   return job;
 }
 
-function jobStatusOf(job: GenerationJob): JobStatus {
+export function jobStatusOf(job: GenerationJob): JobStatus {
   const status = job.status ?? 'queued';
   if ((status === 'queued' || status === 'in_progress') && controlOf(job).paused_at) return 'paused';
   return status;
@@ -281,7 +312,7 @@ export async function cancelJob(db: Kysely<Database>, jobId: string, now = Date.
   });
 }
 
-async function cancelPendingItems(db: Db, jobId: string, now: number): Promise<void> {
+export async function cancelPendingItems(db: Db, jobId: string, now: number): Promise<void> {
   await db
     .updateTable('generation_job_items')
     .set({ status: 'cancelled', claimed_by: null, claimed_at: null, lease_expires_at: null })
@@ -312,10 +343,12 @@ export async function jobProgress(db: Db, jobId: string): Promise<JobProgress> {
     else if (it.status === 'cancelled' || it.status === 'skipped') cancelled++;
     else {
       pending++;
-      if (it.status === 'claimed' && !current) current = { conversationId: it.conversation_id, position: it.position, claimedBy: it.claimed_by };
+      if (it.status === 'claimed' && !current && !it.claimed_by?.startsWith('batch:')) current = { conversationId: it.conversation_id, position: it.position, claimedBy: it.claimed_by };
     }
   }
-  const concurrency = controlOf(job).options.concurrency;
+  const control = controlOf(job);
+  const concurrency = control.options.concurrency;
+  const batchMode = control.options.mode === 'batch';
   return {
     jobId,
     status: jobStatusOf(job),
@@ -329,8 +362,11 @@ export async function jobProgress(db: Db, jobId: string): Promise<JobProgress> {
     costUsd: Math.round(costUsd * 1e6) / 1e6,
     startedAt: job.started_at,
     completedAt: job.completed_at,
-    etaMs: done ? Math.round(((durSum / done) * pending) / concurrency) : null,
+    // A batch's requests all finish when it ends: no per-item pace to extrapolate.
+    etaMs: done && !batchMode ? Math.round(((durSum / done) * pending) / concurrency) : null,
     errorMessage: job.error_message,
+    mode: control.options.mode,
+    batch: batchMode ? (control.batch_status ?? null) : null,
   };
 }
 
@@ -442,38 +478,46 @@ async function finishItem(
       .where('claimed_at', '=', item.claimedAt)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) return 'lost';
-    await sql`
-      UPDATE generation_jobs j SET
-        completed_conversations = c.done,
-        failed_conversations = c.failed,
-        total_tokens_used = c.tokens,
-        total_cost_cents = round(c.cost * 100),
-        failed_conversation_ids = c.failed_ids,
-        total_api_calls = coalesce(j.total_api_calls, 0) + ${countCall ? 1 : 0},
-        results_summary = coalesce(j.results_summary, '{}'::jsonb) || jsonb_build_object(${item.conversation_id}::text, ${JSON.stringify(summary)}::jsonb)
-      FROM (
-        SELECT
-          count(*) FILTER (WHERE status = 'succeeded')::int AS done,
-          count(*) FILTER (WHERE status = 'failed')::int AS failed,
-          coalesce(sum((coalesce(result->>'input_tokens', '0'))::bigint + (coalesce(result->>'output_tokens', '0'))::bigint) FILTER (WHERE status = 'succeeded'), 0)::int AS tokens,
-          coalesce(sum((result->>'cost_usd')::numeric) FILTER (WHERE status = 'succeeded'), 0) AS cost,
-          coalesce(jsonb_agg(conversation_id ORDER BY position) FILTER (WHERE status = 'failed'), '[]'::jsonb) AS failed_ids
-        FROM generation_job_items WHERE job_id = ${jobId}
-      ) c
-      WHERE j.id = ${jobId}`.execute(trx);
+    await refreshJobCounters(trx, jobId, item.conversation_id, summary, countCall ? 1 : 0);
     return status;
   });
 }
 
+/**
+ * Recomputes the job's counters from its items and records CONVERSATION_ID's outcome (SUMMARY) under its
+ * key in results_summary; CALLS is added to total_api_calls. Run in the transaction that changed the item.
+ */
+export async function refreshJobCounters(trx: Transaction<Database>, jobId: string, conversationId: string, summary: JsonObject, calls: number): Promise<void> {
+  await sql`
+    UPDATE generation_jobs j SET
+      completed_conversations = c.done,
+      failed_conversations = c.failed,
+      total_tokens_used = c.tokens,
+      total_cost_cents = round(c.cost * 100),
+      failed_conversation_ids = c.failed_ids,
+      total_api_calls = coalesce(j.total_api_calls, 0) + ${calls},
+      results_summary = coalesce(j.results_summary, '{}'::jsonb) || jsonb_build_object(${conversationId}::text, ${JSON.stringify(summary)}::jsonb)
+    FROM (
+      SELECT
+        count(*) FILTER (WHERE status = 'succeeded')::int AS done,
+        count(*) FILTER (WHERE status = 'failed')::int AS failed,
+        coalesce(sum((coalesce(result->>'input_tokens', '0'))::bigint + (coalesce(result->>'output_tokens', '0'))::bigint) FILTER (WHERE status = 'succeeded'), 0)::int AS tokens,
+        coalesce(sum((result->>'cost_usd')::numeric) FILTER (WHERE status = 'succeeded'), 0) AS cost,
+        coalesce(jsonb_agg(conversation_id ORDER BY position) FILTER (WHERE status = 'failed'), '[]'::jsonb) AS failed_ids
+      FROM generation_job_items WHERE job_id = ${jobId}
+    ) c
+    WHERE j.id = ${jobId}`.execute(trx);
+}
+
 /** Precise accumulated cost of the job's succeeded items. */
-async function jobCostUsd(db: Db, jobId: string): Promise<number> {
+export async function jobCostUsd(db: Db, jobId: string): Promise<number> {
   const r = await sql<{ cost: string | null }>`
     SELECT sum((result->>'cost_usd')::numeric) AS cost FROM generation_job_items WHERE job_id = ${jobId} AND status = 'succeeded'`.execute(db);
   return Number(r.rows[0]?.cost ?? 0);
 }
 
 /** Completes the job when no item is pending or claimed: 'failed' if every item failed. Idempotent. */
-async function finalizeIfDone(db: Kysely<Database>, jobId: string, nowMs: number): Promise<boolean> {
+export async function finalizeIfDone(db: Kysely<Database>, jobId: string, nowMs: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const job = await trx.selectFrom('generation_jobs').selectAll().where('id', '=', jobId).forUpdate().executeTakeFirstOrThrow();
     if (job.status !== 'queued' && job.status !== 'in_progress') return job.status === 'completed' || job.status === 'failed';
@@ -506,14 +550,14 @@ interface GenError extends Error {
   retryAfterMs?: number | null;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs the job until no item is left (then 'completed', or 'failed' if all failed), it is paused or
+ * Runs a direct-mode job (one Messages call per conversation; runJob in run-job.ts picks the mode) until no item is left (then 'completed', or 'failed' if all failed), it is paused or
  * cancelled, the cost ceiling is reached, the API is offline, or deps.signal aborts. Safe to run on
  * several workers at once and to run again after any stop (resume = run again).
  */
-export async function runJob(deps: RunJobDeps, jobId: string): Promise<JobSummary> {
+export async function runDirectJob(deps: RunJobDeps, jobId: string): Promise<JobSummary> {
   const { db, generate, workerId, logger } = deps;
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? defaultSleep;
@@ -535,6 +579,7 @@ export async function runJob(deps: RunJobDeps, jobId: string): Promise<JobSummar
   if (initialStatus === 'completed' || initialStatus === 'failed' || initialStatus === 'cancelled') return summaryOf('not_runnable');
   if (initialStatus === 'paused') return summaryOf('paused');
   const options = controlOf(initial).options;
+  if (options.mode !== 'direct') throw new JobError(`job ${jobId} runs through the Message Batches API; run it with runJob`);
 
   let stop: StopReason | null = null;
   let nextSlot = 0; // earliest start of the next generate call (minGapMs and rate-limit waits)
