@@ -103,6 +103,7 @@ export function createApp(parts: AppParts): App {
       const r = await generateConversation({ db, client: generationClient, model: config.anthropic.model, callLog: calls, logger, pricing }, conversationUuid, ctx);
       return { inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, durationMs: r.durationMs };
     },
+    batch: { client: generationClient, model: config.anthropic.model, callLog: calls, pricing, pollMs: config.generationBatchPollMs },
     notifier: {
       updateCard: (ref, activityId, card) =>
         adapter.continueConversationAsync(appId, ref, async (ctx) => {
@@ -151,7 +152,7 @@ export function createApp(parts: AppParts): App {
         : undefined,
       calls,
       intent,
-      jobs: { runner: jobRunner, pricing, model: config.anthropic.model, online: generationClient !== null },
+      jobs: { runner: jobRunner, pricing, model: config.anthropic.model, online: generationClient !== null, client: generationClient },
       promote: (sessionId, testerId, isAdmin) =>
         promoteSession({ db, client, model: config.anthropic.model, callLog: calls, logger }, sessionId, { promotedBy: testerId, isAdmin }),
     },

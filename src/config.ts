@@ -57,6 +57,7 @@ const schema = z
     INTENT_MODEL: z.string().min(1).default('claude-haiku-5-5'),
     MODEL_PRICING_FILE: optionalText,
     ADMIN_ALLOWLIST: list,
+    GENERATION_BATCH_POLL_SECONDS: int(60, 1, 3600),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -104,6 +105,8 @@ export interface Config {
   modelPricingFile?: string;
   /** Emails or AAD object ids who see every tester's data (prompt exports, corrections). */
   adminAllowlist: string[];
+  /** Batch-mode generation jobs: how often a running Message Batches batch is polled. */
+  generationBatchPollMs: number;
 }
 
 export class ConfigError extends Error {
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     intentModel: e.INTENT_MODEL,
     modelPricingFile: e.MODEL_PRICING_FILE ? path.resolve(e.MODEL_PRICING_FILE) : undefined,
     adminAllowlist: e.ADMIN_ALLOWLIST,
+    generationBatchPollMs: e.GENERATION_BATCH_POLL_SECONDS * 1000,
   };
 }
 

@@ -3,10 +3,12 @@
  * progress card's Start / Pause / Resume / Cancel, /jobs and /job ID.
  */
 import { createHash } from 'node:crypto';
+import type Anthropic from '@anthropic-ai/sdk';
 import { type TurnContext, CardFactory, MessageFactory, TurnContext as TC } from 'botbuilder';
 import { sql } from 'kysely';
 import { type CardJson, jobConfirmCard } from '../cards';
 import { parsePlanArgs } from '../generation/catalog';
+import { cancelJobBatch } from '../generation/batch-jobs';
 import { cancelJob, createJob, jobProgress, listJobs, pauseJob, resumeJob } from '../generation/jobs';
 import type { Pricing } from '../llm';
 import { type Tester, TuningError } from '../tuning';
@@ -19,6 +21,8 @@ export interface JobsDeps {
   model: string;
   /** False without an API key: generation needs Claude. */
   online: boolean;
+  /** The generation client (null offline): cancels a batch-mode job's batch at Anthropic. */
+  client: Anthropic | null;
 }
 
 export class JobCommandError extends TuningError {
@@ -98,8 +102,9 @@ export async function runJobAction(context: TurnContext, deps: BotDeps, tester: 
   if (verb === 'tb.job.start') {
     const type = data.type === 'single' || data.type === 'process_all' ? data.type : 'batch';
     const ids = typeof data.ids === 'string' && data.ids ? data.ids.split(',') : undefined;
-    const job = await createJob(deps.db, { type, conversationIds: type === 'process_all' ? undefined : ids, createdBy: testerUuid(tester.id) });
-    deps.logger.info({ jobId: job.id, testerId: tester.id, type, total: job.total_conversations }, 'generation job started');
+    const mode = data.mode === 'batch' ? 'batch' : 'direct';
+    const job = await createJob(deps.db, { type, conversationIds: type === 'process_all' ? undefined : ids, createdBy: testerUuid(tester.id), options: { mode } });
+    deps.logger.info({ jobId: job.id, testerId: tester.id, type, mode, total: job.total_conversations }, 'generation job started');
     const title = `Generation job ${job.id.slice(0, 8)}`;
     jobs.runner.start(job.id, ref, cardId, title);
     return progressView(deps.db, await jobProgress(deps.db, job.id), title);
@@ -109,7 +114,11 @@ export async function runJobAction(context: TurnContext, deps: BotDeps, tester: 
   if (!exists) throw new JobCommandError('That job no longer exists.');
   const title = `Generation job ${jobId.slice(0, 8)}`;
   if (verb === 'tb.job.pause') await pauseJob(deps.db, jobId, `paused by ${tester.name ?? tester.id}`);
-  else if (verb === 'tb.job.cancel') await cancelJob(deps.db, jobId);
+  else if (verb === 'tb.job.cancel') {
+    await cancelJob(deps.db, jobId);
+    // A batch at Anthropic is cancelled now too, whether or not this process runs the job.
+    await cancelJobBatch(deps.db, jobs.client, jobId, deps.logger);
+  }
   else if (verb === 'tb.job.resume') {
     await resumeJob(deps.db, jobId);
     jobs.runner.start(jobId, ref, cardId, title);

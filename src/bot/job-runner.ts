@@ -9,7 +9,9 @@ import type { ConversationReference } from 'botbuilder';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import { type CardJson, jobProgressCard } from '../cards';
-import { type Generate, type JobProgress, runJob } from '../generation/jobs';
+import type { BatchDeps } from '../generation/batch-jobs';
+import type { Generate, JobProgress } from '../generation/jobs';
+import { runJob } from '../generation/run-job';
 import type { Logger } from '../logger';
 
 /** Sends into a conversation outside a turn (proactive messaging). */
@@ -22,6 +24,8 @@ export interface JobRunnerDeps {
   db: Kysely<Database>;
   logger: Logger;
   generate: Generate;
+  /** For batch-mode jobs (the Message Batches API). */
+  batch?: BatchDeps;
   notifier: JobNotifier;
   /** Least gap between two progress-card updates (Teams throttles faster ones). */
   minUpdateMs?: number;
@@ -34,7 +38,17 @@ export async function progressView(db: Kysely<Database>, p: JobProgress, title: 
     const row = await db.selectFrom('training_conversations').select(['conversation_id', 'conversation_number']).where('id', '=', p.current.conversationId).executeTakeFirst();
     current = row ? `${row.conversation_number} · ${row.conversation_id}` : null;
   }
-  return jobProgressCard({ jobId: p.jobId, title, status: p.status, total: p.total, done: p.done, failed: p.failed, current, etaMs: p.etaMs, costUsd: p.costUsd, tokens: p.tokens, note: note ?? p.errorMessage });
+  let etaText: string | null = null;
+  if (p.mode === 'batch') {
+    const b = p.batch;
+    current = !b
+      ? p.pending > 0 ? 'Message Batches: preparing the next batch' : null
+      : b.processingStatus === 'submitting'
+        ? `Message Batches: sending ${b.requests} request(s)`
+        : `Message Batches ${b.id}: ${b.processingStatus === 'ended' ? 'ended, storing results' : b.processingStatus === 'canceling' ? 'cancelling' : 'in progress'} · ${b.answered} of ${b.requests} answered`;
+    etaText = b?.expiresAt ? `by ${b.expiresAt.slice(0, 16).replace('T', ' ')} UTC at the latest (usually within 1 h)` : 'within 24 h (usually within 1 h)';
+  }
+  return jobProgressCard({ jobId: p.jobId, title, status: p.status, total: p.total, done: p.done, failed: p.failed, current, etaMs: p.etaMs, etaText, costUsd: p.costUsd, tokens: p.tokens, note: note ?? p.errorMessage });
 }
 
 export class BotJobRunner {
@@ -81,7 +95,7 @@ export class BotJobRunner {
         })
         .catch((err: unknown) => logger.warn({ err, jobId }, 'could not update the progress card'));
     };
-    const summary = await runJob({ db, generate: this.deps.generate, workerId: this.workerId, logger, onProgress: (p) => update(p) }, jobId);
+    const summary = await runJob({ db, generate: this.deps.generate, batch: this.deps.batch, workerId: this.workerId, logger, onProgress: (p) => update(p) }, jobId);
     update(summary.progress, true);
     await updates;
     const p = summary.progress;
@@ -91,6 +105,7 @@ export class BotJobRunner {
       cancelled: `cancelled after ${p.done} generated`,
       cost_ceiling: 'stopped at its cost ceiling',
       offline: 'stopped: generation needs Claude (ANTHROPIC_API_KEY)',
+      failed: `failed: ${p.errorMessage ?? 'see the log'}`,
       aborted: 'stopped',
       not_runnable: 'was already finished',
     };

@@ -1,6 +1,7 @@
 /** The generation job cards: the confirmation before a job, and the progress card that updates in place. */
 import jobConfirmTemplate from './job-confirm.json';
 import jobProgressTemplate from './job-progress.json';
+import { BATCH_PRICE_FACTOR } from '../llm/pricing';
 import { type CardJson, expand } from './render';
 
 export interface JobProgressView {
@@ -12,6 +13,8 @@ export interface JobProgressView {
   failed: number;
   current: string | null;
   etaMs: number | null;
+  /** Shown instead of the time computed from etaMs (batch mode). */
+  etaText?: string | null;
   costUsd: number;
   tokens: number;
   note?: string | null;
@@ -39,7 +42,7 @@ export function jobProgressCard(v: JobProgressView): CardJson {
     status: v.status,
     counts: `${v.done} / ${v.failed} / ${v.total}`,
     current: v.current ?? '—',
-    eta: running ? duration(v.etaMs) : '—',
+    eta: running ? (v.etaText ?? duration(v.etaMs)) : '—',
     cost: `$${v.costUsd.toFixed(4)}`,
     tokens: v.tokens.toLocaleString('en-US'),
     note: v.note ?? '',
@@ -56,6 +59,7 @@ export function jobConfirmCard(v: { count: number; what: string; seconds: number
     what: v.what,
     time: duration(v.seconds * 1000),
     cost: v.costUsd === null ? 'unknown (no price for the model)' : `about $${v.costUsd.toFixed(2)}`,
+    batchCost: v.costUsd === null ? 'half the price, within 24 h' : `about $${(v.costUsd * BATCH_PRICE_FACTOR).toFixed(2)}, within 24 h`,
     model: v.model,
     jobType: v.jobType,
     ids: v.ids.join(','),

@@ -16,7 +16,9 @@ import { createClaudeClient, createCallLog, loadPricing } from '../llm';
 import { createLogger } from '../logger';
 import { parsePlanArgs } from './catalog';
 import { generateConversation } from './generator';
-import { cancelJob, createJob, type JobProgress, jobProgress, listJobs, pauseJob, resumeJob, runJob, type StopReason } from './jobs';
+import { cancelJob, createJob, type JobProgress, jobProgress, listJobs, pauseJob, resumeJob, type StopReason } from './jobs';
+import { runJob } from './run-job';
+import { cancelJobBatch } from './batch-jobs';
 
 type Db = Kysely<Database>;
 
@@ -39,6 +41,8 @@ export interface RunOptions {
   minGapMs?: string;
   costCeiling?: string;
   job?: string;
+  /** Send the job through the Message Batches API. */
+  batch?: boolean;
 }
 
 /** Parses a non-negative number option; `none` gives null when allowed. */
@@ -117,12 +121,21 @@ const duration = (ms: number | null) => {
   return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 };
 
+/** Batch mode: where the job's batch is. */
+function batchLine(p: JobProgress): string {
+  const b = p.batch;
+  if (!b) return p.pending ? 'batch: preparing the next one' : 'batch: none running';
+  if (b.processingStatus === 'submitting') return `batch: sending ${b.requests} request(s)`;
+  return `batch: ${b.id} ${b.processingStatus}, ${b.answered} of ${b.requests} answered${b.expiresAt ? `, expires ${b.expiresAt}` : ''}${b.polledAt ? ` (polled ${b.polledAt})` : ''}`;
+}
+
 /** jobProgress as readable lines. */
 export function progressLines(p: JobProgress, names: Map<string, string> = new Map()): string[] {
   return [
     `job ${p.jobId}`,
     `status: ${p.status}`,
     `done ${p.done} / failed ${p.failed} / pending ${p.pending} / cancelled ${p.cancelled} of ${p.total}`,
+    ...(p.mode === 'batch' ? [batchLine(p)] : []),
     ...(p.current ? [`current: ${names.get(p.current.conversationId) ?? p.current.conversationId} (item ${p.current.position + 1}, ${p.current.claimedBy ?? 'unclaimed'})`] : []),
     `tokens: ${p.tokens}, cost: ${money(p.costUsd)}`,
     `started: ${p.startedAt?.toISOString() ?? '-'}, completed: ${p.completedAt?.toISOString() ?? '-'}${p.pending && p.etaMs !== null ? `, ETA ${duration(p.etaMs)}` : ''}`,
@@ -156,7 +169,7 @@ export async function statusCommand(db: Db, jobId: string | undefined): Promise<
 }
 
 /** `gen pause|resume|cancel <jobId>`: changes the job and prints its new state. */
-export async function controlCommand(db: Db, verb: 'pause' | 'resume' | 'cancel', rawId: string, opts: { costCeiling?: string } = {}): Promise<void> {
+export async function controlCommand(db: Db, verb: 'pause' | 'resume' | 'cancel', rawId: string, opts: { costCeiling?: string } = {}, config?: Config): Promise<void> {
   const id = await resolveJobId(db, rawId);
   const before = await jobProgress(db, id);
   if (verb === 'resume') {
@@ -166,12 +179,17 @@ export async function controlCommand(db: Db, verb: 'pause' | 'resume' | 'cancel'
     const open = before.status === 'queued' || before.status === 'in_progress' || (verb === 'cancel' && before.status === 'paused');
     if (!open) throw new UsageError(`job ${id.slice(0, 8)} is ${before.status}; only a queued or running job can be ${verb === 'pause' ? 'paused' : 'cancelled'}`);
     if (verb === 'pause') await pauseJob(db, id, 'paused from the CLI');
-    else await cancelJob(db, id);
+    else {
+      await cancelJob(db, id);
+      // A batch-mode job's batch is cancelled at Anthropic now, not when a runner next polls it.
+      const client = config ? createClaudeClient({ ...config.anthropic, maxRetries: 2 }) : null;
+      await cancelJobBatch(db, client, id, createLogger('warn', pino.destination(2)));
+    }
   }
   const after = await jobProgress(db, id);
   console.log(`job ${id.slice(0, 8)}: ${before.status} -> ${after.status} (${after.done} done, ${after.failed} failed, ${after.pending} pending of ${after.total})`);
   if (verb === 'resume') console.log(`continue it with: npm run gen -- run --job ${id}`);
-  if (verb === 'pause') console.log('a run in progress stops after its current conversation');
+  if (verb === 'pause') console.log(before.mode === 'batch' ? 'a run in progress stops polling; the batch runs on at Anthropic and resume picks up its results' : 'a run in progress stops after its current conversation');
 }
 
 /** Shows progress: a redrawn bar on a terminal, one line per change otherwise. */
@@ -196,7 +214,8 @@ function progressView(total: number, names: Map<string, string>) {
       if (!started) return;
       if (p.current) current = names.get(p.current.conversationId) ?? current;
       if (bar) return void bar.update(p.done + p.failed + p.cancelled, payload(p));
-      const line = `[${p.done + p.failed + p.cancelled}/${p.total}] done ${p.done}, failed ${p.failed}, pending ${p.pending} | last ${current} | ETA ${p.pending ? duration(p.etaMs) : '0s'} | ${money(p.costUsd)}`;
+      const where = p.mode === 'batch' ? batchLine(p) : `last ${current} | ETA ${p.pending ? duration(p.etaMs) : '0s'}`;
+      const line = `[${p.done + p.failed + p.cancelled}/${p.total}] done ${p.done}, failed ${p.failed}, pending ${p.pending} | ${where} | ${money(p.costUsd)}`;
       if (line !== last) console.log((last = line));
     },
     stop() {
@@ -212,17 +231,18 @@ export async function runCommand(db: Db, config: Config, target: string | undefi
   let jobId: string;
   if (opts.job) {
     if (target || opts.filter) throw new UsageError('--job continues an existing job: give no target or --filter with it');
-    if (opts.concurrency || opts.minGapMs || opts.costCeiling) throw new UsageError('--job keeps the job\'s own options; change the cost ceiling with "npm run gen -- resume ID --cost-ceiling USD"');
+    if (opts.concurrency || opts.minGapMs || opts.costCeiling || opts.batch) throw new UsageError('--job keeps the job\'s own options; change the cost ceiling with "npm run gen -- resume ID --cost-ceiling USD"');
     jobId = await resolveJobId(db, opts.job);
   } else {
+    if (opts.batch && (opts.concurrency || opts.minGapMs)) throw new UsageError('--concurrency and --min-gap-ms do not apply to --batch: Anthropic runs a batch\'s requests at its own pace');
     const concurrency = parseAmount('--concurrency', opts.concurrency, { integer: true, min: 1 }) ?? 1;
     const minGapMs = parseAmount('--min-gap-ms', opts.minGapMs, { integer: true }) ?? 0;
     const costCeilingUsd = parseAmount('--cost-ceiling', opts.costCeiling) ?? null;
     const t = await resolveTarget(db, target, opts.filter);
     if (t.skipped.length) console.log(`skipping, already past planned: ${t.skipped.join(', ')}`);
-    const job = await createJob(db, { type: t.type, conversationIds: t.ids, createdBy: CLI_OPERATOR_UUID, options: { concurrency, minGapMs, costCeilingUsd } });
+    const job = await createJob(db, { type: t.type, conversationIds: t.ids, createdBy: CLI_OPERATOR_UUID, options: { mode: opts.batch ? 'batch' : 'direct', concurrency, minGapMs, costCeilingUsd } });
     jobId = job.id;
-    console.log(`job ${jobId}: ${job.total_conversations} conversation(s), ${job.job_type}`);
+    console.log(`job ${jobId}: ${job.total_conversations} conversation(s), ${job.job_type}${opts.batch ? ', through the Message Batches API (half price; answered within 24 h, usually within 1 h; Ctrl-C and run --job ID later to collect the results)' : ''}`);
   }
 
   // Logs go to stderr, at warn or quieter, so they do not break up the bar on stdout.
@@ -249,6 +269,7 @@ export async function runCommand(db: Db, config: Config, target: string | undefi
         workerId: `cli:${hostname()}:${process.pid}`,
         signal: abort.signal,
         onProgress: (p) => view.update(p),
+        batch: { client, model: config.anthropic.model, callLog, pricing, pollMs: config.generationBatchPollMs },
         generate: async (conversationUuid, ctx) => {
           view.itemStarted(conversationUuid);
           const r = await generateConversation({ db, client, model: config.anthropic.model, callLog, logger, pricing }, conversationUuid, ctx);

@@ -15,6 +15,8 @@
  * npm run gen -- run --filter tier=1,persona=marcus [options]
  *   creates a generation job and runs it here with a progress bar; Ctrl-C stops after releasing the
  *   conversation in flight. Exit 0 completed (failed items listed), 1 error, 2 paused/cancelled/interrupted.
+ *   --batch sends the job through the Message Batches API (half price, within 24 h); Ctrl-C leaves the
+ *   batch running and `run --job ID` later polls it (never sends it twice)
  * npm run gen -- run --job ID
  *   continues an existing job (a killed run's items are reclaimed once their leases expire)
  * npm run gen -- status [ID]          recent jobs, or one job's progress (full id or 8-char prefix)
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
     .option('--min-gap-ms <ms>', 'minimum gap between two Claude calls (default 0)')
     .option('--cost-ceiling <usd>', 'pause the job once it has cost this much')
     .option('--job <id>', 'continue an existing job instead of creating one')
+    .option('--batch', 'send the job through the Message Batches API: half price, answered within 24 h')
     .action(async (target: string | undefined, options: RunOptions) => {
       const config = loadConfigFromProcess();
       // Refuse before opening the database: without Claude no job should be created.
@@ -148,7 +151,10 @@ async function main(): Promise<void> {
     .option('--cost-ceiling <usd>', 'a new cost ceiling, or none')
     .action((jobId: string, options: { costCeiling?: string }) => withDatabase((db) => controlCommand(db, 'resume', jobId, options)));
   program.command('cancel').argument('<jobId>').description('cancel a job and its pending conversations')
-    .action((jobId: string) => withDatabase((db) => controlCommand(db, 'cancel', jobId)));
+    .action(async (jobId: string) => {
+      const config = loadConfigFromProcess();
+      await withDatabase((db) => controlCommand(db, 'cancel', jobId, {}, config), config);
+    });
   await program.parseAsync(process.argv);
 }
 
