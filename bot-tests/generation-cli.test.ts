@@ -3,7 +3,7 @@
  * disk (one process at a time: PGlite takes the directory for itself). Claude is the loopback fake
  * answering each generation request with a valid annotated conversation built from the shipped seed.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,6 +120,7 @@ describe('the gen CLI: run, status, pause, resume, cancel (pglite on disk)', () 
       [['run', '14', '--concurrency', '0'], /^error: --concurrency must be a whole number >= 1/],
       [['run'], /^error: say what to generate/],
       [['run', '--job', 'deadbeef'], /^error: no generation job deadbeef/],
+      [['run', '14', '--batch', '--concurrency', '2'], /^error: --concurrency and --min-gap-ms do not apply to --batch/],
     ];
     for (const [args, message] of cases) {
       const r = await cli(withClaude(), ...args);
@@ -129,6 +130,38 @@ describe('the gen CLI: run, status, pause, resume, cancel (pglite on disk)', () 
     }
     expect(fake.messageRequests()).toHaveLength(3);
     expect(await jobCount()).toBe(before);
+  }, SLOW);
+
+  test('run --batch: Ctrl-C while the batch runs leaves it at Anthropic; run --job polls it and sends nothing again', async () => {
+    fake.batchOptions({ pollsBeforeEnd: 1000 });
+    const env = { ...withClaude(), GENERATION_BATCH_POLL_SECONDS: '1' };
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/generation/cli.ts'), 'run', '16-17', '--batch'], { cwd: ROOT, env });
+    let stdout = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/batch: msgbatch_\w+ in_progress, 0 of 2 answered/.test(stdout)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`the CLI exited before the batch was polling:\n${stdout}`)));
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(2);
+    const id = /^job ([0-9a-f-]{36}): 2 conversation\(s\), batch, through the Message Batches API/m.exec(stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(stdout).toMatch(new RegExp(`interrupted; continue with: npm run gen -- run --job ${id}`));
+    expect(fake.batchCreateRequests()).toHaveLength(1);
+    const batchId = fake.batches().at(-1)!.id;
+    expect((await cli(base, 'status', id!)).stdout).toMatch(new RegExp(`batch: ${batchId} in_progress, 0 of 2 answered`));
+
+    fake.endBatch(batchId);
+    const resumed = await cli(env, 'run', '--job', id!);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(new RegExp(`^job ${id}: completed - 2 generated, 0 failed`, 'm'));
+    expect(fake.batchCreateRequests()).toHaveLength(1);
+    const rows = await withDb((h) => h.db.selectFrom('training_conversations').select(['generation_status', 'generation_method']).where('conversation_number', 'in', [16, 17]).execute());
+    expect(rows).toEqual([{ generation_status: 'generated', generation_method: 'claude_batch_api' }, { generation_status: 'generated', generation_method: 'claude_batch_api' }]);
   }, SLOW);
 
   test('pause, resume and cancel a queued job created directly', async () => {

@@ -251,11 +251,14 @@ export async function runCommand(db: Db, config: Config, target: string | undefi
   const pricing = loadPricing({ file: config.modelPricingFile, logger });
   const callLog = createCallLog({ db, logger, pricing });
   const names = await itemNames(db, jobId);
-  const view = progressView((await jobProgress(db, jobId)).total, names);
+  const first = await jobProgress(db, jobId);
+  const view = progressView(first.total, names);
   const abort = new AbortController();
   const onSigint = () => {
     if (abort.signal.aborted) process.exit(130);
-    console.log('\nstopping: releasing the conversation in flight (Ctrl-C again to quit at once)');
+    console.log(first.mode === 'batch'
+      ? '\nstopping: the batch runs on at Anthropic; run --job collects its results (Ctrl-C again to quit at once)'
+      : '\nstopping: releasing the conversation in flight (Ctrl-C again to quit at once)');
     abort.abort();
   };
   process.on('SIGINT', onSigint);
