@@ -5,13 +5,19 @@
  */
 import path from 'node:path';
 import type { Activity } from 'botbuilder';
-import { importPlan } from '../src/generation';
+import Anthropic from '@anthropic-ai/sdk';
+import { BotJobRunner } from '../src/bot/job-runner';
+import { cancelJob, createJob, generateConversation, importPlan, pauseJob, resumeJob } from '../src/generation';
+import { patchControl } from '../src/generation/jobs';
+import { createCallLog, loadPricing } from '../src/llm';
+import { createLogger } from '../src/logger';
 import { actionData, cardOf, cardTexts, createHarness, executeValue, type Harness } from './helpers/bot-harness';
 import { type FakeConnector, startFakeConnector } from './helpers/fake-connector';
 import { testDbKinds } from './helpers/db';
 import { generationReply } from './helpers/generated-answer';
 
 const EXAMPLES = path.resolve('examples/financial-planning');
+const CREATOR = '00000000-0000-4000-8000-000000000003';
 
 describe.each(testDbKinds)('/generate on %s', (kind) => {
   let h: Harness;
@@ -109,6 +115,65 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     expect(jobRow).toMatchObject({ status: 'completed', batch_id: null, completed_conversations: 2 });
     const summary = connector.activities.find((a) => typeof a.text === 'string' && a.text.startsWith(`Generation job ${jobRow.id.slice(0, 8)} finished: 2 generated`));
     expect(summary).toBeDefined();
+  });
+
+  it('a bot stopped mid-job releases the conversation in flight; the next bot carries on and updates the same card', async () => {
+    h.fake!.reset();
+    // Slow answers, so the stop lands while the first conversation is in flight.
+    h.fake!.reply((body) => {
+      const step = generationReply(body);
+      return step && 'text' in step ? { ...step, delayMs: 1500 } : 'not a generation request';
+    });
+    const confirm = await h.say('/generate 18-19');
+    const card = cardOf(confirm.find((a) => cardOf(a)));
+    await h.send({
+      type: 'invoke', name: 'adaptiveCard/action', value: executeValue('tb.job.start', actionData(card, 'tb.job.start')),
+      replyToId: 'confirm-card-3', serviceUrl: connector.serviceUrl,
+    } as Partial<Activity>);
+    while (h.fake!.messageRequests().length === 0) await new Promise((r) => setTimeout(r, 20));
+    await h.app.jobRunner.stop();
+
+    const jobRow = await h.t.db.selectFrom('generation_jobs').selectAll().orderBy('created_at', 'desc').limit(1).executeTakeFirstOrThrow();
+    expect(jobRow.status).toBe('in_progress');
+    const items = await h.t.db.selectFrom('generation_job_items').select(['status', 'attempts']).where('job_id', '=', jobRow.id).orderBy('position').execute();
+    expect(items).toEqual([{ status: 'pending', attempts: 0 }, { status: 'pending', attempts: 0 }]);
+    const before = await h.t.db.selectFrom('training_conversations').select('generation_status').where('conversation_number', 'in', [18, 19]).execute();
+    expect(before.map((r) => r.generation_status)).toEqual(['planned', 'planned']);
+    expect(connector.activities.some((a) => typeof a.text === 'string' && a.text.startsWith(`Generation job ${jobRow.id.slice(0, 8)} was interrupted`))).toBe(true);
+    // A stopped runner starts nothing new.
+    h.app.jobRunner.start(jobRow.id, {}, undefined, 'x');
+    expect(h.app.jobRunner.isRunning(jobRow.id)).toBe(false);
+
+    // The next process: a new runner finds the job and its card.
+    const updated: Array<{ activityId: string; texts: string[] }> = [];
+    const sent: string[] = [];
+    const logger = createLogger('silent');
+    const pricing = loadPricing();
+    const client = new Anthropic({ apiKey: 'test', baseURL: h.fake!.baseURL, maxRetries: 0 });
+    const next = new BotJobRunner({
+      db: h.t.db, logger, minUpdateMs: 0,
+      generate: async (id, ctx) => generateConversation({ db: h.t.db, client, model: 'claude-opus-5-5', callLog: createCallLog({ db: h.t.db, logger, pricing }), logger, pricing }, id, ctx),
+      notifier: {
+        updateCard: async (_ref, activityId, c) => void updated.push({ activityId, texts: cardTexts(c) }),
+        send: async (_ref, text) => void sent.push(text),
+      },
+    });
+    expect(await next.resumeInterrupted()).toEqual([jobRow.id]);
+    await next.idle();
+    const after = await h.t.db.selectFrom('training_conversations').select('generation_status').where('conversation_number', 'in', [18, 19]).execute();
+    expect(after.map((r) => r.generation_status)).toEqual(['generated', 'generated']);
+    expect(updated.at(-1)).toEqual({ activityId: 'confirm-card-3', texts: expect.arrayContaining(['Status: completed', 'Done / failed / total: 2 / 0 / 2']) });
+    expect(sent).toEqual([expect.stringMatching(new RegExp(`^Generation job ${jobRow.id.slice(0, 8)} finished: 2 generated`))]);
+    // Finished jobs, paused jobs and jobs without a card (the CLI's) are not picked up.
+    const open = await h.t.db.selectFrom('training_conversations').select('id').where('conversation_number', 'in', [20, 21]).orderBy('conversation_number').execute();
+    const cliJob = await createJob(h.t.db, { type: 'single', conversationIds: [open[0]!.id], createdBy: CREATOR });
+    const pausedJob = await createJob(h.t.db, { type: 'single', conversationIds: [open[1]!.id], createdBy: CREATOR });
+    await h.t.db.updateTable('generation_jobs').set({ results_summary: patchControl({ notify: { ref: { conversation: { id: 'c1' } }, activity_id: 'card-x', title: 't' } }) }).where('id', '=', pausedJob.id).execute();
+    await pauseJob(h.t.db, pausedJob.id);
+    expect(await next.resumeInterrupted()).toEqual([]);
+    await resumeJob(h.t.db, pausedJob.id);
+    await cancelJob(h.t.db, pausedJob.id);
+    await cancelJob(h.t.db, cliJob.id);
   });
 
   it('refuses what cannot be generated, with the reason', async () => {

@@ -55,12 +55,18 @@ async function main(): Promise<void> {
     `Tuning Bot listening on ${config.host}:${port}`,
   );
 
+  // Generation jobs this bot was running when it stopped carry on, with their progress cards.
+  app.jobRunner.resumeInterrupted().catch((err: unknown) => logger.error({ err }, 'could not resume interrupted generation jobs'));
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    app.server.close(() => {
+    // Job runners release what they hold, so the next start resumes at once instead of waiting out leases.
+    const jobsStopped = app.jobRunner.stop().catch((err: unknown) => logger.error({ err }, 'error stopping generation jobs'));
+    app.server.close(async () => {
+      await jobsStopped;
       database
         .close()
         .catch((err: unknown) => logger.error({ err }, 'error closing the database'))

@@ -11,6 +11,7 @@ import type { Database } from '../../db';
 import { type CardJson, jobProgressCard } from '../cards';
 import type { BatchDeps } from '../generation/batch-jobs';
 import type { Generate, JobProgress } from '../generation/jobs';
+import { JOB_KEY, patchControl } from '../generation/jobs';
 import { runJob } from '../generation/run-job';
 import type { Logger } from '../logger';
 
@@ -51,9 +52,17 @@ export async function progressView(db: Kysely<Database>, p: JobProgress, title: 
   return jobProgressCard({ jobId: p.jobId, title, status: p.status, total: p.total, done: p.done, failed: p.failed, current, etaMs: p.etaMs, etaText, costUsd: p.costUsd, tokens: p.tokens, note: note ?? p.errorMessage });
 }
 
+/** Where a job's progress card lives, kept in results_summary._job.notify so a restarted bot finds it. */
+interface JobNotify {
+  ref: Partial<ConversationReference>;
+  activity_id: string | null;
+  title: string;
+}
+
 export class BotJobRunner {
   private readonly running = new Map<string, Promise<void>>();
   private readonly workerId = `bot-${randomUUID().slice(0, 8)}`;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: JobRunnerDeps) {}
 
@@ -62,13 +71,46 @@ export class BotJobRunner {
     return this.running.has(jobId);
   }
 
-  /** Starts the job in the background (no-op when it is already running here). */
+  /**
+   * Starts the job in the background (no-op when it is already running here or the runner is stopping),
+   * and records where its progress card is so that a restarted bot carries on updating it.
+   */
   start(jobId: string, ref: Partial<ConversationReference>, cardActivityId: string | undefined, title: string): void {
-    if (this.running.has(jobId)) return;
-    const run = this.run(jobId, ref, cardActivityId, title)
+    if (this.running.has(jobId) || this.stopping.signal.aborted) return;
+    const notify: JobNotify = { ref, activity_id: cardActivityId ?? null, title };
+    const run = this.deps.db.updateTable('generation_jobs').set({ results_summary: patchControl({ notify }) }).where('id', '=', jobId).execute()
+      .catch((err: unknown) => this.deps.logger.warn({ err, jobId }, 'could not record the progress card; a restart will not update it'))
+      .then(() => this.run(jobId, ref, cardActivityId, title))
       .catch((err: unknown) => this.deps.logger.error({ err, jobId }, 'generation job runner failed'))
       .finally(() => this.running.delete(jobId));
     this.running.set(jobId, run);
+  }
+
+  /**
+   * At start-up: carries on every job a stopped bot left queued or running (not paused), updating the
+   * progress card it had. Jobs started from the CLI (no card) are left to the CLI. Returns their ids.
+   */
+  async resumeInterrupted(): Promise<string[]> {
+    const jobs = await this.deps.db.selectFrom('generation_jobs').select(['id', 'results_summary'])
+      .where('status', 'in', ['queued', 'in_progress']).orderBy('created_at').execute();
+    const resumed: string[] = [];
+    for (const job of jobs) {
+      const control = (job.results_summary?.[JOB_KEY] ?? {}) as { paused_at?: string; notify?: JobNotify };
+      if (control.paused_at || !control.notify?.ref?.conversation) continue;
+      this.start(job.id, control.notify.ref, control.notify.activity_id ?? undefined, control.notify.title);
+      resumed.push(job.id);
+    }
+    if (resumed.length) this.deps.logger.info({ jobs: resumed }, 'carrying on generation jobs a stopped bot left running');
+    return resumed;
+  }
+
+  /**
+   * Shutdown: every runner stops (a direct job releases the conversation in flight; a batch runs on at
+   * Anthropic) and the jobs stay open for resumeInterrupted in the next process.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.idle();
   }
 
   /** Resolves when every job started here has stopped (tests, shutdown). */
@@ -95,7 +137,7 @@ export class BotJobRunner {
         })
         .catch((err: unknown) => logger.warn({ err, jobId }, 'could not update the progress card'));
     };
-    const summary = await runJob({ db, generate: this.deps.generate, batch: this.deps.batch, workerId: this.workerId, logger, onProgress: (p) => update(p) }, jobId);
+    const summary = await runJob({ db, generate: this.deps.generate, batch: this.deps.batch, workerId: this.workerId, logger, signal: this.stopping.signal, onProgress: (p) => update(p) }, jobId);
     update(summary.progress, true);
     await updates;
     const p = summary.progress;
@@ -106,7 +148,7 @@ export class BotJobRunner {
       cost_ceiling: 'stopped at its cost ceiling',
       offline: 'stopped: generation needs Claude (ANTHROPIC_API_KEY)',
       failed: `failed: ${p.errorMessage ?? 'see the log'}`,
-      aborted: 'stopped',
+      aborted: `was interrupted: the bot is restarting, and carries on with it when it is back (${p.done} of ${p.total} done so far)`,
       not_runnable: 'was already finished',
     };
     await notifier
