@@ -5,13 +5,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
+import { transformJSONSchema } from '@anthropic-ai/sdk/lib/transform-json-schema';
 import {
-  generateConversation, GenerationError, GENERATED_CONVERSATION_SCHEMA, type GeneratorDeps, importPlan, importSeeds,
+  fromWireFormat, generateConversation, GenerationError, GENERATED_CONVERSATION_SCHEMA, type GeneratorDeps, importPlan, importSeeds, seedFileSchema,
 } from '../src/generation';
 import { createCallLog, loadPricing } from '../src/llm';
 import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 import { type FakeAnthropic, startFakeAnthropic } from './helpers/fake-anthropic';
+import { toWireFormat } from './helpers/generated-answer';
 
 const EXAMPLES = path.resolve(__dirname, '../examples/financial-planning');
 const PLAN = path.join(EXAMPLES, 'plan.json');
@@ -54,7 +56,45 @@ function shortAnswerFor(key: string, number: number, template: string): SeedJson
   seed.dataset_metadata.total_turns = seed.training_pairs.length;
   return seed;
 }
-const ok = (body: unknown) => ({ text: JSON.stringify(body), usage: USAGE });
+// As the API's structured output carries it: maps as {key, value} lists.
+const ok = (body: SeedJson) => ({ text: JSON.stringify(toWireFormat(body)), usage: USAGE });
+
+describe('the structured-output schema', () => {
+  it('is already in the strict subset the API accepts: the SDK\'s own strict transform changes nothing', () => {
+    // transformJSONSchema closes every object and moves unsupported keywords into descriptions; a schema
+    // it leaves equal uses only closed objects and supported keywords.
+    expect(transformJSONSchema(GENERATED_CONVERSATION_SCHEMA)).toEqual(GENERATED_CONVERSATION_SCHEMA);
+    const open: string[] = [];
+    const walk = (node: unknown, at: string) => {
+      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+      if (!node || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      if (n.type === 'object' && n.additionalProperties !== false) open.push(at);
+      for (const [k, v] of Object.entries(n)) walk(v, `${at}.${k}`);
+    };
+    walk(GENERATED_CONVERSATION_SCHEMA, '$');
+    expect(open).toEqual([]);
+  });
+
+  it('carries maps as {key, value} lists, which fromWireFormat turns back into the seed structure', async () => {
+    const seed = JSON.parse(seedText) as SeedJson;
+    const wire = toWireFormat(seed);
+    const sentence = (wire as unknown as { training_pairs: Array<{ response_breakdown: { sentences: Array<{ word_choice_rationale: unknown }> } }> })
+      .training_pairs[0]!.response_breakdown.sentences[0]!.word_choice_rationale;
+    expect(Array.isArray(sentence)).toBe(true);
+    const back = fromWireFormat(wire);
+    expect(back.errors).toEqual([]);
+    expect(back.value).toEqual(seed);
+    expect(seedFileSchema.safeParse(back.value).success).toBe(true);
+    // The seed structure itself (maps as objects) is accepted as it is.
+    expect(fromWireFormat(seed)).toEqual({ value: seed, errors: [] });
+
+    (sentence as Array<{ key: string }>)[1]!.key = (sentence as Array<{ key: string }>)[0]!.key;
+    expect(fromWireFormat(wire).errors).toEqual([
+      expect.stringMatching(/^training_pairs\[0\]\.response_breakdown\.sentences\[0\]\.word_choice_rationale\[1\]\.key: ".+" appears twice$/),
+    ]);
+  });
+});
 
 describe.each(testDbKinds)('generateConversation on %s', (kind) => {
   let t: TestDatabase;
@@ -154,7 +194,7 @@ describe.each(testDbKinds)('generateConversation on %s', (kind) => {
     expect(requests).toHaveLength(2);
     const messages = requests[1].body?.messages as { role: string; content: string }[];
     expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
-    expect(messages[1].content).toBe(JSON.stringify(shortAnswerFor('fp_mixed_004', 16, 'tier1_template_a')));
+    expect(messages[1].content).toBe(JSON.stringify(toWireFormat(shortAnswerFor('fp_mixed_004', 16, 'tier1_template_a'))));
     expect(messages[2].content).toMatch(/^Your JSON failed validation: .*exactly 3 turns, the answer has 2.*Return the corrected JSON only\.$/);
 
     expect((await conversation('fp_mixed_004')).generation_status).toBe('generated');

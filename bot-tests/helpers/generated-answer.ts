@@ -22,7 +22,23 @@ export function generatedAnswer(key: string, number: number, turns: number): str
   seed.training_pairs.length = turns;
   for (const p of seed.training_pairs) p.conversation_metadata.conversation_number = number;
   seed.dataset_metadata.total_turns = turns;
-  return JSON.stringify(seed);
+  return JSON.stringify(toWireFormat(seed));
+}
+
+type Map = Record<string, unknown>;
+const pairs = (m: Map) => Object.entries(m).map(([key, value]) => ({ key, value }));
+
+/**
+ * A conversation in the seed structure as the API's structured output carries it: the free-form maps
+ * (tactical_choices, word_choice_rationale) as lists of {key, value} pairs.
+ */
+export function toWireFormat<T>(seed: T): T {
+  const copy = structuredClone(seed) as { training_pairs: Array<{ response_strategy?: { tactical_choices?: Map }; response_breakdown?: { sentences?: Array<{ word_choice_rationale?: Map }> } }> };
+  for (const pair of copy.training_pairs) {
+    if (pair.response_strategy?.tactical_choices) (pair.response_strategy as Map).tactical_choices = pairs(pair.response_strategy.tactical_choices);
+    for (const s of pair.response_breakdown?.sentences ?? []) if (s.word_choice_rationale) (s as Map).word_choice_rationale = pairs(s.word_choice_rationale);
+  }
+  return copy as T;
 }
 
 const GENERATION = /Conversation id: (\w+) \(number (\d+)\)[\s\S]*?Turns: exactly (\d+)/;

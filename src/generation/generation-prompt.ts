@@ -16,7 +16,18 @@ export class UnfilledPlaceholderError extends Error {
 
 type Json = { [key: string]: unknown };
 
-/** JSON schema of a zod (v3) schema: objects closed, optional fields left out of `required`. */
+/**
+ * The API's structured outputs take closed objects only (additionalProperties: false), so a free-form
+ * map such as word_choice_rationale ({phrase: rationale}) travels as a list of {key, value} pairs;
+ * {@link fromWireFormat} turns the answer back into the seed structure.
+ */
+const PAIR_KEY = 'key';
+const PAIR_VALUE = 'value';
+
+/**
+ * JSON schema of a zod (v3) schema, in the subset the API's structured outputs accept: objects closed,
+ * optional fields left out of `required`, records as arrays of {key, value} pairs.
+ */
 export function jsonSchemaOf(schema: ZodTypeAny): Json {
   const def = schema._def as { typeName: z.ZodFirstPartyTypeKind } & Record<string, unknown>;
   const K = z.ZodFirstPartyTypeKind;
@@ -28,9 +39,18 @@ export function jsonSchemaOf(schema: ZodTypeAny): Json {
     }
     case K.ZodBoolean: return { type: 'boolean' };
     case K.ZodLiteral: return { const: def.value };
-    case K.ZodEnum: return { type: 'string', enum: [...(def.values as string[])] };
+    // enum without type, as the SDK's strict transform writes it.
+    case K.ZodEnum: return { enum: [...(def.values as string[])] };
     case K.ZodArray: return { type: 'array', items: jsonSchemaOf(def.type as ZodTypeAny) };
-    case K.ZodRecord: return { type: 'object', additionalProperties: jsonSchemaOf(def.valueType as ZodTypeAny) };
+    case K.ZodRecord: return {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { [PAIR_KEY]: { type: 'string' }, [PAIR_VALUE]: jsonSchemaOf(def.valueType as ZodTypeAny) },
+        required: [PAIR_KEY, PAIR_VALUE],
+        additionalProperties: false,
+      },
+    };
     case K.ZodUnion: return { anyOf: (def.options as ZodTypeAny[]).map(jsonSchemaOf) };
     case K.ZodNullable: return { anyOf: [jsonSchemaOf(def.innerType as ZodTypeAny), { type: 'null' }] };
     case K.ZodOptional:
@@ -50,8 +70,49 @@ export function jsonSchemaOf(schema: ZodTypeAny): Json {
   }
 }
 
-/** The structured-output schema of a generated conversation: exactly the seed file format. */
+/** The structured-output schema of a generated conversation: the seed file format, maps as pair lists. */
 export const GENERATED_CONVERSATION_SCHEMA: Json = jsonSchemaOf(seedFileSchema);
+
+const isPairList = (v: unknown): v is Array<{ key: unknown; value: unknown }> =>
+  Array.isArray(v) && v.every((p) => typeof p === 'object' && p !== null && !Array.isArray(p) && PAIR_KEY in p && PAIR_VALUE in p);
+
+/**
+ * Turns an answer in the wire format back into the seed structure: the {key, value} lists of the seed
+ * schema's maps become objects. A map already given as an object is kept. Duplicate keys are reported.
+ */
+export function fromWireFormat(json: unknown): { value: unknown; errors: string[] } {
+  const errors: string[] = [];
+  const walk = (schema: ZodTypeAny, value: unknown, at: string): unknown => {
+    const def = schema._def as { typeName: z.ZodFirstPartyTypeKind } & Record<string, unknown>;
+    const K = z.ZodFirstPartyTypeKind;
+    switch (def.typeName) {
+      case K.ZodRecord: {
+        if (!isPairList(value)) return value;
+        const out: Record<string, unknown> = {};
+        for (const [i, pair] of value.entries()) {
+          const key = String(pair.key);
+          if (key in out) errors.push(`${at}[${i}].key: "${key}" appears twice`);
+          out[key] = walk(def.valueType as ZodTypeAny, pair.value, `${at}[${i}].value`);
+        }
+        return out;
+      }
+      case K.ZodArray:
+        return Array.isArray(value) ? value.map((v, i) => walk(def.type as ZodTypeAny, v, `${at}[${i}]`)) : value;
+      case K.ZodObject: {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+        const shape = (schema as z.AnyZodObject).shape as Record<string, ZodTypeAny>;
+        const obj = value as Record<string, unknown>;
+        return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, shape[k] ? walk(shape[k], v, at ? `${at}.${k}` : k) : v]));
+      }
+      case K.ZodOptional:
+      case K.ZodNullable:
+      case K.ZodDefault: return walk(def.innerType as ZodTypeAny, value, at);
+      case K.ZodEffects: return walk(def.schema as ZodTypeAny, value, at);
+      default: return value;
+    }
+  };
+  return { value: walk(seedFileSchema, json, ''), errors };
+}
 
 /** The values a template prompt may name, from the planned conversation row. */
 export function placeholderValues(c: TrainingConversation): Record<string, string | null> {
@@ -109,7 +170,7 @@ export function buildGenerationPrompt(template: ConversationTemplate, conversati
       + (conversation.tier_template ? `, tier_template "${conversation.tier_template}"` : '') + '.',
     '- dataset_metadata.total_conversations is 1 and total_turns equals the number of pairs.',
     '- Every sentence of each target_response appears, verbatim and in order, in response_breakdown.sentences (numbered from 1),'
-      + ' each with 3-6 word_choice_rationale entries.',
+      + ' each with 3-6 word_choice_rationale entries ({"key": the exact phrase, "value": why it was chosen}).',
     '- emotional_progression is required from turn 2 on. Confidences and intensities are 0-1; scores are 1-5.',
     '- Return the JSON object only.',
   ].join('\n'));

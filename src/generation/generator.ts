@@ -9,7 +9,7 @@ import type { ConversationGenerationStatus, ConversationTemplate, Database, Trai
 import { type CallLog, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
 import { formatPath } from './errors';
-import { buildGenerationPrompt, GENERATED_CONVERSATION_SCHEMA, UnfilledPlaceholderError } from './generation-prompt';
+import { buildGenerationPrompt, fromWireFormat, GENERATED_CONVERSATION_SCHEMA, UnfilledPlaceholderError } from './generation-prompt';
 import { groupByConversation, writeConversation } from './seed-import';
 import { type SeedFile, seedFileSchema } from './seed-schema';
 
@@ -102,7 +102,9 @@ export function validateGenerated(text: string, planned: TrainingConversation): 
   } catch (err) {
     return { seed: null, errors: [`not valid JSON (${err instanceof Error ? err.message : String(err)})`] };
   }
-  const parsed = seedFileSchema.safeParse(json);
+  const wire = fromWireFormat(json);
+  if (wire.errors.length) return { seed: null, errors: wire.errors.slice(0, MAX_ISSUES) };
+  const parsed = seedFileSchema.safeParse(wire.value);
   if (!parsed.success) {
     return { seed: null, errors: parsed.error.issues.slice(0, MAX_ISSUES).map((i) => `${formatPath(i.path)}: ${i.message}`) };
   }

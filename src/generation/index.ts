@@ -11,7 +11,7 @@ export {
   generateConversation, GenerationError, GENERATABLE_STATUSES, retryAfterMsOf, validateGenerated,
   type GenerateOptions, type GenerationErrorKind, type GenerationResult, type GeneratorDeps,
 } from './generator';
-export { buildGenerationPrompt, fillTemplate, GENERATED_CONVERSATION_SCHEMA, jsonSchemaOf, UnfilledPlaceholderError } from './generation-prompt';
+export { buildGenerationPrompt, fillTemplate, fromWireFormat, GENERATED_CONVERSATION_SCHEMA, jsonSchemaOf, UnfilledPlaceholderError } from './generation-prompt';
 export { runJob, type RunAnyJobDeps } from './run-job';
 export { runBatchJob, cancelJobBatch, customIdFor, DEFAULT_BATCH_POLL_MS, type BatchDeps, type RunBatchJobDeps } from './batch-jobs';
 export {
