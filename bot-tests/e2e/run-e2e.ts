@@ -389,6 +389,23 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
     const summary = p.getByText(/Generation job [0-9a-f]{8} finished: 3 generated/).first();
     await waitFor('the job summary message', p, async () => summary.isVisible().catch(() => false), 30_000);
   });
+
+  await step('/generate 14-15 "Start as a batch" goes through the Message Batches API and finishes with two', async () => {
+    const p = page as Page;
+    await send(p, '/generate 14-15');
+    const confirm = botCards(p).filter({ hasText: 'Generate 2 conversation(s)?' }).last();
+    await confirm.waitFor({ state: 'visible', timeout: REPLY_TIMEOUT_MS });
+    await confirm.getByRole('button', { name: 'Start as a batch (half price)', exact: true }).click();
+    const progress = p.locator('[aria-label="Message header"]').locator('xpath=..').filter({ hasText: 'Done / failed / total' }).last();
+    await waitFor('the batch job\'s progress card to reach 2 / 0 / 2 completed', p, async () => {
+      const text = (await progress.innerText().catch(() => '')).replace(/\s+/g, ' ');
+      return /Status completed/.test(text) && /2 \/ 0 \/ 2/.test(text);
+    }, 90_000);
+    await shot(p, '09-generate-batch-done');
+    const summary = p.getByText(/Generation job [0-9a-f]{8} finished: 2 generated/).first();
+    await waitFor('the batch job summary message', p, async () => summary.isVisible().catch(() => false), 30_000);
+    check(fake.batchCreateRequests().length === 1, `expected one batch sent, found ${fake.batchCreateRequests().length}`);
+  });
 }
 
 async function main(): Promise<void> {
