@@ -30,7 +30,7 @@ describe.each(testDbKinds)('dataset commands on %s', (kind) => {
 
   it('/plan shows counts by status, tier and persona and a page of ten', async () => {
     const out = await text('/plan');
-    expect(out).toMatch(/by status: approved 2 · planned 98/);
+    expect(out).toMatch(/by status: approved 3 · planned 97/);
     expect(out).toMatch(/by tier: tier1_template 50 · tier2_scenario 35 · tier3_edge 15/);
     expect(out).toMatch(/100 conversation\(s\) match; page 1 of 10:/);
     expect(out.split('\n').filter((l) => l.startsWith('- **'))).toHaveLength(10);
@@ -43,7 +43,7 @@ describe.each(testDbKinds)('dataset commands on %s', (kind) => {
     expect(rows).toHaveLength(5);
     expect(rows.every((r) => r.includes('tier3_edge'))).toBe(true);
     const approved = await text('/plan status=approved');
-    expect(approved.split('\n').filter((l) => l.startsWith('- **'))).toHaveLength(2);
+    expect(approved.split('\n').filter((l) => l.startsWith('- **'))).toHaveLength(3);
     expect(await text('/plan colour=blue')).toMatch(/unknown filter "colour"/);
     expect(await text('/plan tier=7')).toMatch(/tier is 1, 2 or 3/);
   });
@@ -60,7 +60,7 @@ describe.each(testDbKinds)('dataset commands on %s', (kind) => {
 
   it('/quality shows averages, the distribution and what needs review', async () => {
     const out = await text('/quality');
-    expect(out).toMatch(/\*\*Quality\*\* over 2 conversation\(s\): overall \d\.\d\d/);
+    expect(out).toMatch(/\*\*Quality\*\* over 3 conversation\(s\): overall \d\.\d\d/);
     expect(out).toMatch(/Distribution: /);
   });
 
