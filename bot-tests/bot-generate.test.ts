@@ -115,6 +115,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     expect(jobRow).toMatchObject({ status: 'completed', batch_id: null, completed_conversations: 2 });
     const summary = connector.activities.find((a) => typeof a.text === 'string' && a.text.startsWith(`Generation job ${jobRow.id.slice(0, 8)} finished: 2 generated`));
     expect(summary).toBeDefined();
+    expect((await h.say('/jobs')).map((a) => a.text ?? '').join('\n')).toContain(`**${jobRow.id.slice(0, 8)}** · batch (Message Batches) · completed · 2/2 done`);
   });
 
   it('a bot stopped mid-job releases the conversation in flight; the next bot carries on and updates the same card', async () => {

@@ -153,6 +153,7 @@ describe('the gen CLI: run, status, pause, resume, cancel (pglite on disk)', () 
     expect(fake.batchCreateRequests()).toHaveLength(1);
     const batchId = fake.batches().at(-1)!.id;
     expect((await cli(base, 'status', id!)).stdout).toMatch(new RegExp(`batch: ${batchId} in_progress, 0 of 2 answered`));
+    expect((await cli(base, 'status')).stdout).toMatch(new RegExp(`^${id!.slice(0, 8)}\\s+batch\\s+in_progress\\s.*\\sbatch$`, 'm'));
 
     fake.endBatch(batchId);
     const resumed = await cli(env, 'run', '--job', id!);

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { type CardJson, jobConfirmCard } from '../cards';
 import { parsePlanArgs } from '../generation/catalog';
 import { cancelJobBatch } from '../generation/batch-jobs';
-import { cancelJob, createJob, jobProgress, listJobs, pauseJob, resumeJob } from '../generation/jobs';
+import { cancelJob, controlOf, createJob, jobProgress, listJobs, pauseJob, resumeJob } from '../generation/jobs';
 import type { Pricing } from '../llm';
 import { type Tester, TuningError } from '../tuning';
 import type { BotDeps } from './deps';
@@ -134,7 +134,7 @@ export async function jobsCommand(context: TurnContext, deps: BotDeps): Promise<
     return;
   }
   await context.sendActivity(
-    ['**Generation jobs** (newest first):', ...rows.map((j) => `- **${j.id.slice(0, 8)}** · ${j.job_type} · ${j.displayStatus} · ${j.completed_conversations ?? 0}/${j.total_conversations} done, ${j.failed_conversations ?? 0} failed`), '`/job <id>` shows one.'].join('\n'),
+    ['**Generation jobs** (newest first):', ...rows.map((j) => `- **${j.id.slice(0, 8)}** · ${j.job_type}${controlOf(j).options.mode === 'batch' ? ' (Message Batches)' : ''} · ${j.displayStatus} · ${j.completed_conversations ?? 0}/${j.total_conversations} done, ${j.failed_conversations ?? 0} failed`), '`/job <id>` shows one.'].join('\n'),
   );
 }
 

@@ -16,7 +16,7 @@ import { createClaudeClient, createCallLog, loadPricing } from '../llm';
 import { createLogger } from '../logger';
 import { parsePlanArgs } from './catalog';
 import { generateConversation } from './generator';
-import { cancelJob, createJob, type JobProgress, jobProgress, listJobs, pauseJob, resumeJob, type StopReason } from './jobs';
+import { cancelJob, controlOf, createJob, type JobProgress, jobProgress, listJobs, pauseJob, resumeJob, type StopReason } from './jobs';
 import { runJob } from './run-job';
 import { cancelJobBatch } from './batch-jobs';
 
@@ -159,10 +159,10 @@ export async function statusCommand(db: Db, jobId: string | undefined): Promise<
   }
   const jobs = await listJobs(db, { limit: 20 });
   if (jobs.length === 0) return void console.log('no generation jobs yet ("npm run gen -- run 11-13" starts one)');
-  const rows = [['ID', 'TYPE', 'STATUS', 'DONE', 'FAILED', 'TOTAL', 'COST', 'CREATED']];
+  const rows = [['ID', 'TYPE', 'STATUS', 'DONE', 'FAILED', 'TOTAL', 'COST', 'CREATED', 'MODE']];
   for (const j of jobs) {
     rows.push([j.id.slice(0, 8), j.job_type, j.displayStatus, String(j.completed_conversations ?? 0), String(j.failed_conversations ?? 0), String(j.total_conversations),
-      `$${((j.total_cost_cents ?? 0) / 100).toFixed(2)}`, j.created_at ? new Date(j.created_at).toISOString().slice(0, 19).replace('T', ' ') : '-']);
+      `$${((j.total_cost_cents ?? 0) / 100).toFixed(2)}`, j.created_at ? new Date(j.created_at).toISOString().slice(0, 19).replace('T', ' ') : '-', controlOf(j).options.mode]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   for (const r of rows) console.log(r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
