@@ -134,7 +134,8 @@ describe('the gen CLI: run, status, pause, resume, cancel (pglite on disk)', () 
 
   test('run --batch: Ctrl-C while the batch runs leaves it at Anthropic; run --job polls it and sends nothing again', async () => {
     fake.batchOptions({ pollsBeforeEnd: 1000 });
-    const env = { ...withClaude(), GENERATION_BATCH_POLL_SECONDS: '1' };
+    // A 10-minute poll: Ctrl-C must end the wait at once, not when the poll timer fires.
+    const env = { ...withClaude(), GENERATION_BATCH_POLL_SECONDS: '600' };
     const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/generation/cli.ts'), 'run', '16-17', '--batch'], { cwd: ROOT, env });
     let stdout = '';
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -42,7 +42,6 @@ import {
   cancelPendingItems,
   controlOf,
   DEFAULT_RATE_LIMIT_WAIT_MS,
-  defaultSleep,
   finalizeIfDone,
   getJob,
   type JobControl,
@@ -166,16 +165,19 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
     if (deps.onProgress) deps.onProgress(await jobProgress(db, jobId));
   };
   const aborted = () => deps.signal?.aborted === true;
-  /** Waits MS, or less when deps.signal aborts. */
+  /** Waits MS, or less when deps.signal aborts (no timer is left behind to hold the process open). */
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
       if (aborted()) return resolve();
-      const onAbort = () => resolve();
-      deps.signal?.addEventListener('abort', onAbort, { once: true });
-      void (deps.sleep ?? defaultSleep)(ms).then(() => {
-        deps.signal?.removeEventListener('abort', onAbort);
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        if (timer) clearTimeout(timer);
+        deps.signal?.removeEventListener('abort', done);
         resolve();
-      });
+      };
+      deps.signal?.addEventListener('abort', done, { once: true });
+      if (deps.sleep) void deps.sleep(ms).then(done);
+      else timer = setTimeout(done, ms);
     });
 
   const initial = await getJob(db, jobId);

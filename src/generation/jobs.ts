@@ -550,7 +550,7 @@ interface GenError extends Error {
   retryAfterMs?: number | null;
 }
 
-export const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs a direct-mode job (one Messages call per conversation; runJob in run-job.ts picks the mode) until no item is left (then 'completed', or 'failed' if all failed), it is paused or
