@@ -8,6 +8,8 @@ import { sql } from 'kysely';
 import {
   type BatchDeps, cancelJob, createJob, importPlan, jobProgress, type JobSummary, pauseJob, resumeJob, runJob, type RunAnyJobDeps,
 } from '../src/generation';
+import { generationRequest, prepareGeneration } from '../src/generation/generator';
+import { customIdFor } from '../src/generation/batch-jobs';
 import { createCallLog, loadPricing } from '../src/llm';
 import { capturingLogger } from './helpers/capturing-logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
@@ -190,14 +192,18 @@ describe.each(testDbKinds)('batch-mode generation jobs on %s', (kind) => {
     expect((await rowCounts([14, 15, 16])).training_turns).toBe(turns);
   });
 
-  it('a create call whose answer was lost: the batch is found and adopted, not sent twice', async () => {
+  it('a create call whose answer was lost: the batch is found (after a failed listing) and adopted, not sent twice', async () => {
     const created = await batchJob([17, 18]);
     // The request reaches the API (the batch exists), then the connection drops before the answer.
     const lossy = new Anthropic({
       apiKey: 'test', baseURL: fake.baseURL, maxRetries: 0,
       fetch: async (url, init) => {
         const res = await fetch(url, init);
-        if (String(url).endsWith('/v1/messages/batches') && init?.method === 'POST') throw new TypeError('fetch failed: socket hang up');
+        if (String(url).endsWith('/v1/messages/batches') && init?.method === 'POST') {
+          // The first listing of the batches fails too: the runner must try again, not give up.
+          fake.enqueueBatchApi({ status: 500 });
+          throw new TypeError('fetch failed: socket hang up');
+        }
         return res;
       },
     });
@@ -205,6 +211,7 @@ describe.each(testDbKinds)('batch-mode generation jobs on %s', (kind) => {
     const summary = await runJob(deps({ client: lossy, c }), created.id);
     expect(summary.stopReason).toBe('completed');
     expect(fake.batchCreateRequests()).toHaveLength(1);
+    expect(fake.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/v1/messages/batches?'))).toHaveLength(2);
     // It waited for the submit marker to expire (5 min) before searching.
     expect(c.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(5 * 60_000);
     const j = await job(created.id);
@@ -367,6 +374,24 @@ describe.each(testDbKinds)('batch-mode generation jobs on %s', (kind) => {
     expect(summary.stopReason).toBe('completed');
     expect(fake.batchCreateRequests()).toHaveLength(1);
     expect((await conversations([34]))[0]!.generation_status).toBe('generated');
+  });
+
+  it('a job over the size limit goes out in several batches, each within it', async () => {
+    const created = await batchJob([43, 44, 45]);
+    // The requests' sizes as the runner will build them; room for the first two, not the third.
+    const its = await items(created.id);
+    const size = async (i: (typeof its)[number]) => {
+      const p = await prepareGeneration(t.db, i.conversation_id);
+      return Buffer.byteLength(JSON.stringify({ custom_id: customIdFor(i.position, p.key), params: generationRequest(MODEL, undefined, p.prompt) }));
+    };
+    const [s1, s2, s3] = [await size(its[0]!), await size(its[1]!), await size(its[2]!)];
+    const maxBytes = s1 + s2 + Math.floor(s3 / 2);
+    const summary = await runJob(deps({ batch: { maxBytes } }), created.id);
+    expect(summary.stopReason).toBe('completed');
+    const sent = fake.batchCreateRequests().map((_, i) => requestsOf(i));
+    expect(sent.map((r) => r.length)).toEqual([2, 1]);
+    for (const r of sent) expect(r.reduce((a, q) => a + Buffer.byteLength(JSON.stringify(q)), 0)).toBeLessThanOrEqual(maxBytes);
+    expect((await conversations([43, 44, 45])).map((r) => r.generation_status)).toEqual(['generated', 'generated', 'generated']);
   });
 
   it('two workers on one batch job send one batch and store each conversation once', async () => {

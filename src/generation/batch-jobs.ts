@@ -68,8 +68,10 @@ export interface BatchDeps {
   pricing: Pricing | null;
   /** Between two polls of a running batch. Default 60 s (most batches end within an hour). */
   pollMs?: number;
-  /** Requests per batch; the API takes up to 100,000 (and 256 MB). Default 10,000. */
+  /** Requests per batch; the API takes up to 100,000. Default 10,000. */
   maxRequests?: number;
+  /** Bytes of requests per batch; the API takes up to 256 MB. Default 200 MB. */
+  maxBytes?: number;
 }
 
 export interface RunBatchJobDeps {
@@ -86,6 +88,7 @@ export interface RunBatchJobDeps {
 
 export const DEFAULT_BATCH_POLL_MS = 60_000;
 export const DEFAULT_BATCH_MAX_REQUESTS = 10_000;
+export const DEFAULT_BATCH_MAX_BYTES = 200 * 1024 * 1024;
 const SUBMITTING = 'batch:submitting';
 /** The create call's own timeout; the submit marker outlives it. */
 const CREATE_TIMEOUT_MS = 120_000;
@@ -157,6 +160,7 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
   const now = deps.now ?? Date.now;
   const pollMs = b.pollMs ?? DEFAULT_BATCH_POLL_MS;
   const maxRequests = b.maxRequests ?? DEFAULT_BATCH_MAX_REQUESTS;
+  const maxBytes = b.maxBytes ?? DEFAULT_BATCH_MAX_BYTES;
   const log = deps.logger.child({ jobId, workerId, mode: 'batch' });
   let succeeded = 0, failed = 0, calls = 0;
 
@@ -242,6 +246,7 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
     item: ItemRow,
     set: { status: 'succeeded' | 'failed' | 'pending' | 'cancelled'; attempts: number; result: JsonObject | null; lastError?: string | null },
     summary: JsonObject,
+    calls = 1,
   ) => {
     const keepsClaim = set.status === 'succeeded';
     await trx.updateTable('generation_job_items')
@@ -251,7 +256,7 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
         ...(keepsClaim ? {} : { claimed_by: null, claimed_at: null, lease_expires_at: null }),
       })
       .where('id', '=', item.id).execute();
-    await refreshJobCounters(trx, jobId, item.conversation_id, summary, 1);
+    await refreshJobCounters(trx, jobId, item.conversation_id, summary, calls);
   };
 
   /** A pending item that cannot be sent (its conversation is not generatable): an attempt. */
@@ -261,7 +266,8 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
       const attempts = item.attempts + 1;
       const status = attempts >= options.maxAttempts ? 'failed' : 'pending';
       const message = `${err.kind}: ${err.message}`;
-      await writeItem(trx, item, { status, attempts, result: item.result, lastError: message }, { status: status === 'failed' ? 'failed' : 'retrying', attempts, error: message });
+      // No request was made: no API call is counted.
+      await writeItem(trx, item, { status, attempts, result: item.result, lastError: message }, { status: status === 'failed' ? 'failed' : 'retrying', attempts, error: message }, 0);
     });
     log.warn({ conversationId: item.conversation_id, err: err.message }, 'conversation cannot be sent in a batch');
   };
@@ -275,11 +281,17 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
     const requests: Anthropic.Messages.BatchCreateParams.Request[] = [];
     const claims: Array<{ id: string; cid: string }> = [];
     let unsendable = false;
+    let bytes = 0;
     for (const item of items) {
       try {
         const prepared = await prepareGeneration(db, item.conversation_id);
         const cid = customIdFor(item.position, prepared.key);
-        requests.push({ custom_id: cid, params: generationRequest(b.model, b.maxTokens, prepared.prompt, retryOf(item.result)) });
+        const request = { custom_id: cid, params: generationRequest(b.model, b.maxTokens, prepared.prompt, retryOf(item.result)) };
+        // Over the size limit: the rest wait for the next batch (the first request always goes).
+        const size = Buffer.byteLength(JSON.stringify(request));
+        if (requests.length > 0 && bytes + size > maxBytes) break;
+        bytes += size;
+        requests.push(request);
         claims.push({ id: item.id, cid });
       } catch (err) {
         if (!(err instanceof GenerationError)) throw err;
@@ -524,7 +536,16 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
 
     if (!job.batch_id) {
       if (control.batch_submit) {
-        const r = await recover(control.batch_submit);
+        let r: Awaited<ReturnType<typeof recover>>;
+        try {
+          r = await recover(control.batch_submit);
+        } catch (err) {
+          // Listing the batches failed: look again at the next poll.
+          if (!(err instanceof APIError)) throw err;
+          log.warn({ err: err.message }, 'could not list the batches to find a lost create call; trying again');
+          await pause(pollMs);
+          continue;
+        }
         if (r === 'stop') return summaryOf('failed');
         if (r === 'wait') await pause(Math.min(pollMs, Math.max(1000, Date.parse(control.batch_submit.expires_at) - now())));
         continue;
@@ -539,7 +560,6 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
           return summaryOf('cost_ceiling');
         }
       }
-      if (status === 'cancelled') continue; // only the lost create call's batch is left to find
       const r = await submit();
       if (r === 'stop') return summaryOf('failed');
       if (r === 'busy') await pause(Math.min(pollMs, 5000));
