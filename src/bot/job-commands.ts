@@ -9,9 +9,9 @@ import { sql } from 'kysely';
 import { type CardJson, jobConfirmCard } from '../cards';
 import { parsePlanArgs } from '../generation/catalog';
 import { cancelJobBatch } from '../generation/batch-jobs';
-import { cancelJob, controlOf, createJob, jobProgress, listJobs, pauseJob, resumeJob } from '../generation/jobs';
+import { cancelJob, controlOf, createJob, JobError, jobProgress, listJobs, pauseJob, resumeJob } from '../generation/jobs';
 import type { Pricing } from '../llm';
-import { type Tester, TuningError } from '../tuning';
+import { type Tester, TuningError, UUID_PATTERN } from '../tuning';
 import type { BotDeps } from './deps';
 import { type BotJobRunner, progressView } from './job-runner';
 
@@ -33,6 +33,8 @@ export class JobCommandError extends TuningError {
 }
 
 const EST_SECONDS = 40;
+/** pg_advisory_xact_lock key serialising job starts from cards (any constant unique in this schema). */
+const JOB_START_LOCK_KEY = 7_240_311_205;
 const EST_USAGE = { inputTokens: 6000, outputTokens: 4000, cacheReadTokens: 0, cacheWriteTokens: 0 };
 const TIERS = { 1: 'tier1_template', 2: 'tier2_scenario', 3: 'tier3_edge' } as const;
 
@@ -95,6 +97,16 @@ export async function generateCommand(context: TurnContext, deps: BotDeps, arg: 
 
 /** The job card actions; returns the card to show in place of the clicked one. */
 export async function runJobAction(context: TurnContext, deps: BotDeps, tester: Tester, verb: string, data: Record<string, unknown>): Promise<CardJson> {
+  try {
+    return await jobAction(context, deps, tester, verb, data);
+  } catch (err) {
+    // The job module's refusals (a finished job resumed, conversations gone) are the tester's to read.
+    if (err instanceof JobError) throw new JobCommandError(`That didn't work: ${err.message}.`);
+    throw err;
+  }
+}
+
+async function jobAction(context: TurnContext, deps: BotDeps, tester: Tester, verb: string, data: Record<string, unknown>): Promise<CardJson> {
   const jobs = deps.jobs;
   if (!jobs) throw new JobCommandError('Generation is not set up on this bot.');
   const ref = TC.getConversationReference(context.activity);
@@ -102,9 +114,36 @@ export async function runJobAction(context: TurnContext, deps: BotDeps, tester: 
   if (verb === 'tb.job.start') {
     const type = data.type === 'single' || data.type === 'process_all' ? data.type : 'batch';
     const ids = typeof data.ids === 'string' && data.ids ? data.ids.split(',') : undefined;
+    if ((type !== 'process_all' && !ids) || ids?.some((id) => !UUID_PATTERN.test(id))) {
+      throw new JobCommandError("That card's data isn't one I made: send /generate again for a fresh card.");
+    }
     const mode = data.mode === 'batch' ? 'batch' : 'direct';
-    const job = await createJob(deps.db, { type, conversationIds: type === 'process_all' ? undefined : ids, createdBy: testerUuid(tester.id), options: { mode } });
-    deps.logger.info({ jobId: job.id, testerId: tester.id, type, mode, total: job.total_conversations }, 'generation job started');
+    // A second click on Start (or the same card clicked twice, even at the same moment) shows the job the
+    // first one started: the check and the creation run under one lock.
+    const { job, existing } = await deps.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${JOB_START_LOCK_KEY})`.execute(trx);
+      let open = trx.selectFrom('generation_jobs').select('id').where('status', 'in', ['queued', 'in_progress']).where('job_type', '=', type);
+      if (type !== 'process_all') open = open.where(sql<boolean>`target_conversation_ids = ${JSON.stringify(ids)}::jsonb`);
+      const running = await open.orderBy('created_at', 'desc').executeTakeFirst();
+      if (running) return { job: running, existing: true };
+      // A card clicked after its conversations were generated (a stale card) starts nothing for them.
+      let targets = ids;
+      if (ids) {
+        const open = await trx.selectFrom('training_conversations').select('id').where('id', 'in', ids)
+          .where((eb) => eb.or([eb('generation_status', 'is', null), eb('generation_status', 'in', ['planned', 'in_progress'])])).execute();
+        const still = new Set(open.map((r) => r.id));
+        targets = ids.filter((id) => still.has(id));
+        if (targets.length === 0) throw new JobCommandError('Nothing on that card is left to generate: its conversations are past planned (see /plan). Send /generate again for a fresh card.');
+      }
+      const jobType = type === 'single' || targets?.length === 1 ? 'single' : type;
+      return { job: await createJob(trx, { type: jobType, conversationIds: jobType === 'process_all' ? undefined : targets, createdBy: testerUuid(tester.id), options: { mode } }), existing: false };
+    });
+    if (existing) {
+      const title = `Generation job ${job.id.slice(0, 8)}`;
+      if (!jobs.runner.isRunning(job.id)) jobs.runner.start(job.id, ref, cardId, title);
+      return progressView(deps.db, await jobProgress(deps.db, job.id), title, 'This job is already running; this card follows it.');
+    }
+    deps.logger.info({ jobId: job.id, testerId: tester.id, type, mode }, 'generation job started');
     const title = `Generation job ${job.id.slice(0, 8)}`;
     jobs.runner.start(job.id, ref, cardId, title);
     return progressView(deps.db, await jobProgress(deps.db, job.id), title);

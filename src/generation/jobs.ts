@@ -206,10 +206,13 @@ export function patchControl(patch: Record<string, unknown>) {
   return sql<never>`coalesce(results_summary, '{}'::jsonb) || jsonb_build_object(${JOB_KEY}::text, ${ctl})`;
 }
 
-/** Resolves the target conversations and writes the job and its items, in one transaction. */
-export async function createJob(db: Kysely<Database>, input: CreateJobInput): Promise<GenerationJob> {
+/** Resolves the target conversations and writes the job and its items, in one transaction (DB's, if it is one). */
+export async function createJob(db: Db, input: CreateJobInput): Promise<GenerationJob> {
   const options = normaliseOptions(input.options);
-  return db.transaction().execute(async (trx) => {
+  // Inside the caller's transaction when given one (Kysely does not nest transactions).
+  const inTransaction = <T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    db.isTransaction ? fn(db as Transaction<Database>) : db.transaction().execute(fn);
+  return inTransaction(async (trx) => {
     let ids: string[];
     if (input.conversationIds) {
       ids = input.conversationIds;
