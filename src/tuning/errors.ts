@@ -1,11 +1,10 @@
 /**
- * Domain errors of the tuning workflow. Each carries the text a tester sees; src/bot/errors.ts turns
+ * Domain errors of the tuning workflow (extending the product's one base, src/errors.ts). Each carries the text a tester sees; src/bot/errors.ts turns
  * them (and anything unexpected) into a reply in one place.
  */
-export abstract class TuningError extends Error {
-  /** What the tester is told. Never contains internals. */
-  abstract readonly userMessage: string;
-}
+import { AppError } from '../errors';
+
+export abstract class TuningError extends AppError {}
 
 export class SessionNotFoundError extends TuningError {
   readonly userMessage: string;
