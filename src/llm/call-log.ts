@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Database, JsonObject, LlmCallPurpose, LlmCallStatus } from '../../db';
 import type { Logger } from '../logger';
 import type { Pricing } from './pricing';
-import type { LlmUsage } from './types';
+import type { CallIo, LlmUsage } from './types';
 
 /** One model call, as its caller saw it. */
 export interface CallLogEntry {
@@ -31,6 +31,8 @@ export interface CallLogEntry {
   batch?: boolean;
   /** When the call was made (default: now); picks the price entry. */
   at?: Date;
+  /** What was asked and answered (spec 003). Every call site passes it; storage is the call log's. */
+  io?: CallIo;
 }
 
 /** Records model calls. */
