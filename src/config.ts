@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DomainError } from './errors';
 
 /** The default model: a current, non-deprecated Claude model. */
 export const DEFAULT_MODEL = 'claude-sonnet-5-5';
@@ -109,12 +110,7 @@ export interface Config {
   generationBatchPollMs: number;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export class ConfigError extends DomainError {}
 
 /** Parses and validates an environment. Throws ConfigError naming each wrong variable. */
 export function loadConfig(env: NodeJS.ProcessEnv): Config {

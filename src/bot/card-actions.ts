@@ -8,6 +8,7 @@ import type { TurnContext } from 'botbuilder';
 import type { Improvement, Turn } from '../../db';
 import type { CardJson } from '../cards';
 import { addNote, findTesterTurn, InvalidNoteError, listNotes, type Tester, TuningError } from '../tuning';
+import { isAppError } from '../errors';
 import type { BotDeps } from './deps';
 import { type ReplyCardExtras, type ReplyContext, replyCardFor } from './reply-card';
 
@@ -53,7 +54,7 @@ export async function runCardAction(
     try {
       await deps.intent.correct(turn.id, String(data.intent ?? ''), tester.id);
     } catch (err) {
-      if (!(err instanceof TuningError)) throw err;
+      if (!isAppError(err)) throw err;
       return card(await listNotes(deps.db, turn.id), { status: { text: `Not saved: ${err.userMessage}`, kind: 'attention' } });
     }
     log.info({ intent: data.intent }, 'topic corrected');

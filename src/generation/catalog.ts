@@ -4,7 +4,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../db';
-import { TuningError } from '../tuning';
+import { AppError } from '../errors';
 
 type Db = Kysely<Database>;
 
@@ -18,19 +18,17 @@ export interface PlanFilter {
   maxQuality?: number;
 }
 
-export class ConversationNotFoundError extends TuningError {
+export class ConversationNotFoundError extends AppError {
   readonly userMessage: string;
   constructor(readonly number: number) {
     super(`training conversation ${number} not found`);
-    this.name = 'ConversationNotFoundError';
     this.userMessage = `There is no training conversation number ${number}. Send /plan to see the numbers (1 to 100 in the shipped plan).`;
   }
 }
 
-export class ReviewMoveError extends TuningError {
+export class ReviewMoveError extends AppError {
   constructor(readonly userMessage: string) {
     super(userMessage);
-    this.name = 'ReviewMoveError';
   }
 }
 

@@ -12,6 +12,7 @@ import { type Kysely, sql } from 'kysely';
 import pino from 'pino';
 import type { Database, GenerationJobType } from '../../db';
 import type { Config } from '../config';
+import { DomainError } from '../errors';
 import { createClaudeClient, createCallLog, loadPricing } from '../llm';
 import { createLogger } from '../logger';
 import { parsePlanArgs } from './catalog';
@@ -23,7 +24,7 @@ import { cancelJobBatch } from './batch-jobs';
 type Db = Kysely<Database>;
 
 /** A mistake in the command line (or a thing that does not exist): its message is all the person needs. */
-export class UsageError extends Error {}
+export class UsageError extends DomainError {}
 
 /** generation_jobs.created_by for jobs started from this CLI: the same mapping as src/bot/job-commands.ts testerUuid. */
 export const CLI_OPERATOR_UUID = (() => {

@@ -16,16 +16,20 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, TrainingConversation } from '../../db';
+import { AppError } from '../errors';
 import { type SeedFile, seedFileSchema, type TrainingPair } from './seed-schema';
 
 /** Why a conversation could not be exported: not found, no turns, or a column the seed format requires is empty. */
-export class ConversationExportError extends Error {
+export class ConversationExportError extends AppError {
   constructor(
     readonly kind: 'not_found' | 'ambiguous' | 'not_exportable',
     message: string,
   ) {
     super(message);
-    this.name = 'ConversationExportError';
+  }
+
+  get userMessage(): string {
+    return this.message;
   }
 }
 

@@ -1,4 +1,5 @@
-/** Typed errors of the generation module; each names the file and, where known, the JSON path. */
+/** Typed errors of the generation module (on the product's one error base); each names the file and, where known, the JSON path. */
+import { AppError } from '../errors';
 
 /** One problem found in a file, at a JSON path such as `training_pairs[1].response_breakdown.sentences[2].text`. */
 export interface FileIssue {
@@ -7,25 +8,31 @@ export interface FileIssue {
 }
 
 /** A plan or seed file that cannot be read, parsed or validated. Nothing was written. */
-export class GenerationFileError extends Error {
+export class GenerationFileError extends AppError {
   constructor(
     readonly file: string,
     readonly issues: FileIssue[],
   ) {
     super(`${file}: ${issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')}`);
-    this.name = 'GenerationFileError';
+  }
+
+  get userMessage(): string {
+    return this.message;
   }
 }
 
 /** A seed file that validated but could not be written; its transaction was rolled back. */
-export class SeedImportError extends Error {
+export class SeedImportError extends AppError {
   constructor(
     readonly file: string,
     readonly path: string,
     cause: unknown,
   ) {
     super(`${file}: ${path}: ${cause instanceof Error ? cause.message : String(cause)} (nothing from this file was imported)`, { cause });
-    this.name = 'SeedImportError';
+  }
+
+  get userMessage(): string {
+    return this.message;
   }
 }
 

@@ -4,13 +4,17 @@
  */
 import { type ZodTypeAny, z } from 'zod';
 import type { ConversationTemplate, TrainingConversation } from '../../db';
+import { AppError } from '../errors';
 import { seedFileSchema } from './seed-schema';
 
 /** A template placeholder the plan has no value for; the conversation cannot be generated as planned. */
-export class UnfilledPlaceholderError extends Error {
+export class UnfilledPlaceholderError extends AppError {
   constructor(readonly templateId: string, readonly placeholders: string[]) {
     super(`template ${templateId} has placeholders with no value for this conversation: ${placeholders.map((p) => `{{${p}}}`).join(', ')}`);
-    this.name = 'UnfilledPlaceholderError';
+  }
+
+  get userMessage(): string {
+    return this.message;
   }
 }
 

@@ -7,6 +7,7 @@ import { APIError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
 import type { Kysely, Transaction } from 'kysely';
 import type { ConversationGenerationStatus, ConversationTemplate, Database, TrainingConversation } from '../../db';
 import { type CallLog, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { formatPath } from './errors';
 import { buildGenerationPrompt, fromWireFormat, GENERATED_CONVERSATION_SCHEMA, UnfilledPlaceholderError } from './generation-prompt';
@@ -30,7 +31,7 @@ export interface GeneratorDeps {
 
 export type GenerationErrorKind = 'offline' | 'not_found' | 'not_generatable' | 'invalid_output' | 'rate_limited' | 'overloaded' | 'unavailable';
 
-export class GenerationError extends Error {
+export class GenerationError extends AppError {
   constructor(
     readonly kind: GenerationErrorKind,
     message: string,
@@ -38,7 +39,10 @@ export class GenerationError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'GenerationError';
+  }
+
+  get userMessage(): string {
+    return this.message;
   }
 }
 

@@ -35,6 +35,7 @@ import {
   toJsonb,
   type TrainingTier,
 } from '../../db';
+import { DomainError } from '../errors';
 import type { Logger } from '../logger';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -156,10 +157,10 @@ export const MAX_FREE_RATE_LIMIT_RETRIES = 10;
 export const JOB_KEY = '_job';
 const TIER_RANK: Record<TrainingTier, number> = { tier1_template: 1, tier2_scenario: 2, tier3_edge: 3 };
 
-export class JobError extends Error {
+/** A job refused (unknown, finished, bad options); its message is the operator's to read. */
+export class JobError extends DomainError {
   constructor(message: string) {
     super(message);
-    this.name = 'JobError';
   }
 }
 

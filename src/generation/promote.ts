@@ -21,7 +21,8 @@ import type { Kysely } from 'kysely';
 import { type Database, type Improvement, type JsonValue, toJsonb, type Turn } from '../../db';
 import { type CallLog, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
-import { LOOKS_GOOD_NOTE, SessionNotFoundError, TuningError, UUID_PATTERN } from '../tuning';
+import { AppError } from '../errors';
+import { LOOKS_GOOD_NOTE, SessionNotFoundError, UUID_PATTERN } from '../tuning';
 import { countWords } from './quality';
 
 export interface PromoteDeps {
@@ -56,14 +57,13 @@ export interface PromoteResult {
 
 export type PromoteErrorKind = 'empty_session' | 'no_free_number' | 'too_many_turns';
 
-/** A session that cannot be promoted. A TuningError, so the bot's one error mapper shows userMessage. */
-export class PromoteError extends TuningError {
+/** A session that cannot be promoted; the bot's one error mapper shows userMessage. */
+export class PromoteError extends AppError {
   constructor(
     readonly kind: PromoteErrorKind,
     readonly userMessage: string,
   ) {
     super(`cannot promote: ${kind}: ${userMessage}`);
-    this.name = 'PromoteError';
   }
 }
 

@@ -3,6 +3,7 @@
  * effective date and a call is priced by the newest entry in force on the day it was made; old entries
  * stay so that past calls keep the price they were made at.
  */
+import { AppError } from '../errors';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Logger } from '../logger';
@@ -45,10 +46,13 @@ export interface Pricing {
 }
 
 /** The price file is unreadable or invalid. Raised at start-up, so a typo never prices calls wrongly. */
-export class PricingFileError extends Error {
+export class PricingFileError extends AppError {
   constructor(readonly source: string, message: string, cause?: unknown) {
     super(`Model price table ${source}: ${message}`, { cause });
-    this.name = 'PricingFileError';
+  }
+
+  get userMessage(): string {
+    return this.message;
   }
 }
 

@@ -14,6 +14,7 @@ import archiver, { type Archiver, type ArchiverOptions } from 'archiver';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
+import { DomainError } from '../errors';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_APP_PACKAGE_DIR = path.join(REPO_ROOT, 'appPackage');
@@ -27,12 +28,7 @@ const BOT_SCOPES = ['team', 'personal', 'groupChat', 'copilot'];
 const createArchive = (format: 'zip', options?: ArchiverOptions): Archiver => archiver(format, options);
 
 /** A problem the person packaging can fix; the CLI prints its message without a stack trace. */
-export class PackageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PackageError';
-  }
-}
+export class PackageError extends DomainError {}
 
 export interface PackageOptions {
   /** Where MicrosoftAppId, TEAMS_APP_ID, PUBLIC_HOST and PUBLIC_BASE_URL are read from. */

@@ -10,7 +10,6 @@ export class SessionNotFoundError extends TuningError {
   readonly userMessage: string;
   constructor(readonly ref: string) {
     super(`session not found: ${ref}`);
-    this.name = 'SessionNotFoundError';
     this.userMessage = `I couldn't find a session "${ref}" among yours. Send \`/sessions\` to see your sessions and their ids.`;
   }
 }
@@ -19,7 +18,6 @@ export class NoSessionError extends TuningError {
   readonly userMessage = 'You have no tuning sessions yet. Send any question to start one.';
   constructor() {
     super('tester has no sessions');
-    this.name = 'NoSessionError';
   }
 }
 
@@ -27,7 +25,6 @@ export class AmbiguousSessionError extends TuningError {
   readonly userMessage: string;
   constructor(readonly ref: string) {
     super(`ambiguous session prefix: ${ref}`);
-    this.name = 'AmbiguousSessionError';
     this.userMessage = `More than one of your sessions starts with "${ref}". Give more of the id (see \`/sessions\`).`;
   }
 }
@@ -38,14 +35,12 @@ export class TurnNotFoundError extends TuningError {
     "That card doesn't belong to a reply I can find in your sessions, so nothing was saved. Add notes from the buttons on ERA's replies to you.";
   constructor(readonly turnId: string) {
     super(`turn not found or not the tester's: ${turnId}`);
-    this.name = 'TurnNotFoundError';
   }
 }
 
 export class InvalidNoteError extends TuningError {
   constructor(readonly userMessage: string) {
     super(`invalid note: ${userMessage}`);
-    this.name = 'InvalidNoteError';
   }
 }
 
@@ -53,7 +48,6 @@ export class EmptySessionError extends TuningError {
   readonly userMessage: string;
   constructor(readonly sessionId: string) {
     super(`session has no turns: ${sessionId}`);
-    this.name = 'EmptySessionError';
     this.userMessage = `Session ${sessionId.slice(0, 8)} has no turns yet, so there is nothing to export. Ask ERA something first.`;
   }
 }

@@ -6,6 +6,7 @@
  * never log it.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { TuningError } from './errors';
 
 /** Who may download what. */
 export interface ExportLinkClaims {
@@ -25,10 +26,11 @@ export interface CreatedExportLink {
 export type ExportLinkErrorReason = 'malformed' | 'bad_signature' | 'expired';
 
 /** A token that cannot be honoured, and why. */
-export class ExportLinkError extends Error {
+export class ExportLinkError extends TuningError {
+  readonly userMessage: string;
   constructor(readonly reason: ExportLinkErrorReason) {
     super(`export link rejected: ${reason}`);
-    this.name = 'ExportLinkError';
+    this.userMessage = reason === 'expired' ? 'This download link has expired: send /export again for a fresh one.' : 'This download link is not valid: send /export again for a fresh one.';
   }
 }
 

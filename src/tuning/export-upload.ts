@@ -42,7 +42,6 @@ export class ExportUploadError extends TuningError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-    this.name = 'ExportUploadError';
   }
 }
 
