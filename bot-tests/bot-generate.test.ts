@@ -6,9 +6,8 @@
 import path from 'node:path';
 import type { Activity } from 'botbuilder';
 import Anthropic from '@anthropic-ai/sdk';
-import { BotJobRunner } from '../src/bot/job-runner';
-import { cancelJob, createJob, generateConversation, importPlan, pauseJob, resumeJob } from '../src/generation';
-import { patchControl } from '../src/generation/jobs';
+import { JobCardUpdater } from '../src/bot/job-cards';
+import { cancelJob, createJob, generateConversation, importPlan, JobRunner, pauseJob, recordJobNotify, resumeJob } from '../src/generation';
 import { createCallLog, loadPricing } from '../src/llm';
 import { createLogger } from '../src/logger';
 import { actionData, cardOf, cardTexts, createHarness, executeValue, type Harness } from './helpers/bot-harness';
@@ -94,7 +93,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     const half = Number(/about \$(\d+\.\d\d), within 24 h/.exec(texts.find((t) => t.startsWith('As a batch:'))!)![1]);
     expect(half).toBeCloseTo(full / 2, 2);
     const actions = (card as { actions: Array<{ title: string; data: Record<string, unknown> }> }).actions;
-    expect(actions.map((a) => [a.title, a.data.mode])).toEqual([['Start', 'direct'], ['Start as a batch (half price)', 'batch']]);
+    expect(actions.map((a) => [a.title, a.data.mode])).toEqual([['Start', 'direct'], ['Start as a batch (half price)', 'batch'], ['Cancel', undefined]]);
 
     const start = await h.send({
       type: 'invoke',
@@ -193,7 +192,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     expect(before.map((r) => r.generation_status)).toEqual(['planned', 'planned']);
     expect(connector.activities.some((a) => typeof a.text === 'string' && a.text.startsWith(`Generation job ${jobRow.id.slice(0, 8)} was interrupted`))).toBe(true);
     // A stopped runner starts nothing new.
-    h.app.jobRunner.start(jobRow.id, {}, undefined, 'x');
+    h.app.jobRunner.start(jobRow.id, { ref: {}, activityId: null, title: 'x' });
     expect(h.app.jobRunner.isRunning(jobRow.id)).toBe(false);
 
     // The next process: a new runner finds the job and its card.
@@ -202,14 +201,14 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     const logger = createLogger('silent');
     const pricing = loadPricing();
     const client = new Anthropic({ apiKey: 'test', baseURL: h.fake!.baseURL, maxRetries: 0 });
-    const next = new BotJobRunner({
-      db: h.t.db, logger, minUpdateMs: 0,
+    const next = new JobRunner({
+      db: h.t.db, logger,
       generate: async (id, ctx) => generateConversation({ db: h.t.db, client, model: 'claude-opus-5-5', callLog: createCallLog({ db: h.t.db, logger, pricing }), logger, pricing }, id, ctx),
-      notifier: {
-        updateCard: async (_ref, activityId, c) => void updated.push({ activityId, texts: cardTexts(c) }),
-        send: async (_ref, text) => void sent.push(text),
-      },
     });
+    next.subscribe(new JobCardUpdater({
+      updateCard: async (_ref, activityId, c) => void updated.push({ activityId, texts: cardTexts(c) }),
+      send: async (_ref, text) => void sent.push(text),
+    }, logger, 0));
     expect(await next.resumeInterrupted()).toEqual([jobRow.id]);
     await next.idle();
     const after = await h.t.db.selectFrom('training_conversations').select('generation_status').where('conversation_number', 'in', [18, 19]).execute();
@@ -220,7 +219,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     const open = await h.t.db.selectFrom('training_conversations').select('id').where('conversation_number', 'in', [20, 21]).orderBy('conversation_number').execute();
     const cliJob = await createJob(h.t.db, { type: 'single', conversationIds: [open[0]!.id], createdBy: CREATOR });
     const pausedJob = await createJob(h.t.db, { type: 'single', conversationIds: [open[1]!.id], createdBy: CREATOR });
-    await h.t.db.updateTable('generation_jobs').set({ results_summary: patchControl({ notify: { ref: { conversation: { id: 'c1' } }, activity_id: 'card-x', title: 't' } }) }).where('id', '=', pausedJob.id).execute();
+    await recordJobNotify(h.t.db, pausedJob.id, { ref: { conversation: { id: 'c1' } }, activityId: 'card-x', title: 't' });
     await pauseJob(h.t.db, pausedJob.id);
     expect(await next.resumeInterrupted()).toEqual([]);
     await resumeJob(h.t.db, pausedJob.id);

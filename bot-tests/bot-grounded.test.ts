@@ -4,7 +4,7 @@
  * the canned no-match answer, offline extractive answers, the call log and prompt capture.
  */
 import { sql } from 'kysely';
-import { NO_MATCH_TEMPLATE, NO_MATCH_TEXT } from '../src/bot/chat';
+import { NO_MATCH_TEMPLATE, NO_MATCH_TEXT } from '../src/tuning';
 import { retrainingExport } from '../src/intent';
 import { answerRequests, actionData, ALEX, cardOf, cardTexts, createHarness, executeValue, type Harness, MEG } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';

@@ -6,10 +6,9 @@ import path from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { sql } from 'kysely';
 import {
-  type BatchDeps, cancelJob, createJob, importPlan, jobProgress, type JobSummary, pauseJob, resumeJob, runJob, type RunAnyJobDeps,
+  type BatchDeps, cancelJob, createJob, customIdFor, generationRequest, importPlan, jobProgress, type JobSummary, pauseJob, prepareGeneration, resumeJob, runJob,
+  type RunAnyJobDeps,
 } from '../src/generation';
-import { generationRequest, prepareGeneration } from '../src/generation/generator';
-import { customIdFor } from '../src/generation/batch-jobs';
 import { createCallLog, loadPricing } from '../src/llm';
 import { capturingLogger } from './helpers/capturing-logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';

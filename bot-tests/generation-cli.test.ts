@@ -50,7 +50,7 @@ describe('the gen CLI: run, status, pause, resume, cancel (pglite on disk)', () 
   /** Runs the CLI (never rejects: the exit code is part of the result). */
   const cli = (env: NodeJS.ProcessEnv, ...args: string[]) =>
     new Promise<CliResult>((resolve) => {
-      execFile(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/generation/cli.ts'), ...args], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 }, (err, stdout, stderr) => {
+      execFile(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/cli/gen.ts'), ...args], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 }, (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
         resolve({ code, stdout, stderr });
       });
@@ -136,7 +136,7 @@ describe('the gen CLI: run, status, pause, resume, cancel (pglite on disk)', () 
     fake.batchOptions({ pollsBeforeEnd: 1000 });
     // A 10-minute poll: Ctrl-C must end the wait at once, not when the poll timer fires.
     const env = { ...withClaude(), GENERATION_BATCH_POLL_SECONDS: '600' };
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/generation/cli.ts'), 'run', '16-17', '--batch'], { cwd: ROOT, env });
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/cli/gen.ts'), 'run', '16-17', '--batch'], { cwd: ROOT, env });
     let stdout = '';
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {

@@ -157,7 +157,7 @@ describe.each(testDbKinds)('prompt exports on %s', (kind) => {
     });
 
     const cli = (...args: string[]) =>
-      run(process.execPath, ['-r', '@swc-node/register', 'src/intent/export-cli.ts', ...args], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 });
+      run(process.execPath, ['-r', '@swc-node/register', 'src/cli/export-prompts.ts', ...args], { cwd: ROOT, env, maxBuffer: 10 * 1024 * 1024 });
 
     test('--mode retraining writes JSONL to stdout and a summary to stderr', async () => {
       const { stdout, stderr } = await cli('--mode', 'retraining', '--days', '30');

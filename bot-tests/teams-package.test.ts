@@ -16,6 +16,7 @@ import {
   PackageError,
   placeholderValues,
   validateManifest,
+  withCommandMenu,
   ZIP_NAME,
 } from '../src/tools/package-teams';
 
@@ -72,7 +73,7 @@ function template(): Record<string, unknown> {
 }
 
 function filledTemplate(): Record<string, unknown> {
-  return fillPlaceholders(template(), { TEAMS_APP_ID: APP_ID, BOT_ID, PUBLIC_HOST: 'tuning.fabrikam.com' }) as Record<string, unknown>;
+  return withCommandMenu(fillPlaceholders(template(), { TEAMS_APP_ID: APP_ID, BOT_ID, PUBLIC_HOST: 'tuning.fabrikam.com' }) as Record<string, unknown>);
 }
 
 let tmp: string;
@@ -97,7 +98,8 @@ describe('the manifest template', () => {
   });
 
   test('declares one conversational, file-capable bot in personal and group chat with the command menu for both', () => {
-    const bot = (template().bots as Array<Record<string, unknown>>)[0] ?? {};
+    // The menu comes from the bot's command table (src/bot/command-table.ts), not the template.
+    const bot = (withCommandMenu(template()).bots as Array<Record<string, unknown>>)[0] ?? {};
     expect(bot.scopes).toEqual(['personal', 'groupChat']);
     expect(bot.supportsFiles).toBe(true);
     expect(bot.isNotificationOnly).toBe(false);

@@ -95,3 +95,13 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
   const db = new Kysely<Database>({ dialect: new SerializedPGliteDialect(pglite) });
   return { db, kind: 'pglite', describe, close: () => db.destroy() };
 }
+
+/** Whether the database answers a trivial query now (the health check). */
+export async function pingDatabase(db: Kysely<Database>): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,6 @@
 /**
- * Builds the whole bot from its parts: adapter, state, ERA, the bot, the HTTP server. src/index.ts
- * calls it with real configuration; tests call it with local parts (PGlite, a loopback Claude).
+ * Builds the whole bot from its parts: adapter, state, ERA, the job runner, the bot, the HTTP server.
+ * src/index.ts calls it with real configuration; tests call it with local parts (PGlite, a loopback Claude).
  */
 import { randomBytes } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
@@ -9,26 +9,24 @@ import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
-  ConversationState,
+  PrivateConversationState,
   type TurnContext,
 } from 'botbuilder';
-import { sql } from 'kysely';
 import type restify from 'restify';
-import type { DatabaseHandle } from '../db';
-import { BotJobRunner } from './bot/job-runner';
+import { type DatabaseHandle, pingDatabase } from '../db';
+import type { BotDeps, MemberDirectory } from './bot/deps';
+import { userMessageFor } from './bot/errors';
+import { JobCardUpdater } from './bot/job-cards';
 import { PostgresStorage } from './bot/state-storage';
-import { generateConversation } from './generation/generator';
-import { promoteSession } from './generation/promote';
 import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
-import type { MemberDirectory } from './bot/deps';
-import { userMessageFor } from './bot/errors';
 import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
-import { createClaudeClient, createCallLog, loadPricing } from './llm';
 import { createFullTextRetriever } from './era/retrieval';
+import { generateConversation, JobRunner, promoteSession } from './generation';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
+import { type CallLog, createCallLog, createClaudeClient, loadPricing, type Pricing } from './llm';
 import type { Logger } from './logger';
 import { createServer, type HealthInfo } from './server';
 import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
@@ -49,7 +47,7 @@ export interface AppParts {
 
 export interface App {
   adapter: CloudAdapter;
-  jobRunner: BotJobRunner;
+  jobRunner: JobRunner;
   bot: TuningBot;
   server: restify.Server;
   era: EraResponder;
@@ -65,6 +63,95 @@ function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOpt
   };
 }
 
+/** The generation job runner, reporting to progress cards through the adapter (proactive messages). */
+function createJobRunner(parts: AppParts, adapter: CloudAdapter, claude: { client: Anthropic | null; calls: CallLog; pricing: Pricing }): JobRunner {
+  const { config, database, logger } = parts;
+  const db = database.db;
+  const { client, calls, pricing } = claude;
+  const runner = new JobRunner({
+    db,
+    logger,
+    generate: async (conversationUuid, ctx) => {
+      const r = await generateConversation({ db, client, model: config.anthropic.model, callLog: calls, logger, pricing }, conversationUuid, ctx);
+      return { inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, durationMs: r.durationMs };
+    },
+    batch: { client, model: config.anthropic.model, callLog: calls, pricing, pollMs: config.generationBatchPollMs },
+  });
+  const appId = config.auth?.appId ?? '';
+  runner.subscribe(
+    new JobCardUpdater(
+      {
+        updateCard: (ref, activityId, card) =>
+          adapter.continueConversationAsync(appId, ref, async (ctx) => {
+            await ctx.updateActivity({ id: activityId, type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
+          }),
+        send: (ref, text) =>
+          adapter.continueConversationAsync(appId, ref, async (ctx) => {
+            await ctx.sendActivity(text);
+          }),
+      },
+      logger,
+    ),
+  );
+  return runner;
+}
+
+/** Signed download links for a session's CSV and the prompt-capture exports. */
+function exportLinks(config: Config, secret: string): BotDeps['exportLinks'] {
+  return {
+    create: (sessionId, testerId) => {
+      const { token, expiresAt } = createExportToken({ sessionId, testerId }, secret, config.exportLinkTtlMinutes);
+      return { url: `${config.publicBaseUrl}/exports/${token}`, expiresAt };
+    },
+    createPrompts: (mode, parameter, testerId) => {
+      const { token, expiresAt } = createExportToken({ sessionId: promptExportSubject(mode, parameter), testerId }, secret, config.exportLinkTtlMinutes);
+      return { url: `${config.publicBaseUrl}/exports/prompts/${token}`, expiresAt };
+    },
+  };
+}
+
+/** Everything the bot is given. */
+function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | null; generationClient: Anthropic | null; calls: CallLog; pricing: Pricing; era: EraResponder; jobRunner: JobRunner }): BotDeps {
+  const { config, database, logger } = parts;
+  const db = database.db;
+  const { client, calls, pricing, era } = claude;
+  const retriever = createFullTextRetriever(db, config.retrieval);
+  return {
+    db,
+    config,
+    logger,
+    era,
+    prompt: createPromptSource(config.promptPath),
+    members: parts.members ?? new TeamsMemberDirectory(logger),
+    exportLinks: exportLinks(config, secret),
+    uploadCsv: async (sessionId, uploadUrl) => {
+      await uploadSessionCsv(db, sessionId, uploadUrl);
+    },
+    csvSize: (sessionId) => sessionCsvByteLength(db, sessionId),
+    retriever: parts.retrieval ? { retrieve: (query) => retriever.retrieve(query) } : undefined,
+    calls,
+    intent: createPromptCapture({ db, logger, classifier: createIntentClassifier({ client, model: config.intentModel, callLog: calls, logger }) }),
+    jobs: { runner: claude.jobRunner, pricing, model: config.anthropic.model, online: claude.generationClient !== null, client: claude.generationClient },
+    promote: (sessionId, testerId, isAdmin) => promoteSession({ db, client, model: config.anthropic.model, callLog: calls, logger }, sessionId, { promotedBy: testerId, isAdmin }),
+  };
+}
+
+/** GET /healthz: the database's reachability and Claude's mode. */
+function healthCheck(parts: AppParts, era: EraResponder): () => Promise<HealthInfo> {
+  const { config, database } = parts;
+  return async () => {
+    const reachable = await pingDatabase(database.db);
+    return {
+      status: reachable ? 'ok' : 'degraded',
+      database: { kind: database.kind, reachable },
+      claude: { configured: era.mode === 'claude', model: era.model, mode: era.mode },
+      auth: config.auth ? 'bot-framework' : 'none (local only)',
+      version: '0.1.0',
+    };
+  };
+}
+
+/** The bot, its adapter, its job runner and its HTTP server. */
 export function createApp(parts: AppParts): App {
   const { config, database, logger } = parts;
   const db = database.db;
@@ -84,96 +171,12 @@ export function createApp(parts: AppParts): App {
 
   const client = parts.anthropic === undefined ? createClaudeClient(config.anthropic, { logger }) : parts.anthropic;
   const era = createEraResponder({ anthropic: config.anthropic, client, logger });
-  const prompt = createPromptSource(config.promptPath);
   const pricing = loadPricing({ file: config.modelPricingFile, logger });
   const calls = createCallLog({ db, logger, pricing });
-  const intent = createPromptCapture({
-    db,
-    logger,
-    classifier: createIntentClassifier({ client, model: config.intentModel, callLog: calls, logger }),
-  });
-  const retriever = createFullTextRetriever(db, config.retrieval);
   // Generation waits out 429/529 itself (per item, between jobs' items), so its client does not retry.
   const generationClient = parts.anthropic === undefined ? createClaudeClient({ ...config.anthropic, maxRetries: 0, timeoutMs: 600_000 }, { logger }) : parts.anthropic;
-  const appId = config.auth?.appId ?? '';
-  const jobRunner = new BotJobRunner({
-    db,
-    logger,
-    generate: async (conversationUuid, ctx) => {
-      const r = await generateConversation({ db, client: generationClient, model: config.anthropic.model, callLog: calls, logger, pricing }, conversationUuid, ctx);
-      return { inputTokens: r.inputTokens, outputTokens: r.outputTokens, costUsd: r.costUsd, durationMs: r.durationMs };
-    },
-    batch: { client: generationClient, model: config.anthropic.model, callLog: calls, pricing, pollMs: config.generationBatchPollMs },
-    notifier: {
-      updateCard: (ref, activityId, card) =>
-        adapter.continueConversationAsync(appId, ref, async (ctx) => {
-          await ctx.updateActivity({ id: activityId, type: 'message', attachments: [CardFactory.adaptiveCard(card)] });
-        }),
-      send: (ref, text) =>
-        adapter.continueConversationAsync(appId, ref, async (ctx) => {
-          await ctx.sendActivity(text);
-        }),
-    },
-  });
-
-  const bot = new TuningBot(
-    {
-      db,
-      config,
-      logger,
-      era,
-      prompt,
-      members: parts.members ?? new TeamsMemberDirectory(logger),
-      exportLinks: {
-        create: (sessionId, testerId) => {
-          const { token, expiresAt } = createExportToken({ sessionId, testerId }, secret, config.exportLinkTtlMinutes);
-          return { url: `${config.publicBaseUrl}/exports/${token}`, expiresAt };
-        },
-        createPrompts: (mode, parameter, testerId) => {
-          const { token, expiresAt } = createExportToken({ sessionId: promptExportSubject(mode, parameter), testerId }, secret, config.exportLinkTtlMinutes);
-          return { url: `${config.publicBaseUrl}/exports/prompts/${token}`, expiresAt };
-        },
-      },
-      uploadCsv: async (sessionId, uploadUrl) => {
-        await uploadSessionCsv(db, sessionId, uploadUrl);
-      },
-      csvSize: (sessionId) => sessionCsvByteLength(db, sessionId),
-      retriever: parts.retrieval
-        ? {
-            retrieve: async (query) =>
-              (await retriever.retrieve(query)).map((p) => ({
-                chunkId: p.chunkId,
-                documentTitle: p.documentTitle,
-                section: p.section,
-                text: p.text,
-                similarity: p.similarity,
-              })),
-          }
-        : undefined,
-      calls,
-      intent,
-      jobs: { runner: jobRunner, pricing, model: config.anthropic.model, online: generationClient !== null, client: generationClient },
-      promote: (sessionId, testerId, isAdmin) =>
-        promoteSession({ db, client, model: config.anthropic.model, callLog: calls, logger }, sessionId, { promotedBy: testerId, isAdmin }),
-    },
-    new ConversationState(new PostgresStorage(db)),
-  );
-
-  const health = async (): Promise<HealthInfo> => {
-    let reachable = true;
-    try {
-      await sql`select 1`.execute(db);
-    } catch {
-      reachable = false;
-    }
-    return {
-      status: reachable ? 'ok' : 'degraded',
-      database: { kind: database.kind, reachable },
-      claude: { configured: era.mode === 'claude', model: era.model, mode: era.mode },
-      auth: config.auth ? 'bot-framework' : 'none (local only)',
-      version: '0.1.0',
-    };
-  };
+  const jobRunner = createJobRunner(parts, adapter, { client: generationClient, calls, pricing });
+  const bot = new TuningBot(botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }), new PrivateConversationState(new PostgresStorage(db)));
 
   const exportDownload = createExportDownloadHandler({ db, secret, logger });
   const promptExport = createPromptExportHandler({ db, secret, logger });
@@ -181,7 +184,7 @@ export function createApp(parts: AppParts): App {
     adapter,
     bot,
     logger,
-    health,
+    health: healthCheck(parts, era),
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
   });

@@ -19,8 +19,10 @@ export interface ServerDeps {
   bot: ActivityHandler;
   logger: Logger;
   health: () => Promise<HealthInfo>;
-  exportDownload: (req: restify.Request, res: restify.Response) => Promise<void>;
-  promptExport: (req: restify.Request, res: restify.Response) => Promise<void>;
+  /** The signed CSV download; the token is the path after /exports/. */
+  exportDownload: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
+  /** The signed prompt-capture export; the token is the path after /exports/prompts/. */
+  promptExport: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
 }
 
 /** Bot Framework activities are small; this bounds what a client can make the server buffer. */
@@ -45,12 +47,12 @@ export function createServer(deps: ServerDeps): restify.Server {
   // signed token is longer.
   server.get('/exports/prompts/*', async (req, res) => {
     const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
-    await deps.promptExport({ params: { token } } as unknown as restify.Request, res);
+    await deps.promptExport({ params: { token } }, res);
   });
 
   server.get('/exports/*', async (req, res) => {
     const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
-    await deps.exportDownload({ params: { token } } as unknown as restify.Request, res);
+    await deps.exportDownload({ params: { token } }, res);
   });
 
   server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {

@@ -213,7 +213,7 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
   });
 
   await step('the sample training plan imports', async () => {
-    const r = spawnSync(process.execPath, ['-r', '@swc-node/register', 'src/generation/cli.ts', 'plan', 'import', 'examples/financial-planning/plan.json'], {
+    const r = spawnSync(process.execPath, ['-r', '@swc-node/register', 'src/cli/gen.ts', 'plan', 'import', 'examples/financial-planning/plan.json'], {
       env: botEnv,
       encoding: 'utf8',
       timeout: 120_000,

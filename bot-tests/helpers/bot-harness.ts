@@ -97,12 +97,22 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
   const directory = new TestDirectory();
   if (options.knowledge) await ingestKnowledge(t.db, config.knowledgeDir);
   const app = createApp({ config, database: t, logger, anthropic, retrieval: options.knowledge ?? false, ...(options.realDirectory ? {} : { members: directory }) });
-  const adapter = new RecordingAdapter(async (context) => app.bot.run(context));
+  // What each turn sent, by the incoming activity's id: concurrent sends (a double click) each get
+  // their own, where draining the adapter's one queue would hand one turn the other's replies.
+  const sentByTurn = new Map<string, Partial<Activity>[]>();
+  const adapter = new RecordingAdapter(async (context) => {
+    const mine: Partial<Activity>[] = [];
+    if (context.activity.id) sentByTurn.set(context.activity.id, mine);
+    context.onSendActivities(async (_ctx, activities, next) => {
+      mine.push(...activities);
+      return next();
+    });
+    await app.bot.run(context);
+  });
 
   const drain = () => adapter.activeQueue.splice(0, adapter.activeQueue.length);
 
   const send = async (activity: Partial<Activity>, user: TestUser = MEG) => {
-    drain();
     const full: Partial<Activity> = {
       channelId: 'msteams',
       serviceUrl: 'http://connector.test',
@@ -113,7 +123,10 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
       ...activity,
     };
     await adapter.processActivity(full);
-    return drain();
+    drain();
+    const sent = sentByTurn.get(full.id ?? '') ?? [];
+    sentByTurn.delete(full.id ?? '');
+    return sent;
   };
 
   return {

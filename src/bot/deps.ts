@@ -1,19 +1,16 @@
-/** What the bot needs, passed in from src/index.ts (tests pass real-but-local parts). */
+/** What the bot needs, passed in from src/app.ts (tests pass real-but-local parts). */
+import type Anthropic from '@anthropic-ai/sdk';
 import type { TurnContext } from 'botbuilder';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import type { Config } from '../config';
 import type { EraResponder } from '../era';
-import type { CallLogEntry } from '../llm';
-import type { JobsDeps } from './job-commands';
+import type { JobRunner } from '../generation';
+import type { Pricing } from '../llm';
 import type { Logger } from '../logger';
+import type { CallRecorder, IntentCapture, PassageRetriever, PromptProvider } from '../tuning';
 
-/** The prompt under tuning: its text per turn, its version per session. */
-export interface PromptProvider {
-  readonly path: string;
-  read(): Promise<{ text: string; sha256: string }>;
-  version(): Promise<{ version: string; branch: string | null }>;
-}
+export type { CallRecorder, IntentCapture, IntentPrediction, PassageRetriever, PromptProvider, RetrievedPassageLike, TopicView } from '../tuning';
 
 /** Name and email of a Teams user, looked up from the roster. */
 export interface MemberInfo {
@@ -43,55 +40,23 @@ export type BotConfig = Pick<
   'promptPath' | 'historyTurns' | 'maxMessageChars' | 'maxNoteChars' | 'testerAllowlist' | 'anthropic' | 'streamUpdateIntervalMs' | 'adminAllowlist'
 >;
 
-/** A passage found for a question. */
-export interface RetrievedPassageLike {
-  chunkId: string;
-  documentTitle: string;
-  section: string | null;
-  text: string;
-  similarity: number;
+/** Training-data generation jobs from Teams. */
+export interface JobsDeps {
+  runner: JobRunner;
+  pricing: Pricing;
+  model: string;
+  /** False without an API key: generation needs Claude. */
+  online: boolean;
+  /** The generation client (null offline): cancels a batch-mode job's batch at Anthropic. */
+  client: Anthropic | null;
 }
 
-/** Finds the policy passages for a question (top k above the minimum similarity). */
-export interface PassageRetriever {
-  retrieve(query: string): Promise<RetrievedPassageLike[]>;
-}
-
-/** One model call, for the call log. */
-export type ModelCallEntry = CallLogEntry;
-
-/** Records model calls; never throws. */
-export interface CallRecorder {
-  record(entry: ModelCallEntry): Promise<void>;
-}
-
-export interface IntentPrediction {
-  intent: string;
-  confidence: number;
-  source: string;
-  ruleName?: string | null;
-}
-
-/** The prompt-capture side of a turn: prediction, outcome, correction. Implementations never throw from capture. */
-export interface IntentCapture {
-  topics: Array<{ id: string; label: string }>;
-  classify(text: string, ctx: { sessionId: string; testerId: string }): Promise<IntentPrediction>;
-  logPrediction(entry: {
-    testerId: string;
-    sessionId: string;
-    /** Null when ERA failed and no turn was stored (then executionError says why). */
-    turnId: string | null;
-    messageIndex: number | null;
-    prompt: string;
-    prediction: IntentPrediction;
-    executionError?: string | null;
-  }): Promise<unknown>;
-  recordOutcome(turnId: string, wasSuccessful: boolean): Promise<unknown>;
-  /** The turn's topic as the card shows it, null when none was captured. */
-  topicOf(turnId: string): Promise<{ id: string; label: string; confidence: number; source: string; corrected: boolean } | null>;
-  /** Stores a tester's correction. Throws InvalidNoteError-like domain errors for an unknown topic. */
-  correct(turnId: string, correctedIntent: string, correctedBy: string): Promise<unknown>;
-}
+/** /promote: a tuning session becomes a training conversation. */
+export type Promoter = (
+  sessionId: string,
+  testerId: string,
+  isAdmin: boolean,
+) => Promise<{ conversationKey: string; conversationNumber: number; turns: number; rewritten: number; flaggedForReview: boolean }>;
 
 export interface BotDeps {
   db: Kysely<Database>;
@@ -112,5 +77,5 @@ export interface BotDeps {
   /** Training-data generation jobs; absent: /generate says it is not set up. */
   jobs?: JobsDeps;
   /** Turns a tuning session into a training conversation (/promote). */
-  promote?: (sessionId: string, testerId: string, isAdmin: boolean) => Promise<{ conversationKey: string; conversationNumber: number; turns: number; rewritten: number; flaggedForReview: boolean }>;
+  promote?: Promoter;
 }

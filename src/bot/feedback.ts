@@ -2,10 +2,14 @@
  * Teams' native feedback loop: thumbs up/down under ERA's replies arrive as a message/submitAction
  * invoke naming the reply's activity id. The reaction (and any text) becomes a note with its source.
  */
-import type { TurnContext } from 'botbuilder';
+import type { InvokeResponse, TurnContext } from 'botbuilder';
 import type { Improvement, Turn } from '../../db';
 import { addNote, cleanText, findTesterTurnByReply, type Tester } from '../tuning';
 import type { BotDeps } from './deps';
+import { userMessageFor } from './errors';
+import { statusResponse } from './invoke-response';
+import { replyActivityFor, replyCardFor } from './reply-card';
+import { replyContext } from './verbs/note-verbs';
 
 export interface FeedbackValue {
   reaction: 'like' | 'dislike';
@@ -35,12 +39,7 @@ export function parseFeedback(value: unknown): FeedbackValue | null {
 }
 
 /** Stores the feedback as a note on the reply's turn. Returns the turn and its notes for a card refresh. */
-export async function storeFeedback(
-  context: TurnContext,
-  deps: BotDeps,
-  tester: Tester,
-  feedback: FeedbackValue,
-): Promise<{ turn: Turn; notes: Improvement[] }> {
+async function storeFeedback(context: TurnContext, deps: BotDeps, tester: Tester, feedback: FeedbackValue): Promise<{ turn: Turn; notes: Improvement[] }> {
   const replyToId = context.activity.replyToId ?? '';
   const { turn } = await findTesterTurnByReply(deps.db, replyToId, tester.id);
   const label = feedback.reaction === 'like' ? 'Thumbs up' : 'Thumbs down';
@@ -62,4 +61,36 @@ export async function storeFeedback(
   );
   deps.logger.info({ turnId: turn.id, testerId: tester.id, reaction: feedback.reaction, stored: result.stored }, 'feedback stored');
   return { turn, notes: result.notes };
+}
+
+/**
+ * A message/submitAction invoke: 400 when it is not a feedback submission, 403 for a tester not on the
+ * allowlist, else 200 with the note stored and the reply's card refreshed (a failure is told to the
+ * tester as a message, since Teams shows nothing of this invoke's response).
+ */
+export async function feedbackResponse(
+  context: TurnContext,
+  deps: BotDeps,
+  testerOf: (context: TurnContext) => Promise<Tester | null>,
+  logError: (err: unknown) => void,
+): Promise<InvokeResponse<Record<string, string>>> {
+  const feedback = parseFeedback(context.activity.value);
+  if (!feedback) return statusResponse(400, 'not a feedback submission');
+  const tester = await testerOf(context);
+  if (!tester) return statusResponse(403, 'not an allowed tester');
+  try {
+    const { turn, notes } = await storeFeedback(context, deps, tester, feedback);
+    await deps.intent?.recordOutcome(turn.id, feedback.reaction === 'like');
+    const replyToId = context.activity.replyToId;
+    if (replyToId) {
+      const card = replyCardFor(turn, notes, deps.config.maxNoteChars, { status: { text: 'Feedback saved as a note.', kind: 'good' } }, await replyContext(deps, turn.id));
+      await context.updateActivity({ ...replyActivityFor(turn, card), id: replyToId }).catch((err: unknown) => {
+        deps.logger.warn({ err }, 'could not refresh the card after feedback');
+      });
+    }
+  } catch (err) {
+    logError(err);
+    await context.sendActivity(userMessageFor(err, context.activity.id)).catch(() => undefined);
+  }
+  return statusResponse(200);
 }

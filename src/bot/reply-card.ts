@@ -6,9 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Activity, CardFactory } from 'botbuilder';
-import type { Improvement, Turn } from '../../db';
+import type { Improvement, JsonValue, Turn } from '../../db';
 import { answerCard, type CardJson } from '../cards';
 import { aiMessageEntity, type EraPassage } from '../era';
+import type { TopicView } from '../tuning';
 
 export interface ReplyCardExtras {
   notice?: string | null;
@@ -16,13 +17,6 @@ export interface ReplyCardExtras {
   draft?: { category: string; note: string } | null;
 }
 
-export interface TopicView {
-  id: string;
-  label: string;
-  confidence: number;
-  source: string;
-  corrected: boolean;
-}
 
 export interface ReplyContext {
   topic?: TopicView | null;
@@ -36,10 +30,21 @@ interface StoredPassage {
   section: string | null;
 }
 
+/** metadata.passages entries as the turn service writes them (anything else is skipped). */
+function storedPassages(value: JsonValue | undefined): StoredPassage[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((v) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return [];
+    const { n, chunk_id, title, section } = v;
+    if (typeof n !== 'number' || typeof chunk_id !== 'string' || typeof title !== 'string') return [];
+    return [{ n, chunk_id, title, section: typeof section === 'string' ? section : null }];
+  });
+}
+
 /** The numbered passages a turn was answered from, with their text and similarity. */
 export function passagesOf(turn: Turn): Array<EraPassage & { similarity: number; chunkId: string }> {
   const meta = turn.metadata ?? {};
-  const stored = Array.isArray(meta.passages) ? (meta.passages as unknown as StoredPassage[]) : [];
+  const stored = storedPassages(meta.passages);
   const results = turn.search_results?.results ?? [];
   return stored.map((p) => {
     const r = results.find((x) => x.chunk_id === p.chunk_id);
@@ -50,7 +55,7 @@ export function passagesOf(turn: Turn): Array<EraPassage & { similarity: number;
 /** The tuning card of a turn, with a fresh submission nonce. */
 export function replyCardFor(turn: Turn, notes: Improvement[], maxNoteChars: number, extras: ReplyCardExtras = {}, ctx: ReplyContext = {}): CardJson {
   const meta = turn.metadata ?? {};
-  const cited = Array.isArray(meta.cited) ? (meta.cited as number[]) : [];
+  const cited = Array.isArray(meta.cited) ? meta.cited.filter((n): n is number => typeof n === 'number') : [];
   return answerCard({
     turnId: turn.id,
     turnNumber: turn.turn_number,
@@ -81,7 +86,7 @@ export function replyActivityFor(turn: Turn, card: CardJson): Partial<Activity> 
     text: turn.era_response,
     textFormat: 'markdown',
     attachments: [CardFactory.adaptiveCard(card)],
-    entities: [aiMessageEntity(turn.era_response, passagesOf(turn)) as unknown as NonNullable<Activity['entities']>[number]],
+    entities: [{ ...aiMessageEntity(turn.era_response, passagesOf(turn)) }],
     // Teams' native thumbs up/down under the reply; the reaction comes back as message/submitAction.
     channelData: { feedbackLoopEnabled: true },
   };

@@ -1,58 +1,67 @@
 /**
- * The bot: a thin router. Messages go to commands (dialogs), card submits or ERA; invokes go to
- * card actions, the feedback loop or file consent. Every invoke gets the response Teams expects.
+ * The bot: a thin router. A message is a card submit (the verb table), a command (the command table: a
+ * handler, or a dialog), an answer to a waiting dialog, or a question for ERA (the tuning turn service).
+ * Invokes go to the verb table, the feedback loop or the file-consent upload, and each gets the response
+ * Teams expects, built in one place (invoke-response.ts).
  */
-import {
-  type Activity,
-  type AdaptiveCardInvokeResponse,
-  type AdaptiveCardInvokeValue,
-  type ConversationState,
-  type FileConsentCardResponse,
-  type InvokeResponse,
-  TeamsActivityHandler,
-  TurnContext,
-} from 'botbuilder';
-import type { DialogState } from 'botbuilder-dialogs';
-import { userMessageFor } from './errors';
-import { replyContext, runCardAction, type CardActionResult } from './card-actions';
-import { handleChat } from './chat';
-import { runJobAction } from './job-commands';
-import { CommandDialogs } from './command-dialogs';
-import { COMMAND_HELP, parseCommand, stripMentions } from './commands';
+import { type BotState, type FileConsentCardResponse, type InvokeResponse, TeamsActivityHandler, TurnContext } from 'botbuilder';
+import { welcomeCard } from '../cards';
+import { answerTurn, DialogStateConflictError, prepareTurn, type Tester, uploadConsentedCsv } from '../tuning';
+import { sendCard } from './command-context';
+import { COMMAND_TABLE, commandNamed, helpEntries, unknownCommandText } from './command-table';
+import { parseCommand, stripMentions } from './commands';
+import { conversationMetadata } from './conversation';
 import type { BotDeps } from './deps';
-import { parseFeedback, storeFeedback } from './feedback';
-import { replyActivityFor, replyCardFor } from './reply-card';
+import { DialogHost } from './dialogs/dialog-host';
+import { GenerateDialog } from './dialogs/generate-dialog';
+import { userMessageFor } from './errors';
+import { feedbackResponse } from './feedback';
+import { type ActionResponse, badActionResponse, cardResponse, messageResponse } from './invoke-response';
+import { TeamsReplySink } from './reply-sink';
 import { identifyTester, isAllowed, NOT_ALLOWED_MESSAGE } from './tester';
-import { resolveTesterSession, type Tester } from '../tuning';
+import { runVerb, type VerbResult } from './verb-table';
 
-const CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
-const MESSAGE_CONTENT_TYPE = 'application/vnd.microsoft.activity.message';
+/** A card action's value: an Action.Execute invoke's, or an Action.Submit message's. */
+function recordOf(value: unknown): Record<string, unknown> | null {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
 
 export class TuningBot extends TeamsActivityHandler {
-  private readonly commands: CommandDialogs;
+  readonly dialogs: DialogHost;
 
   constructor(
     private readonly deps: BotDeps,
-    private readonly conversationState: ConversationState,
+    dialogState: BotState,
   ) {
     super();
-    this.commands = new CommandDialogs(conversationState.createProperty<DialogState>('dialogState'), deps);
+    this.dialogs = new DialogHost(dialogState, [new GenerateDialog(deps)]);
+    for (const entry of COMMAND_TABLE) {
+      if (entry.dialog === undefined && entry.run === undefined) throw new Error(`command ${entry.name} has neither a handler nor a dialog`);
+    }
     this.onMessage(async (context, next) => {
       await this.handleMessage(context);
       await next();
     });
   }
 
-  /** Saves dialog state after every turn. */
+  /** Saves dialog state after a turn that changed it (a dialog begun, continued or ended); others write nothing. */
   override async run(context: TurnContext): Promise<void> {
     await super.run(context);
-    await this.conversationState.saveChanges(context, false);
+    try {
+      await this.dialogs.save(context);
+    } catch (err) {
+      // Another turn of this tester changed the dialog at the same moment (a double click on a
+      // confirmation, two messages at once): that turn's state stands, and this turn was answered.
+      if (!(err instanceof DialogStateConflictError)) throw err;
+      this.deps.logger.warn({ err, activityId: context.activity.id }, 'dialog state changed by a concurrent turn; keeping that one');
+      if (context.activity.type === 'message') await context.sendActivity(err.userMessage);
+    }
   }
 
   private async tester(context: TurnContext): Promise<Tester | null> {
     const tester = await identifyTester(context, this.deps.members);
     if (!tester || !isAllowed(tester, this.deps.config.testerAllowlist)) {
-      this.deps.logger.info({ activityId: context.activity.id, from: context.activity.from?.id }, 'refused: not on the tester allowlist');
+      this.deps.logger.info({ activityId: context.activity.id, from: context.activity.from.id }, 'refused: not on the tester allowlist');
       return null;
     }
     return tester;
@@ -65,72 +74,118 @@ export class TuningBot extends TeamsActivityHandler {
       return;
     }
     try {
-      const value = context.activity.value as Record<string, unknown> | undefined;
-      if (value && typeof value === 'object' && typeof value.verb === 'string' && !context.activity.text) {
+      const value = recordOf(context.activity.value);
+      if (value && typeof value.verb === 'string' && !context.activity.text) {
         await this.cardSubmitAsMessage(context, tester, value.verb, value);
         return;
       }
-      if (await this.commands.continueActive(context)) return;
-      const text = stripMentions(TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '');
+      const text = stripMentions(TurnContext.removeRecipientMention(context.activity) ?? context.activity.text);
       const command = parseCommand(text);
-      if (command?.kind === 'command') {
-        await this.commands.begin(context, command.name, { tester, arg: command.arg });
-      } else if (command?.kind === 'unknown') {
-        await context.sendActivity(`I don't know the command ${command.word}. ${COMMAND_HELP.map((c) => `\`${c.name}\``).join(', ')}.`);
-      } else if (command?.kind === 'bad-argument') {
-        await context.sendActivity(
-          `"${command.arg.slice(0, 60)}" doesn't look like a session id. Use the id \`/sessions\` shows, e.g. \`/${command.name} 1a2b3c4d\`, or leave it out for the current session.`,
-        );
-      } else {
-        await handleChat(context, this.deps, tester, text);
+      if (command) {
+        await this.runCommand(context, tester, command);
+        return;
       }
+      if ((await this.dialogs.isActive(context)) && (await this.dialogs.continue(context)) === 'consumed') return;
+      await this.askEra(context, tester, text);
     } catch (err) {
-      await this.reportError(context, err);
+      this.logError(context, err);
+      await context.sendActivity(userMessageFor(err, context.activity.id));
+    }
+  }
+
+  /** Dispatches a parsed command through the command table. A command replaces any dialog in progress. */
+  private async runCommand(context: TurnContext, tester: Tester, command: NonNullable<ReturnType<typeof parseCommand>>): Promise<void> {
+    if (command.kind === 'unknown') {
+      await context.sendActivity(unknownCommandText(command.word));
+      return;
+    }
+    if (command.kind === 'bad-argument') {
+      await context.sendActivity(
+        `"${command.arg.slice(0, 60)}" doesn't look like a session id. Use the id \`/sessions\` shows, e.g. \`/${command.name} 1a2b3c4d\`, or leave it out for the current session.`,
+      );
+      return;
+    }
+    const entry = commandNamed(command.name);
+    if (entry?.dialog !== undefined) {
+      await this.dialogs.begin(context, entry.dialog, { tester, spec: command.arg });
+      return;
+    }
+    await this.dialogs.endActive(context);
+    await entry?.run?.({ turn: context, deps: this.deps, tester, arg: command.arg, help: helpEntries() });
+  }
+
+  /** A question for ERA: the turn service answers it through a Teams reply sink. */
+  private async askEra(context: TurnContext, tester: Tester, text: string): Promise<void> {
+    const a = context.activity;
+    const prepared = await prepareTurn(this.deps, { tester, text, conversation: conversationMetadata(context), activityId: a.id ?? null, conversationId: a.conversation.id });
+    if (prepared.kind === 'refused') {
+      await context.sendActivity(prepared.text);
+      return;
+    }
+    if (prepared.welcome) await sendCard(context, welcomeCard({ ...prepared.welcome, commands: helpEntries() }));
+    const sink = new TeamsReplySink(context, this.deps);
+    try {
+      await answerTurn(this.deps, prepared, sink);
+    } catch (err) {
+      // An open stream must end, or Teams keeps showing "Searching the policies…": the error text is
+      // its final message. Without a stream the bot's one error handler answers.
+      if (!sink.streaming || sink.outcome !== 'open') throw err;
+      this.deps.logger.error({ err, sessionId: prepared.session.id, activityId: a.id }, 'turn failed while streaming');
+      await sink.final({ kind: 'text', text: userMessageFor(err, a.id) });
     }
   }
 
   /** A card action that arrived as a message (Action.Submit, or a client that downgrades Execute). */
   private async cardSubmitAsMessage(context: TurnContext, tester: Tester, verb: string, data: Record<string, unknown>): Promise<void> {
-    const result = await runCardAction(context, this.deps, tester, verb, data);
+    const result = await runVerb(verb, { turn: context, deps: this.deps, tester, data, dialogs: this.dialogs });
     const replyToId = context.activity.replyToId;
     if (result.kind === 'card' && replyToId) {
-      await context.updateActivity({ ...replyActivityFor(result.turn, result.card), id: replyToId });
+      await context.updateActivity({ ...this.cardActivity(result), id: replyToId });
     } else {
       await context.sendActivity(result.kind === 'message' ? result.text : 'Saved.');
     }
   }
 
-  protected override async onAdaptiveCardInvoke(context: TurnContext, invokeValue: AdaptiveCardInvokeValue): Promise<AdaptiveCardInvokeResponse> {
-    const tester = await this.tester(context);
-    if (!tester) return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: NOT_ALLOWED_MESSAGE } as unknown as AdaptiveCardInvokeResponse;
-    const action = invokeValue?.action;
-    const data = (action?.data ?? {}) as Record<string, unknown>;
-    const verb = String(action?.verb ?? '');
-    if (verb.startsWith('tb.job.')) {
-      try {
-        const card = await runJobAction(context, this.deps, tester, verb, data);
-        return { statusCode: 200, type: CARD_CONTENT_TYPE, value: card } as unknown as AdaptiveCardInvokeResponse;
-      } catch (err) {
+  /** The activity that shows a card result in place of the clicked message. */
+  private cardActivity(result: Extract<VerbResult, { kind: 'card' }>) {
+    return result.refresh ?? { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: result.card }] };
+  }
+
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    if (context.activity.name === 'adaptiveCard/action') return this.onCardAction(context);
+    if (context.activity.name === 'message/submitAction') {
+      return feedbackResponse(context, this.deps, (c) => this.tester(c), (err) => {
         this.logError(context, err);
-        return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: userMessageFor(err, context.activity.id) } as unknown as AdaptiveCardInvokeResponse;
-      }
+      });
     }
-    let result: CardActionResult;
+    return super.onInvokeActivity(context);
+  }
+
+  /** An Action.Execute: the verb table's result as the typed invoke response (and the card refreshed for others). */
+  private async onCardAction(context: TurnContext): Promise<ActionResponse> {
+    const value = recordOf(context.activity.value);
+    const action = value ? recordOf(value.action) : null;
+    if (!value) return badActionResponse('BadRequest', 'Missing value property');
+    if (action?.type !== 'Action.Execute') return badActionResponse('NotSupported', `The action '${typeof action?.type === 'string' ? action.type : ''}' is not supported.`);
+    const tester = await this.tester(context);
+    if (!tester) return messageResponse(NOT_ALLOWED_MESSAGE);
+    const verb = typeof action.verb === 'string' ? action.verb : '';
+    let result: VerbResult;
     try {
-      result = await runCardAction(context, this.deps, tester, verb, data);
+      result = await runVerb(verb, { turn: context, deps: this.deps, tester, data: recordOf(action.data) ?? {}, dialogs: this.dialogs });
     } catch (err) {
       this.logError(context, err);
-      return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: userMessageFor(err, context.activity.id) } as unknown as AdaptiveCardInvokeResponse;
+      return messageResponse(userMessageFor(err, context.activity.id));
     }
-    if (result.kind === 'message') return { statusCode: 200, type: MESSAGE_CONTENT_TYPE, value: result.text } as unknown as AdaptiveCardInvokeResponse;
-    await this.refreshForOthers(context, replyActivityFor(result.turn, result.card));
-    return { statusCode: 200, type: CARD_CONTENT_TYPE, value: result.card } as unknown as AdaptiveCardInvokeResponse;
+    if (result.kind === 'message') return messageResponse(result.text);
+    if (result.refresh) await this.refreshForOthers(context, result.refresh);
+    return cardResponse(result.card);
   }
 
   /** In a group chat the invoke response updates the card only for the clicker; update it for all. */
-  private async refreshForOthers(context: TurnContext, reply: Partial<Activity>): Promise<void> {
+  private async refreshForOthers(context: TurnContext, reply: Parameters<TurnContext['updateActivity']>[0]): Promise<void> {
     const replyToId = context.activity.replyToId;
-    if (!replyToId || context.activity.conversation?.conversationType === 'personal') return;
+    if (!replyToId || context.activity.conversation.conversationType === 'personal') return;
     try {
       await context.updateActivity({ ...reply, id: replyToId });
     } catch (err) {
@@ -138,51 +193,20 @@ export class TuningBot extends TeamsActivityHandler {
     }
   }
 
-  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
-    if (context.activity.name === 'message/submitAction') return this.onFeedbackInvoke(context);
-    return super.onInvokeActivity(context);
-  }
-
-  private async onFeedbackInvoke(context: TurnContext): Promise<InvokeResponse> {
-    const feedback = parseFeedback(context.activity.value);
-    if (!feedback) return { status: 400, body: { error: 'not a feedback submission' } };
-    const tester = await this.tester(context);
-    if (!tester) return { status: 403, body: { error: 'not an allowed tester' } };
-    try {
-      const { turn, notes } = await storeFeedback(context, this.deps, tester, feedback);
-      await this.deps.intent?.recordOutcome(turn.id, feedback.reaction === 'like');
-      const replyToId = context.activity.replyToId;
-      if (replyToId) {
-        const card = replyCardFor(turn, notes, this.deps.config.maxNoteChars, { status: { text: 'Feedback saved as a note.', kind: 'good' } }, await replyContext(this.deps, turn.id));
-        await context
-          .updateActivity({ ...replyActivityFor(turn, card), id: replyToId })
-          .catch((err: unknown) => this.deps.logger.warn({ err }, 'could not refresh the card after feedback'));
-      }
-      return { status: 200, body: {} };
-    } catch (err) {
-      this.logError(context, err);
-      await context.sendActivity(userMessageFor(err, context.activity.id)).catch(() => undefined);
-      return { status: 200, body: {} };
-    }
-  }
-
   protected override async handleTeamsFileConsentAccept(context: TurnContext, response: FileConsentCardResponse): Promise<void> {
     const tester = await this.tester(context);
     if (!tester) throw new Error('file consent from a user not on the allowlist');
-    const ctx = (response.context ?? {}) as { sessionId?: unknown };
+    const consent = recordOf(response.context) ?? {};
+    const upload = response.uploadInfo;
     try {
-      // The context round-trips through the client: check the session is still the tester's.
-      const session = await resolveTesterSession(this.deps.db, tester.id, typeof ctx.sessionId === 'string' ? ctx.sessionId : '-');
-      const upload = response.uploadInfo;
-      if (!upload?.uploadUrl) throw new Error('file consent accepted without an upload URL');
-      await this.deps.uploadCsv(session.id, upload.uploadUrl);
+      await uploadConsentedCsv(this.deps.db, tester.id, { sessionId: consent.sessionId, uploadUrl: upload?.uploadUrl }, this.deps.uploadCsv);
       await context.sendActivity({
         attachments: [
           {
             contentType: 'application/vnd.microsoft.teams.card.file.info',
-            contentUrl: upload.contentUrl,
-            name: upload.name,
-            content: { uniqueId: upload.uniqueId, fileType: upload.fileType },
+            contentUrl: upload?.contentUrl,
+            name: upload?.name,
+            content: { uniqueId: upload?.uniqueId, fileType: upload?.fileType },
           },
         ],
       });
@@ -198,10 +222,5 @@ export class TuningBot extends TeamsActivityHandler {
 
   private logError(context: TurnContext, err: unknown): void {
     this.deps.logger.error({ err, activityId: context.activity.id, type: context.activity.type, name: context.activity.name }, 'turn failed');
-  }
-
-  private async reportError(context: TurnContext, err: unknown): Promise<void> {
-    this.logError(context, err);
-    await context.sendActivity(userMessageFor(err, context.activity.id));
   }
 }

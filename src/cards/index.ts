@@ -217,4 +217,4 @@ export function exportCard(input: { sessionId: string; turns: number; improvemen
 
 /** Attachment helpers for the bot. */
 export const attach = (card: CardJson): Attachment => asAttachment(card);
-export { jobConfirmCard, jobProgressCard, progressBar, type JobProgressView } from './jobs';
+export { jobCancelledCard, jobConfirmCard, jobProgressCard, progressBar, type JobProgressView } from './jobs';

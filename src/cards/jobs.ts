@@ -1,4 +1,5 @@
 /** The generation job cards: the confirmation before a job, and the progress card that updates in place. */
+import jobCancelledTemplate from './job-cancelled.json';
 import jobConfirmTemplate from './job-confirm.json';
 import jobProgressTemplate from './job-progress.json';
 import { BATCH_PRICE_FACTOR } from '../llm/pricing';
@@ -52,6 +53,7 @@ export function jobProgressCard(v: JobProgressView): CardJson {
   });
 }
 
+/** The confirmation before a job: count, time, cost (and the batch price), with Start, Start as a batch and Cancel. */
 export function jobConfirmCard(v: { count: number; what: string; seconds: number; costUsd: number | null; model: string; jobType: string; ids: string[] }): CardJson {
   return expand(jobConfirmTemplate, {
     // FactSet values must be strings: a number renders as an empty cell.
@@ -64,4 +66,9 @@ export function jobConfirmCard(v: { count: number; what: string; seconds: number
     jobType: v.jobType,
     ids: v.ids.join(','),
   });
+}
+
+/** What replaces the confirmation when the tester cancels it. */
+export function jobCancelledCard(note: string): CardJson {
+  return expand(jobCancelledTemplate, { note });
 }

@@ -5,7 +5,7 @@
 import { type ZodTypeAny, z } from 'zod';
 import type { ConversationTemplate, TrainingConversation } from '../../db';
 import { AppError } from '../errors';
-import { seedFileSchema } from './seed-schema';
+import { seedFileSchema } from './plan/seed-schema';
 
 /** A template placeholder the plan has no value for; the conversation cannot be generated as planned. */
 export class UnfilledPlaceholderError extends AppError {

@@ -5,14 +5,15 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { APIError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
 import type { Kysely, Transaction } from 'kysely';
-import type { ConversationGenerationStatus, ConversationTemplate, Database, TrainingConversation } from '../../db';
+import type { ConversationTemplate, Database, TrainingConversation } from '../../db';
 import { type CallLog, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { formatPath } from './errors';
+import { GENERATABLE_STATUSES } from './plan/plan-filter';
 import { buildGenerationPrompt, fromWireFormat, GENERATED_CONVERSATION_SCHEMA, UnfilledPlaceholderError } from './generation-prompt';
-import { groupByConversation, writeConversation } from './seed-import';
-import { type SeedFile, seedFileSchema } from './seed-schema';
+import { groupByConversation, writeConversation } from './plan/seed-import';
+import { type SeedFile, seedFileSchema } from './plan/seed-schema';
 
 export interface GeneratorDeps {
   db: Kysely<Database>;
@@ -64,8 +65,6 @@ export interface GenerateOptions {
   jobId?: string;
 }
 
-/** Statuses a generation may start from: planned, or left in_progress by a worker that crashed. */
-export const GENERATABLE_STATUSES: readonly ConversationGenerationStatus[] = ['planned', 'in_progress'];
 const DEFAULT_MAX_TOKENS = 8000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Error lists fed back to the model and stored in the call log stay readable.

@@ -1,44 +1,26 @@
-/** Training-data generation: the dataset plan, its templates, and the seed-conversation import. */
+/**
+ * Training-data generation (spec 001): the plan and seeds (plan/), generating a conversation with Claude,
+ * jobs (jobs/), exports (exports/), and promoting a tuning session. This file is the folder's whole API.
+ */
 export { GenerationFileError, SeedImportError, formatPath, type FileIssue } from './errors';
-export { planFileSchema, TIERS, type PlanFile, type PlannedConversation, type PlanTemplate, type Tier } from './plan-schema';
-export { seedFileSchema, type SeedFile, type TrainingPair } from './seed-schema';
-export { importPlan, importPlanData, conversationRows, templateRows, type PlanImportCounts, type PlanImportResult } from './plan-import';
-export { importSeeds, type SeedImportOptions, type SeedImportProgress, type SeedImportSummary } from './seed-import';
-export { computeQuality, countWords, READY_THRESHOLD, type ConversationQuality } from './quality';
-export { loadJsonFile } from './load-json';
-export { fineTuningJsonl, qualityReportCsv, QUALITY_COLUMNS, type FineTuningFormat, type AnthropicExample, type OpenAiExample } from './exports';
+export { planFileSchema, TIERS, type PlanFile, type PlannedConversation, type PlanTemplate, type Tier } from './plan/plan-schema';
+export { seedFileSchema, type SeedFile, type TrainingPair } from './plan/seed-schema';
+export { importPlan, importPlanData, conversationRows, templateRows, type PlanImportCounts, type PlanImportResult } from './plan/plan-import';
+export { importSeeds, type SeedImportOptions, type SeedImportProgress, type SeedImportSummary } from './plan/seed-import';
+export { computeQuality, countWords, READY_THRESHOLD, type ConversationQuality } from './plan/quality';
+export { loadJsonFile } from './plan/load-json';
+export { parsePlanFilter, planFilterWhere, GENERATABLE_STATUSES, type PlanFilter, type GenerationFilter } from './plan/plan-filter';
 export {
-  generateConversation, GenerationError, GENERATABLE_STATUSES, retryAfterMsOf, validateGenerated,
+  planOverview, conversationDetail, qualityOverview, moveReview, ConversationNotFoundError, ReviewMoveError, type PlanRow, type ReviewMove,
+} from './plan/catalog';
+export { fineTuningJsonl, qualityReportCsv, QUALITY_COLUMNS, type FineTuningFormat, type AnthropicExample, type OpenAiExample } from './exports/exports';
+export { exportConversationSeed, ConversationExportError } from './exports/conversation-export';
+export {
+  generateConversation, GenerationError, retryAfterMsOf, validateGenerated, prepareGeneration, generationRequest,
   type GenerateOptions, type GenerationErrorKind, type GenerationResult, type GeneratorDeps,
 } from './generator';
 export { buildGenerationPrompt, fillTemplate, fromWireFormat, GENERATED_CONVERSATION_SCHEMA, jsonSchemaOf, UnfilledPlaceholderError } from './generation-prompt';
-export { runJob, type RunAnyJobDeps } from './run-job';
-export { runBatchJob, cancelJobBatch, customIdFor, DEFAULT_BATCH_POLL_MS, type BatchDeps, type RunBatchJobDeps } from './batch-jobs';
-export {
-  createJob,
-  runDirectJob,
-  pauseJob,
-  resumeJob,
-  cancelJob,
-  jobProgress,
-  listJobs,
-  claimNextItem,
-  JobError,
-  DEFAULT_JOB_OPTIONS,
-  DEFAULT_LEASE_MS,
-  type Generate,
-  type GenerateResult,
-  type JobOptions,
-  type JobMode,
-  type BatchState,
-  type CreateJobInput,
-  type JobStatus,
-  type JobProgress,
-  type JobSummary,
-  type RunJobDeps,
-  type StopReason,
-} from './jobs';
-export { exportConversationSeed, ConversationExportError } from './conversation-export';
+export * from './jobs';
 export {
   promoteSession, PromoteError, isActionableNote, splitSentences, MAX_PROMOTED_TURNS,
   type PromoteDeps, type PromoteOptions, type PromoteResult, type PromoteErrorKind,

@@ -23,7 +23,7 @@ import { type CallLog, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import { LOOKS_GOOD_NOTE, SessionNotFoundError, UUID_PATTERN } from '../tuning';
-import { countWords } from './quality';
+import { countWords } from './plan/quality';
 
 export interface PromoteDeps {
   db: Kysely<Database>;

@@ -4,7 +4,7 @@
  * workflow (spec/004): a failed write is logged with the turn's ids and the tester's turn carries on.
  * A correction is the tester's own action, so its errors do reach them.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, IntentSource } from '../../db';
 import type { Logger } from '../logger';
 import type { ClassifyContext, IntentClassifier, IntentPrediction } from './classifier';
@@ -27,8 +27,11 @@ export interface PromptCapture {
   readonly topics: Array<{ id: string; label: string }>;
   /** Predicts a message's topic. Never rejects (without a classifier: the fallback). */
   classify(text: string, ctx: ClassifyContext): Promise<IntentPrediction>;
-  /** Stores a message's prediction. Never rejects: a failure is logged and the turn carries on. */
-  logPrediction(input: LogPredictionInput): Promise<void>;
+  /**
+   * Stores a message's prediction. Never rejects: a failure is logged and the turn carries on. With `trx`
+   * it is written in that transaction (the turn's), behind a savepoint so a failure does not abort it.
+   */
+  logPrediction(input: LogPredictionInput, trx?: Transaction<Database>): Promise<void>;
   /** Stores a turn's outcome (latest signal wins). Never rejects, like logPrediction. */
   recordOutcome(turnId: string, wasSuccessful: boolean, workflowType?: string): Promise<void>;
   /** The turn's topic, or null when none was captured. Never rejects (null on a database error). */
@@ -58,9 +61,10 @@ export function createPromptCapture(deps: PromptCaptureDeps): PromptCapture {
       return { intent: OTHER_INTENT, confidence: FALLBACK_CONFIDENCE, source: 'fallback' };
     },
 
-    async logPrediction(input) {
+    async logPrediction(input, trx) {
       try {
-        await logPrediction(deps.db, input);
+        if (trx) await logWithin(trx, input);
+        else await logPrediction(deps.db, input);
       } catch (err) {
         logger.error(
           { err, sessionId: input.sessionId, turnId: input.turnId, testerId: input.testerId, intent: input.prediction.intent },
@@ -95,4 +99,16 @@ export function createPromptCapture(deps: PromptCaptureDeps): PromptCapture {
       await correctIntent(deps.db, { turnId, correctedIntent, correctedBy, notes: options.notes, onlyForTester: options.onlyForTester });
     },
   };
+}
+
+/** Writes the prediction inside the caller's transaction; a failure rolls back to the savepoint only. */
+async function logWithin(trx: Transaction<Database>, input: LogPredictionInput): Promise<void> {
+  await sql`SAVEPOINT prompt_capture`.execute(trx);
+  try {
+    await logPrediction(trx, input);
+  } catch (err) {
+    await sql`ROLLBACK TO SAVEPOINT prompt_capture`.execute(trx);
+    throw err;
+  }
+  await sql`RELEASE SAVEPOINT prompt_capture`.execute(trx);
 }

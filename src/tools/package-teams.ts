@@ -14,6 +14,7 @@ import archiver, { type Archiver, type ArchiverOptions } from 'archiver';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
+import { manifestCommands } from '../bot/command-table';
 import { DomainError } from '../errors';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -217,6 +218,24 @@ function zip(zipPath: string, files: Array<{ name: string; data: Buffer }>): Pro
   });
 }
 
+/**
+ * The manifest with its bot's command menu (bots[0].commandLists) derived from the bot's command table:
+ * the same commands in every scope the bot has, so the menu never drifts from what the bot understands.
+ */
+export function withCommandMenu(manifest: Record<string, unknown>): Record<string, unknown> {
+  const bots = Array.isArray(manifest.bots) ? (manifest.bots as unknown[]) : [];
+  const commands = manifestCommands();
+  return {
+    ...manifest,
+    bots: bots.map((b, i) => {
+      if (i !== 0 || b === null || typeof b !== 'object') return b;
+      const bot = b as Record<string, unknown>;
+      const scopes = Array.isArray(bot.scopes) ? bot.scopes.filter((s): s is string => s === 'personal' || s === 'groupChat' || s === 'team') : [];
+      return { ...bot, commandLists: scopes.map((scope) => ({ scopes: [scope], commands })) };
+    }),
+  };
+}
+
 /** Fills, validates and zips the app package. Throws PackageError listing every problem found. */
 export async function packageTeamsApp(options: PackageOptions): Promise<PackageResult> {
   const dir = options.appPackageDir ?? DEFAULT_APP_PACKAGE_DIR;
@@ -229,7 +248,7 @@ export async function packageTeamsApp(options: PackageOptions): Promise<PackageR
   } catch (err) {
     throw new PackageError(`cannot read ${path.join(dir, 'manifest.json')}: ${(err as Error).message}`);
   }
-  const manifest = fillPlaceholders(template, values) as Record<string, unknown>;
+  const manifest = withCommandMenu(fillPlaceholders(template, values) as Record<string, unknown>);
   const icons = (manifest.icons ?? {}) as { color?: string; outline?: string };
   const problems = [
     ...validateManifest(manifest),

@@ -1,5 +1,5 @@
 /** Conversation turns: numbered under a session lock, found by id or by their reply's activity id. */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, JsonObject, SearchResults, Turn } from '../../db';
 import { SessionNotFoundError, TurnNotFoundError } from './errors';
 import { UUID_PATTERN } from './types';
@@ -23,8 +23,11 @@ export interface NewTurnInput {
  * Stores a turn with the next turn number. The session row is locked for the transaction, so
  * concurrent messages in one session get 1, 2, 3… in the order they finish, never a duplicate.
  */
-export async function recordTurn(db: Db, input: NewTurnInput): Promise<Turn> {
-  return db.transaction().execute(async (trx) => {
+export async function recordTurn(db: Db | Transaction<Database>, input: NewTurnInput): Promise<Turn> {
+  // Inside the caller's transaction when given one (the turn service writes the prompt capture with it).
+  const inTransaction = <T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> =>
+    db.isTransaction ? fn(db as Transaction<Database>) : db.transaction().execute(fn);
+  return inTransaction(async (trx) => {
     const session = await trx
       .selectFrom('prompt_tuning_sessions')
       .select('id')

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { planFileSchema } from '../plan-schema';
+import { planFileSchema } from '../plan/plan-schema';
 import { ARCS, DATASET, PERSONAS, TIERS, TOPICS } from './plan-content';
 import { buildTemplates } from './plan-templates';
 

@@ -1,0 +1,161 @@
+/** The tuning-session commands: /help, /new, /end, /export, /sessions, /stats, /prompt, /prompts, /promote. */
+import { displayPath, exportCard, formatUtc, helpCard, sessionsListCard, sessionStatsCard, welcomeCard } from '../../cards';
+import { closeOpenSession, listSessions, prepareSessionExport, resolveTesterSession, restartSession, sessionStats } from '../../tuning';
+import { type CommandContext, isAdmin, modeLabel, sendCard, sendText } from '../command-context';
+import { conversationMetadata } from '../conversation';
+import { isLocalServiceUrl } from '../local-client';
+
+export async function helpCommand({ turn, deps, help }: CommandContext): Promise<void> {
+  const { version } = await deps.prompt.version();
+  await sendCard(turn, helpCard({ commands: help, promptVersion: version, mode: modeLabel(deps) }));
+}
+
+export async function newCommand({ turn, deps, tester, help }: CommandContext): Promise<void> {
+  const stamp = await deps.prompt.version();
+  const { closed, opened } = await restartSession(deps.db, tester, stamp, { ...conversationMetadata(turn), prompt_path: deps.prompt.path });
+  deps.logger.info({ testerId: tester.id, closed: closed?.id ?? null, opened: opened.id }, 'session restarted');
+  await sendCard(
+    turn,
+    welcomeCard({
+      sessionId: opened.id,
+      promptVersion: stamp.version,
+      branch: opened.branch_name,
+      promptPath: deps.prompt.path,
+      model: deps.era.model,
+      offline: deps.era.mode === 'offline',
+      commands: help,
+      closedSessionId: closed?.id ?? null,
+    }),
+  );
+}
+
+export async function endCommand({ turn, deps, tester }: CommandContext): Promise<void> {
+  const closed = await closeOpenSession(deps.db, tester.id);
+  if (!closed) {
+    await sendText(turn, 'No session is open, so there was nothing to end. Send a question to start one, or `/sessions` to see past ones.');
+    return;
+  }
+  deps.logger.info({ testerId: tester.id, sessionId: closed.id }, 'session ended');
+  const stats = await sessionStats(deps.db, closed.id);
+  await sendCard(
+    turn,
+    sessionStatsCard({
+      ...stats,
+      title: `Session ${closed.id.slice(0, 8)} ended`,
+      footer: `Send /export ${closed.id.slice(0, 8)} for the CSV. Your next message starts a new session.`,
+    }),
+  );
+}
+
+export async function statsCommand({ turn, deps, tester, arg }: CommandContext): Promise<void> {
+  const session = await resolveTesterSession(deps.db, tester.id, arg ?? undefined);
+  const stats = await sessionStats(deps.db, session.id);
+  await sendCard(turn, sessionStatsCard({ ...stats, title: `Statistics of session ${session.id.slice(0, 8)}`, footer: `/export ${session.id.slice(0, 8)} gives its CSV.` }));
+}
+
+export async function sessionsCommand({ turn, deps, tester }: CommandContext): Promise<void> {
+  const sessions = await listSessions(deps.db, tester.id, 10);
+  if (sessions.length === 0) {
+    await sendText(turn, 'You have no tuning sessions yet. Send a question to start one.');
+    return;
+  }
+  await sendCard(
+    turn,
+    sessionsListCard(
+      sessions.map((s) => ({
+        id: s.id,
+        sessionStart: s.session_start,
+        sessionEnd: s.session_end,
+        totalTurns: s.total_turns ?? 0,
+        totalImprovements: s.total_improvements ?? 0,
+        promptVersion: s.master_prompt_version,
+      })),
+    ),
+  );
+}
+
+export async function promptCommand({ turn, deps }: CommandContext): Promise<void> {
+  const [{ version, branch }, { sha256 }] = await Promise.all([deps.prompt.version(), deps.prompt.read()]);
+  await sendText(
+    turn,
+    [
+      `**Prompt file:** ${displayPath(deps.prompt.path)}`,
+      `**Version:** ${version}${branch ? ` on branch ${branch}` : ''}`,
+      `**Content SHA-256:** ${sha256.slice(0, 12)}`,
+      `**Answering with:** ${modeLabel(deps)}`,
+      'A session records the version it started with; edit and commit the prompt, then `/new` to test the new version.',
+    ].join('\n\n'),
+  );
+}
+
+export async function exportCommand({ turn, deps, tester, arg }: CommandContext): Promise<void> {
+  const e = await prepareSessionExport(deps.db, tester.id, arg);
+  const link = deps.exportLinks.create(e.session.id, tester.id);
+  deps.logger.info({ testerId: tester.id, sessionId: e.session.id }, 'export link issued');
+  await sendCard(turn, exportCard({ sessionId: e.session.id, turns: e.turns, improvements: e.notes, url: link.url, expiresAt: link.expiresAt, fileName: e.fileName }));
+  // In a Teams 1:1 chat the file can also land in the tester's OneDrive, through the consent card.
+  // A local client (the Agents Playground) has no OneDrive and shows the card as unsupported.
+  const a = turn.activity;
+  if (a.channelId !== 'msteams' || a.conversation.conversationType !== 'personal' || isLocalServiceUrl(a.serviceUrl)) return;
+  const size = await deps.csvSize(e.session.id);
+  await turn.sendActivity({
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.teams.card.file.consent',
+        name: e.fileName,
+        content: {
+          description: `Tuning session ${e.session.id.slice(0, 8)}: ${String(e.turns)} turns, ${String(e.notes)} notes`,
+          sizeInBytes: size,
+          acceptContext: { sessionId: e.session.id, fileName: e.fileName },
+          declineContext: { sessionId: e.session.id, fileName: e.fileName },
+        },
+      },
+    ],
+  });
+}
+
+/** `/prompts [retraining N | review T]`: the prompt-capture exports; admins get every tester's rows. */
+export async function promptsCommand(c: CommandContext): Promise<void> {
+  const { turn, deps, tester, arg } = c;
+  const [word, value] = (arg ?? 'retraining').split(' ');
+  const mode = word === 'review' ? 'review' : 'retraining';
+  const parameter = value !== undefined ? Number(value) : mode === 'review' ? 0.7 : 30;
+  if (mode === 'review' && !(parameter > 0 && parameter <= 1)) {
+    await sendText(turn, `The review threshold is a confidence between 0 and 1, e.g. \`/prompts review 0.7\`; "${value ?? ''}" is not.`);
+    return;
+  }
+  if (mode === 'retraining' && !(Number.isInteger(parameter) && parameter >= 1 && parameter <= 3650)) {
+    await sendText(turn, `The retraining window is a whole number of days (1 to 3650), e.g. \`/prompts retraining 30\`; "${value ?? ''}" is not.`);
+    return;
+  }
+  const admin = isAdmin(c);
+  const link = deps.exportLinks.createPrompts(mode, parameter, admin ? '*' : tester.id);
+  deps.logger.info({ testerId: tester.id, mode, parameter, admin }, 'prompt export link issued');
+  const what =
+    mode === 'retraining'
+      ? `Retraining JSONL (text, label, confidence, source, corrected): corrected prompts and predictions above 0.85 from the last ${String(parameter)} day(s)`
+      : `Review JSON: uncorrected predictions with confidence below ${String(parameter)}, with corrected_intent and notes to fill in`;
+  await sendText(
+    turn,
+    `${what}, ${admin ? 'for every tester (you are an admin)' : 'of your own messages'}.\n\n[Download](${link.url}) — the link works until ${formatUtc(link.expiresAt)}.`,
+  );
+}
+
+/** `/promote [session]`: the tuning session becomes a training conversation. */
+export async function promoteCommand(c: CommandContext): Promise<void> {
+  const { turn, deps, tester, arg } = c;
+  if (!deps.promote) {
+    await sendText(turn, 'Promotion to training data is not set up on this bot.');
+    return;
+  }
+  const session = await resolveTesterSession(deps.db, tester.id, arg ?? undefined);
+  const r = await deps.promote(session.id, tester.id, isAdmin(c));
+  deps.logger.info({ testerId: tester.id, sessionId: session.id, conversation: r.conversationKey, rewritten: r.rewritten }, 'session promoted');
+  await sendText(
+    turn,
+    `Session ${session.id.slice(0, 8)} is training conversation **${String(r.conversationNumber)} · ${r.conversationKey}** (${String(r.turns)} turn(s), status generated). ` +
+      (r.rewritten > 0 ? `${String(r.rewritten)} reply(ies) with improvement notes were rewritten by Claude. ` : '') +
+      (r.flaggedForReview ? 'It is flagged for review: the notes could not be applied (Claude offline or failed), so the replies are as ERA gave them. ' : '') +
+      `\`/conversation ${String(r.conversationNumber)}\` shows it.`,
+  );
+}

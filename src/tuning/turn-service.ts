@@ -1,0 +1,268 @@
+/**
+ * The tuning turn: a plain message becomes a question for ERA. The tester's session (opened on first
+ * contact; the welcome is returned as data for the caller to show), the policy passages, ERA's answer
+ * (streamed through the ReplySink), then the turn row and its prompt capture in one transaction. Nothing
+ * is stored unless ERA answered; if the turn cannot be stored the answer is still shown, marked as not
+ * saved, so the tester loses nothing. The call log is written outside: it must never fail a turn.
+ */
+import { APIUserAbortError } from '@anthropic-ai/sdk';
+import { isDatabaseUnavailable, type JsonObject, type Session, type Turn } from '../../db';
+import { citedNumbers, confidenceScore, type EraAnswer, type EraPassage, EraUnavailableError, normaliseMarkers } from '../era';
+import type { Logger } from '../logger';
+import { ensureOpenSession, findOpenSession } from './sessions';
+import { cleanText, describeCleaning } from './text';
+import type { IntentPrediction, ReplySink, TurnServiceDeps } from './turn-ports';
+import { recentTurns, recordTurn, setReplyActivityId } from './turns';
+import type { Tester } from './types';
+
+/** The canned answer when no passage is similar enough: Claude is not asked to improvise policy. */
+export const NO_MATCH_TEMPLATE = 'no_policy_match';
+export const NO_MATCH_TEXT =
+  "I could not find this in the policies I have, so I won't guess. Could you tell me a bit more (which policy area, what happened, when)? If it's urgent or involves safety, harassment or a possible termination, contact the Employee Relations team directly.";
+
+const NO_USAGE = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+
+export interface TurnRequest {
+  tester: Tester;
+  /** The message text, mentions removed. */
+  text: string;
+  /** The channel's ids of the conversation, stored on a session it opens. */
+  conversation: JsonObject;
+  activityId: string | null;
+  conversationId: string | null;
+}
+
+/** A new session, for the caller's welcome. */
+export interface SessionWelcome {
+  sessionId: string;
+  promptVersion: string;
+  branch: string | null;
+  promptPath: string;
+  model: string;
+  offline: boolean;
+}
+
+export type PreparedTurn =
+  | { kind: 'refused'; text: string }
+  | { kind: 'ready'; request: TurnRequest; message: string; notice: string | null; session: Session; welcome: SessionWelcome | null; started: number };
+
+/** Checks the message and finds (or opens) the tester's session. Stores nothing for a refused message. */
+export async function prepareTurn(deps: TurnServiceDeps, request: TurnRequest): Promise<PreparedTurn> {
+  const limit = deps.config.maxMessageChars;
+  const raw = request.text;
+  if (raw.length > limit) {
+    return {
+      kind: 'refused',
+      text: `Your message is ${raw.length.toLocaleString('en-US')} characters; ERA takes up to ${limit.toLocaleString('en-US')}. Nothing was stored. Split it into shorter messages (your text is still in the chat above).`,
+    };
+  }
+  const cleaned = cleanText(raw);
+  const message = cleaned.text.trim();
+  if (message === '') return { kind: 'refused', text: 'That message was empty, so there was nothing to ask ERA. Type a question, or `/help` for the commands.' };
+  const { session, welcome } = await sessionFor(deps, request);
+  return { kind: 'ready', request, message, notice: describeCleaning(cleaned), session, welcome, started: Date.now() };
+}
+
+/** The tester's open session, opening one (and saying so) if there is none. */
+async function sessionFor(deps: TurnServiceDeps, request: TurnRequest): Promise<{ session: Session; welcome: SessionWelcome | null }> {
+  // Most messages land in an open session; the prompt's git version is only needed to open one.
+  const open = await findOpenSession(deps.db, request.tester.id);
+  if (open) return { session: open, welcome: null };
+  const stamp = await deps.prompt.version();
+  const opened = await ensureOpenSession(deps.db, request.tester, stamp, { ...request.conversation, prompt_path: deps.prompt.path });
+  if (!opened.created) return { session: opened.session, welcome: null };
+  deps.logger.info({ sessionId: opened.session.id, testerId: request.tester.id, promptVersion: stamp.version }, 'session opened');
+  const s = opened.session;
+  return {
+    session: s,
+    welcome: { sessionId: s.id, promptVersion: stamp.version, branch: s.branch_name, promptPath: deps.prompt.path, model: deps.era.model, offline: deps.era.mode === 'offline' },
+  };
+}
+
+type NumberedPassage = EraPassage & { similarity: number; chunkId: string };
+
+/** What ERA was asked and what it answered. */
+interface Answered {
+  answer: EraAnswer;
+  passages: NumberedPassage[];
+  historyTurns: number;
+  promptSha256: string;
+  templateUsed: string | null;
+  stopped: boolean;
+}
+
+/**
+ * Answers a prepared turn: ERA's answer through the sink, the turn stored, the reply delivered and its
+ * activity id recorded. Throws when ERA could not answer (nothing stored; the caller tells the tester).
+ */
+export async function answerTurn(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, sink: ReplySink): Promise<void> {
+  const { session, message, request } = turn;
+  const log = deps.logger.child({ activityId: request.activityId, testerId: request.tester.id });
+  await sink.informative(deps.retriever ? 'Searching the policies…' : 'Thinking…');
+  // The topic is predicted while ERA answers, so capture adds no wait.
+  const prediction: Promise<IntentPrediction | null> = deps.intent
+    ? deps.intent.classify(message, { sessionId: session.id, testerId: request.tester.id }).catch((err: unknown) => {
+        log.warn({ err }, 'intent classification failed');
+        return null;
+      })
+    : Promise.resolve(null);
+  let answered: Answered;
+  const timing = { eraStarted: Date.now() };
+  try {
+    answered = await askEra(deps, turn, sink, timing);
+  } catch (err) {
+    if (err instanceof EraUnavailableError) await recordFailedAsk(deps, turn, err, await prediction, Date.now() - timing.eraStarted);
+    throw err;
+  }
+  const stored = await storeTurn(deps, turn, answered, await prediction, sink.streaming, log);
+  if (!stored) return;
+  const topic = deps.intent && (await prediction) ? await deps.intent.topicOf(stored.id) : null;
+  const replyId = await sink.final({ kind: 'answer', turn: stored, topic, stopped: answered.stopped });
+  if (replyId) {
+    try {
+      await setReplyActivityId(deps.db, stored.id, replyId);
+    } catch (err) {
+      log.warn({ err, turnId: stored.id }, 'could not record the reply activity id; thumbs feedback on it will not match');
+    }
+  }
+  await recordAnswerCall(deps, turn, answered, stored);
+
+  async function storeTurn(...args: Parameters<typeof writeTurn>): Promise<Turn | null> {
+    try {
+      return await writeTurn(...args);
+    } catch (err) {
+      log.error({ err, sessionId: session.id }, 'turn could not be stored; showing the answer unsaved');
+      const why = isDatabaseUnavailable(err) ? "the database can't be reached" : 'of an error on my side';
+      const text = normaliseMarkers(answered.answer.text);
+      await sink.final({ kind: 'text', text: `${text}\n\n---\n⚠️ This answer was NOT saved because ${why}, so it can't take notes. Ask again once I'm back to record it.` });
+      return null;
+    }
+  }
+}
+
+/** History, prompt and passages, then ERA's answer (streamed); a tester's Stop keeps what arrived. */
+async function askEra(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, sink: ReplySink, timing: { eraStarted: number }): Promise<Answered> {
+  const { session, message } = turn;
+  const [history, prompt, found] = await Promise.all([
+    recentTurns(deps.db, session.id, deps.config.historyTurns),
+    deps.prompt.read(),
+    deps.retriever ? deps.retriever.retrieve(message) : Promise.resolve([]),
+  ]);
+  const passages: NumberedPassage[] = found.map((p, i) => ({ n: i + 1, title: p.documentTitle, section: p.section, text: p.text, similarity: p.similarity, chunkId: p.chunkId }));
+  const base = { passages, historyTurns: history.length, promptSha256: prompt.sha256 };
+  if (deps.retriever && passages.length === 0) {
+    const answer: EraAnswer = { text: NO_MATCH_TEXT, model: 'template', offline: deps.era.mode === 'offline', stopReason: null, usage: NO_USAGE, requestId: null, latencyMs: 0 };
+    return { ...base, answer, templateUsed: NO_MATCH_TEMPLATE, stopped: sink.outcome === 'cancelled' };
+  }
+  let lastSnapshot = '';
+  const abort = new AbortController();
+  sink.onCancel = () => {
+    abort.abort();
+  };
+  const eraStarted = Date.now();
+  timing.eraStarted = eraStarted;
+  try {
+    const answer = await deps.era.answer(
+      { message, history: history.map((t) => ({ user: t.user_message, assistant: t.era_response })), systemPrompt: prompt.text, sessionId: session.id, passages },
+      abort.signal,
+      sink.streaming
+        ? (soFar) => {
+            lastSnapshot = soFar;
+            sink.update(normaliseMarkers(soFar));
+          }
+        : undefined,
+    );
+    return { ...base, answer, templateUsed: null, stopped: sink.outcome === 'cancelled' };
+  } catch (err) {
+    if (!(err instanceof APIUserAbortError && sink.outcome === 'cancelled')) throw err;
+    const answer: EraAnswer = { text: lastSnapshot, model: deps.era.model, offline: false, stopReason: 'cancelled_by_tester', usage: NO_USAGE, requestId: null, latencyMs: Date.now() - eraStarted };
+    return { ...base, answer, templateUsed: null, stopped: true };
+  }
+}
+
+/** ERA failed: the message is still captured (as a failed workflow) and the call logged as an error. */
+async function recordFailedAsk(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, err: EraUnavailableError, prediction: IntentPrediction | null, latencyMs: number): Promise<void> {
+  const { session, message, request } = turn;
+  if (prediction && deps.intent) {
+    await deps.intent.logPrediction({ testerId: request.tester.id, sessionId: session.id, turnId: null, messageIndex: null, prompt: message, prediction, executionError: err.kind });
+  }
+  await deps.calls?.record({
+    purpose: 'answer', model: deps.era.model, usage: NO_USAGE, latencyMs, status: 'error', error: `${err.kind}: ${err.message}`,
+    requestId: err.requestId, sessionId: session.id, testerId: request.tester.id,
+  });
+}
+
+/** The turn row and its prompt capture, in one transaction. */
+async function writeTurn(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, a: Answered, prediction: IntentPrediction | null, streamed: boolean, log: Logger): Promise<Turn> {
+  const { session, message, request } = turn;
+  const text = normaliseMarkers(a.answer.text);
+  const cited = citedNumbers(text, a.passages.length);
+  const grounded = deps.retriever !== undefined;
+  const stored = await deps.db.transaction().execute(async (trx) => {
+    const row = await recordTurn(trx, {
+      sessionId: session.id,
+      userMessage: message,
+      eraResponse: text,
+      processingTimeMs: Date.now() - turn.started,
+      searchResults: grounded ? { results: a.passages.map((p) => ({ chunk_id: p.chunkId, document_title: p.title, chunk_text: p.text, similarity: p.similarity })) } : null,
+      avgSimilarity: a.passages.length ? a.passages.reduce((s, p) => s + p.similarity, 0) / a.passages.length : null,
+      totalChunks: grounded ? a.passages.length : null,
+      confidenceScore: grounded ? (a.templateUsed ? 0 : confidenceScore(text, a.passages)) : null,
+      templateUsed: a.templateUsed,
+      metadata: turnMetadata(a, cited, streamed, turn),
+    });
+    if (prediction && deps.intent) {
+      await deps.intent.logPrediction({ testerId: request.tester.id, sessionId: session.id, turnId: row.id, messageIndex: row.turn_number, prompt: message, prediction }, trx);
+    }
+    return row;
+  });
+  log.info({ sessionId: session.id, turnId: stored.id, turnNumber: stored.turn_number, model: a.answer.model, ms: stored.processing_time_ms, passages: a.passages.length, cited: cited.length, cancelled: a.stopped }, 'turn stored');
+  return stored;
+}
+
+/** The turn row's metadata: the model's answer details, the passages, and the Teams ties. */
+function turnMetadata(a: Answered, cited: number[], streamed: boolean, turn: Extract<PreparedTurn, { kind: 'ready' }>): JsonObject {
+  const { answer } = a;
+  return {
+    model: answer.model,
+    offline: answer.offline,
+    stop_reason: answer.stopReason,
+    usage: {
+      input_tokens: answer.usage.inputTokens,
+      output_tokens: answer.usage.outputTokens,
+      cache_read_input_tokens: answer.usage.cacheReadTokens,
+      cache_creation_input_tokens: answer.usage.cacheWriteTokens,
+    },
+    request_id: answer.requestId,
+    llm_latency_ms: answer.latencyMs,
+    prompt_sha256: a.promptSha256,
+    history_turns: a.historyTurns,
+    passages: a.passages.map((p) => ({ n: p.n, chunk_id: p.chunkId, title: p.title, section: p.section })),
+    cited,
+    streamed,
+    ...(a.stopped ? { cancelled: true } : {}),
+    user_activity_id: turn.request.activityId,
+    conversation_id: turn.request.conversationId,
+    ...(turn.notice ? { notice: turn.notice } : {}),
+  };
+}
+
+/** The answer's model call in the call log (a canned or offline answer made none). */
+async function recordAnswerCall(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, a: Answered, stored: Turn): Promise<void> {
+  if (a.templateUsed || a.answer.offline) return;
+  const cited = Array.isArray(stored.metadata?.cited) ? stored.metadata.cited.length : 0;
+  await deps.calls?.record({
+    purpose: 'answer',
+    model: a.answer.model,
+    promptVersion: turn.session.master_prompt_version,
+    usage: a.answer.usage,
+    latencyMs: a.answer.latencyMs,
+    stopReason: a.answer.stopReason,
+    status: 'ok',
+    requestId: a.answer.requestId,
+    sessionId: turn.session.id,
+    turnId: stored.id,
+    testerId: turn.request.tester.id,
+    metadata: { offline: a.answer.offline, passages: a.passages.length, cited, cancelled: a.stopped },
+  });
+}
