@@ -4,6 +4,7 @@ import {
   cancelJob,
   claimNextItem,
   createJob,
+  DEFAULT_LEASE_MS,
   type Generate,
   importPlan,
   jobProgress,
@@ -12,6 +13,7 @@ import {
   resumeJob,
   runJob,
   type RunJobDeps,
+  type Ticker,
 } from '../src/generation';
 import { capturingLogger } from './helpers/capturing-logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
@@ -232,6 +234,81 @@ describe.each(testDbKinds)('generation jobs on %s', (kind) => {
     expect(its.map((i) => [i.status, i.attempts])).toEqual(order.map(() => ['succeeded', 1]));
     expect((its[0]!.result as { worker: string }).worker).toBe('worker-b');
     expect(await job(created.id)).toMatchObject({ status: 'completed', completed_conversations: 4 });
+  });
+
+  /** A heartbeat ticker driven by the test: tick() renews every running lease; kill() stops it for good (a dead worker). */
+  function manualTicker() {
+    const beats = new Set<() => Promise<void>>();
+    let dead = false;
+    const ticker: Ticker = {
+      every: (_ms, beat) => {
+        beats.add(beat);
+        return () => beats.delete(beat);
+      },
+    };
+    return {
+      ticker,
+      tick: async () => {
+        if (!dead) for (const beat of [...beats]) await beat();
+      },
+      kill: () => {
+        dead = true;
+      },
+    };
+  }
+
+  it('a worker killed mid-conversation (its heartbeat stopped, nothing released) loses the item within a minute', async () => {
+    const order = ids(72, 73);
+    const created = await createJob(t.db, { type: 'batch', conversationIds: order, createdBy: CREATOR });
+    const c = clock();
+    const start = c.now();
+    const dead = manualTicker();
+    dead.kill();
+    const abandon = new AbortController();
+    let claimed: () => void = () => undefined;
+    const inFlight = new Promise<void>((resolve) => (claimed = resolve));
+    // The killed worker claimed the first item with the default lease and never came back.
+    const hung: Generate = (_id, ctx) => {
+      claimed();
+      return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(genError('aborted'))));
+    };
+    const first = runJob(deps(hung, c, { workerId: 'killed', ticker: dead.ticker, signal: abandon.signal }), created.id);
+    await inFlight;
+    const g = generator();
+    const summary = await runJob(deps(g.generate, c, { workerId: 'worker-b' }), created.id);
+    expect(summary.stopReason).toBe('completed');
+    expect(g.calls).toEqual([order[1], order[0]]);
+    // Taken over once the default lease ran out: within a minute (and a poll) of the claim.
+    expect(DEFAULT_LEASE_MS).toBe(60_000);
+    expect(c.now() - start).toBeGreaterThan(DEFAULT_LEASE_MS);
+    expect(c.now() - start).toBeLessThanOrEqual(DEFAULT_LEASE_MS + 5_000);
+    const its = await items(created.id);
+    expect(its.map((i) => [i.status, (i.result as { worker: string }).worker])).toEqual([['succeeded', 'worker-b'], ['succeeded', 'worker-b']]);
+    // The killed worker, should it ever wake, cannot record anything: its claim is gone.
+    abandon.abort();
+    expect((await first).succeeded).toBe(0);
+  });
+
+  it('a live worker whose conversation takes longer than the lease keeps its item: the heartbeat renews it', async () => {
+    const order = ids(74);
+    const created = await createJob(t.db, { type: 'single', conversationIds: order, createdBy: CREATOR });
+    const c = clock();
+    const beat = manualTicker();
+    const takenOver: Array<string | null> = [];
+    const slow: Generate = async (id) => {
+      // Three leases' worth of time, with a heartbeat every third of a lease.
+      for (let k = 0; k < 9; k++) {
+        await c.sleep(DEFAULT_LEASE_MS / 3);
+        await beat.tick();
+        takenOver.push((await claimNextItem(t.db, created.id, 'worker-b', c.now(), DEFAULT_LEASE_MS)).item?.conversation_id ?? null);
+      }
+      return generator().generate(id, { signal: new AbortController().signal, jobId: created.id });
+    };
+    const summary = await runJob(deps(slow, c, { workerId: 'worker-a', ticker: beat.ticker }), created.id);
+    expect(takenOver).toEqual(Array.from({ length: 9 }, () => null));
+    expect(summary).toMatchObject({ stopReason: 'completed', succeeded: 1 });
+    const [item] = await items(created.id);
+    expect([item?.status, (item?.result as { worker: string } | null)?.worker]).toEqual(['succeeded', 'worker-a']);
   });
 
   it('an aborted runner leaves its in-flight item for the next runner, generated once', async () => {

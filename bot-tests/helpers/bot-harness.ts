@@ -64,6 +64,8 @@ export interface Harness {
   say(text: string, options?: { user?: TestUser; conversation?: Partial<Activity['conversation']>; extra?: Partial<Activity> }): Promise<Partial<Activity>[]>;
   send(activity: Partial<Activity>, user?: TestUser): Promise<Partial<Activity>[]>;
   invoke(name: string, value: unknown, options?: { user?: TestUser; replyToId?: string }): Promise<{ response: { status: number; body: unknown } | undefined; sent: Partial<Activity>[] }>;
+  /** A new app (a restarted bot, or another instance) on the same database; later calls go to it. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -96,7 +98,8 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
   const anthropic = fake ? new Anthropic({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 1 }) : null;
   const directory = new TestDirectory();
   if (options.knowledge) await ingestKnowledge(t.db, config.knowledgeDir);
-  const app = createApp({ config, database: t, logger, anthropic, retrieval: options.knowledge ?? false, ...(options.realDirectory ? {} : { members: directory }) });
+  const build = () => createApp({ config, database: t, logger, anthropic, retrieval: options.knowledge ?? false, ...(options.realDirectory ? {} : { members: directory }) });
+  let app = build();
   // What each turn sent, by the incoming activity's id: concurrent sends (a double click) each get
   // their own, where draining the adapter's one queue would hand one turn the other's replies.
   const sentByTurn = new Map<string, Partial<Activity>[]>();
@@ -129,7 +132,7 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
     return sent;
   };
 
-  return {
+  const harness: Harness = {
     kind,
     t,
     app,
@@ -152,11 +155,17 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
         sent: sent.filter((a) => a.type !== 'invokeResponse'),
       };
     },
+    restart: async () => {
+      await app.jobRunner.stop();
+      app = build();
+      harness.app = app;
+    },
     close: async () => {
       await fake?.close();
       await t.dispose();
     },
   };
+  return harness;
 }
 
 /** The Adaptive Card content of an activity, or undefined. */
