@@ -7,12 +7,12 @@ import { APIError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
 import type { Kysely, Transaction } from 'kysely';
 import type { ConversationTemplate, Database, TrainingConversation } from '../../db';
 import { type CallLog, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
-import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { formatPath } from './errors';
 import { GENERATABLE_STATUSES } from './plan/plan-filter';
 import { buildGenerationPrompt, fromWireFormat, GENERATED_CONVERSATION_SCHEMA, UnfilledPlaceholderError } from './generation-prompt';
-import { groupByConversation, writeConversation } from './plan/seed-import';
+import { GenerationError } from './generation-error';
+import { storeGenerated } from './generator-store';
 import { type SeedFile, seedFileSchema } from './plan/seed-schema';
 
 export interface GeneratorDeps {
@@ -30,22 +30,8 @@ export interface GeneratorDeps {
   pricing?: Pricing | null;
 }
 
-export type GenerationErrorKind = 'offline' | 'not_found' | 'not_generatable' | 'invalid_output' | 'rate_limited' | 'overloaded' | 'unavailable';
-
-export class GenerationError extends AppError {
-  constructor(
-    readonly kind: GenerationErrorKind,
-    message: string,
-    readonly retryAfterMs: number | null = null,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-
-  get userMessage(): string {
-    return this.message;
-  }
-}
+export { GenerationError, type GenerationErrorKind } from './generation-error';
+export { setBackToPlanned, storeGenerated } from './generator-store';
 
 export interface GenerationResult {
   /** training_conversations.id (uuid). */
@@ -201,48 +187,33 @@ export function checkAnswer(message: Anthropic.Message, planned: TrainingConvers
   return { text, ...checked };
 }
 
-/**
- * Stores a validated conversation over its planned row (which must be 'in_progress' and have no turns:
- * a conversation is never written twice), status 'generated'. Run inside the caller's transaction.
- * @throws GenerationError 'not_generatable' when the row moved on meanwhile.
- */
-export async function storeGenerated(
-  trx: Transaction<Database>,
-  planned: TrainingConversation,
-  seed: SeedFile,
-  stats: { durationSeconds: number; costUsd: number | null; method: string },
-): Promise<{ turns: number; quality: number | null }> {
-  const key = planned.conversation_id;
-  const row = await trx.selectFrom('training_conversations').select('generation_status').where('id', '=', planned.id).forUpdate().executeTakeFirst();
-  if (row?.generation_status !== 'in_progress') {
-    throw new GenerationError('not_generatable', `${key} is ${row?.generation_status ?? 'gone'}; the generated answer was not stored`);
+/** One Messages call; a failure is logged (purpose 'generation') and mapped to the runner's kinds. */
+async function callClaude(
+  deps: GeneratorDeps,
+  client: Anthropic,
+  request: Anthropic.MessageCreateParamsNonStreaming,
+  ctx: { signal: AbortSignal | undefined; key: string; meta: Record<string, string | number | null>; started: number },
+): Promise<{ data: Anthropic.Message; requestId: string | null }> {
+  try {
+    const res = await client.messages.create(request, { signal: ctx.signal }).withResponse();
+    return { data: res.data, requestId: res.request_id ?? null };
+  } catch (err) {
+    const apiErr = err instanceof APIError ? err : null;
+    await deps.callLog.record({
+      purpose: 'generation', model: deps.model, usage: ZERO_LLM_USAGE,
+      latencyMs: Math.round(performance.now() - ctx.started), status: 'error',
+      error: err instanceof Error ? err.message : String(err), requestId: apiErr?.requestID ?? null, metadata: ctx.meta,
+    });
+    if (apiErr && !(apiErr instanceof APIUserAbortError)) throw apiFailure(apiErr, ctx.key);
+    throw err;
   }
-  const turn = await trx.selectFrom('training_turns').select('id').where('conversation_id', '=', planned.id).executeTakeFirst();
-  if (turn) throw new GenerationError('not_generatable', `${key} already has turns; the generated answer was not stored`);
-  const group = groupByConversation(seed)[0];
-  const written = await writeConversation(trx, `claude:${key}`, seed, group, planned.id, {
-    // The plan, not the model, owns what the conversation was meant to be.
-    persona_type: planned.persona_type, persona_name: planned.persona_name, persona_description: planned.persona_description,
-    topic_category: planned.topic_category, topic_description: planned.topic_description,
-    tier: planned.tier, tier_template: planned.tier_template, tier_batch: planned.tier_batch,
-    starting_emotion: planned.starting_emotion, starting_emotion_intensity: planned.starting_emotion_intensity,
-    ending_emotion: planned.ending_emotion, ending_emotion_intensity: planned.ending_emotion_intensity,
-    emotional_arc_description: planned.emotional_arc_description,
-    session_context: planned.session_context, expected_outcome: planned.expected_outcome,
-    generation_status: 'generated', generation_method: stats.method, generation_date: new Date(),
-    generation_duration_seconds: stats.durationSeconds,
-    generation_cost_cents: stats.costUsd === null ? null : Math.round(stats.costUsd * 100),
-    is_seed_example: false, use_for_variations: false, variation_count_target: null,
-    human_reviewed: false, reviewer_notes: null, review_date: null,
-  });
-  return { turns: written.turns, quality: written.quality.overall_quality_score ?? null };
 }
 
-/** Sets conversations a failed or abandoned generation left 'in_progress' back to 'planned'. */
-export async function setBackToPlanned(db: Kysely<Database> | Transaction<Database>, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.updateTable('training_conversations').set({ generation_status: 'planned', updated_at: new Date() })
-    .where('id', 'in', ids).where('generation_status', '=', 'in_progress').execute();
+function addUsage(total: LlmUsage, call: LlmUsage): void {
+  total.inputTokens += call.inputTokens;
+  total.outputTokens += call.outputTokens;
+  total.cacheReadTokens += call.cacheReadTokens;
+  total.cacheWriteTokens += call.cacheWriteTokens;
 }
 
 /**
@@ -276,27 +247,9 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
       attempt += 1;
       const callStarted = performance.now();
       const meta = { conversation_key: key, conversation_id: conversationUuid, attempt, job_id: options.jobId ?? null, template_id: template.template_id };
-      let data: Anthropic.Message;
-      let requestId: string | null;
-      try {
-        const res = await client.messages.create(request, { signal: options.signal }).withResponse();
-        data = res.data;
-        requestId = res.request_id ?? null;
-      } catch (err) {
-        const apiErr = err instanceof APIError ? err : null;
-        await deps.callLog.record({
-          purpose: 'generation', model: deps.model, usage: ZERO_LLM_USAGE,
-          latencyMs: Math.round(performance.now() - callStarted), status: 'error',
-          error: err instanceof Error ? err.message : String(err), requestId: apiErr?.requestID ?? null, metadata: meta,
-        });
-        if (apiErr && !(apiErr instanceof APIUserAbortError)) throw apiFailure(apiErr, key);
-        throw err;
-      }
+      const { data, requestId } = await callClaude(deps, client, request, { signal: options.signal, key, meta, started: callStarted });
       const callUsage = usageFromApi(data.usage);
-      usage.inputTokens += callUsage.inputTokens;
-      usage.outputTokens += callUsage.outputTokens;
-      usage.cacheReadTokens += callUsage.cacheReadTokens;
-      usage.cacheWriteTokens += callUsage.cacheWriteTokens;
+      addUsage(usage, callUsage);
       if (costUsd !== null) {
         const cost = deps.pricing?.costOf(data.model, callUsage, new Date()) ?? null;
         costUsd = cost ? costUsd + cost.costUsd : null;

@@ -17,7 +17,7 @@
  *   review in reviewer_notes (training_conversations and quality_metrics).
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { type Database, type Improvement, type JsonValue, toJsonb, type Turn } from '../../db';
 import { type CallLog, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
@@ -126,13 +126,15 @@ async function rewrite(
   }
 }
 
-/**
- * Promotes tuning session SESSION_ID (its full uuid) to a training conversation ('generated',
- * 'promoted_from_tuning', tier2_scenario, placeholder annotations, not ready for training), in one
- * transaction after the rewrite calls. Throws SessionNotFoundError for a missing session or another
- * tester's (unless isAdmin), and {@link PromoteError} for an empty or too long session or a full dataset.
- */
-export async function promoteSession(deps: PromoteDeps, sessionId: string, options: PromoteOptions): Promise<PromoteResult> {
+type PromotedSession = Selectable<Database['prompt_tuning_sessions']>;
+interface PlannedTurn {
+  turn: Turn;
+  target: string;
+  objective: string;
+}
+
+/** The tester's session and its turns and notes; refuses a missing, foreign, empty or too long one. */
+async function loadSession(deps: PromoteDeps, sessionId: string, options: PromoteOptions) {
   if (!UUID_PATTERN.test(sessionId)) throw new SessionNotFoundError(sessionId.slice(0, 60));
   const session = await deps.db.selectFrom('prompt_tuning_sessions').selectAll().where('id', '=', sessionId).executeTakeFirst();
   if (!session || (!options.isAdmin && session.tester_id !== options.promotedBy)) throw new SessionNotFoundError(sessionId.slice(0, 8));
@@ -140,28 +142,35 @@ export async function promoteSession(deps: PromoteDeps, sessionId: string, optio
   const turns = await deps.db.selectFrom('tuning_conversation_turns').selectAll().where('session_id', '=', sessionId).orderBy('turn_number').execute();
   if (turns.length === 0) throw new PromoteError('empty_session', `Session ${short} has no turns yet, so there is nothing to promote.`);
   if (turns.length > MAX_PROMOTED_TURNS) {
-    throw new PromoteError('too_many_turns', `Session ${short} has ${turns.length} turns; a training conversation holds at most ${MAX_PROMOTED_TURNS}.`);
+    throw new PromoteError('too_many_turns', `Session ${short} has ${String(turns.length)} turns; a training conversation holds at most ${String(MAX_PROMOTED_TURNS)}.`);
   }
   const notes = await deps.db.selectFrom('tuning_improvements').selectAll().where('turn_id', 'in', turns.map((t) => t.id))
     .orderBy('timestamp').orderBy('id').execute();
+  return { session, short, turns, notes };
+}
 
-  const meta = (session.metadata ?? {}) as Record<string, JsonValue>;
+/** The system prompt the session recorded, or a placeholder naming its version. */
+function systemPromptOf(session: PromotedSession): string {
+  const meta: Record<string, JsonValue> = session.metadata ?? {};
   const recorded = [meta.system_prompt, meta.prompt_text].find((v): v is string => typeof v === 'string' && v.trim() !== '');
   const promptPath = typeof meta.prompt_path === 'string' ? ` (${meta.prompt_path})` : '';
-  const systemPrompt = recorded
-    ?? `[ERA system prompt, version ${session.master_prompt_version ?? 'unknown'}${promptPath}: its text was not recorded with the session]`;
+  return recorded ?? `[ERA system prompt, version ${session.master_prompt_version ?? 'unknown'}${promptPath}: its text was not recorded with the session]`;
+}
 
+/** Each turn's target reply: Claude's rewrite where the tester left notes (kept as is when that fails). */
+async function planTurns(deps: PromoteDeps, loaded: Awaited<ReturnType<typeof loadSession>>, promotedBy: string) {
+  const { session, short, turns, notes } = loaded;
   // The Claude calls happen before the transaction: no connection is held while waiting on the API.
   let rewritten = 0;
   let kept = 0;
-  const planned: { turn: Turn; target: string; objective: string; noted: boolean }[] = [];
+  const planned: PlannedTurn[] = [];
   for (const turn of turns) {
     const own = notes.filter((n) => n.turn_id === turn.id && isActionableNote(n)).map(noteLine);
     let target = turn.era_response;
-    let objective = `Promoted from tuning session ${short}, turn ${turn.turn_number}; no change requested. ${PLACEHOLDER}`;
+    let objective = `Promoted from tuning session ${short}, turn ${String(turn.turn_number)}; no change requested. ${PLACEHOLDER}`;
     if (own.length) {
       const text = deps.client
-        ? await rewrite(deps, deps.client, { sessionId, turnId: turn.id, testerId: options.promotedBy, promptVersion: session.master_prompt_version },
+        ? await rewrite(deps, deps.client, { sessionId: session.id, turnId: turn.id, testerId: promotedBy, promptVersion: session.master_prompt_version },
           turn.user_message, turn.era_response, own)
         : null;
       if (text) {
@@ -173,83 +182,108 @@ export async function promoteSession(deps: PromoteDeps, sessionId: string, optio
         objective = `Tester notes (NOT applied, ERA's reply kept; rewrite by hand): ${own.join(' | ')}`;
       }
     }
-    planned.push({ turn, target, objective, noted: own.length > 0 });
+    planned.push({ turn, target, objective });
   }
+  return { planned, rewritten, kept };
+}
+
+/** The lowest free conversation number and a free key for the promoted conversation. */
+async function freeSlot(trx: Transaction<Database>, short: string): Promise<{ number: number; key: string }> {
+  const used = await trx.selectFrom('training_conversations').select(['conversation_number', 'conversation_id']).execute();
+  const numbers = new Set(used.map((r) => r.conversation_number));
+  let number = 1;
+  while (numbers.has(number)) number += 1;
+  if (number > MAX_CONVERSATION_NUMBER) {
+    throw new PromoteError('no_free_number', `The dataset has no free conversation number: all ${String(MAX_CONVERSATION_NUMBER)} are taken, so session ${short} cannot be promoted.`);
+  }
+  const keys = new Set(used.map((r) => r.conversation_id));
+  let key = `tuning_${short.toLowerCase()}`;
+  for (let n = 2; keys.has(key); n += 1) key = `tuning_${short.toLowerCase()}_${String(n)}`;
+  return { number, key };
+}
+
+/** The turns with placeholder annotations, each with the conversation so far as its history. */
+async function insertTurns(trx: Transaction<Database>, conversationUuid: string, key: string, systemPrompt: string, planned: PlannedTurn[]): Promise<void> {
+  const history: { turn: number; role: 'user' | 'assistant'; content: string }[] = [];
+  for (const [i, p] of planned.entries()) {
+    const sentences = splitSentences(p.target);
+    const turn = await trx.insertInto('training_turns').values({
+      turn_id: `${key}_turn${String(i + 1)}`, conversation_id: conversationUuid, turn_number: i + 1,
+      system_prompt: systemPrompt, user_input: p.turn.user_message, user_intent: null, target_response: p.target,
+      target_response_word_count: countWords(p.target), target_response_sentence_count: sentences.length,
+      response_structure_type: null, positive_indicators: toJsonb([]), neutral_indicators: toJsonb([]), negative_indicators: toJsonb([]),
+      difficulty_level: null, key_learning_objective: p.objective, demonstrates_skills: toJsonb([]), emotional_progression_target: null,
+      conversation_history: toJsonb<JsonValue[]>([...history]),
+    }).returning('id').executeTakeFirstOrThrow();
+    history.push({ turn: i + 1, role: 'user', content: p.turn.user_message }, { turn: i + 1, role: 'assistant', content: p.target });
+    await trx.insertInto('emotional_context').values({
+      turn_id: turn.id, primary_emotion: 'unannotated', primary_confidence: 0, intensity: 0, valence: 'mixed',
+      client_needs: toJsonb([{ priority: 1, need: PLACEHOLDER, rationale: PLACEHOLDER }]), red_flags: toJsonb([]),
+    }).execute();
+    await trx.insertInto('response_strategies').values({
+      turn_id: turn.id, primary_strategy: PLACEHOLDER, primary_rationale: PLACEHOLDER, secondary_strategies: toJsonb([]),
+      tone_selection: PLACEHOLDER, pacing: 'moderate', tactical_choices: {}, avoid_tactics: toJsonb([]), specific_techniques: toJsonb([]),
+    }).execute();
+    if (sentences.length) {
+      await trx.insertInto('response_breakdowns').values(sentences.map((text, j) => ({
+        turn_id: turn.id, sentence_number: j + 1, sentence_text: text, function: PLACEHOLDER, emotional_purpose: PLACEHOLDER,
+        technique: PLACEHOLDER, teaches_model: PLACEHOLDER, word_choice_rationale: {},
+      }))).execute();
+    }
+  }
+}
+
+/** Placeholder quality metrics: nobody has scored the conversation yet, so it needs review. */
+async function insertQuality(trx: Transaction<Database>, conversationUuid: string, planned: PlannedTurn[], reviewerNotes: string): Promise<void> {
+  const sentenceCount = planned.reduce((n, p) => n + splitSentences(p.target).length, 0);
+  const words = planned.reduce((n, p) => n + countWords(p.target), 0);
+  await trx.insertInto('quality_metrics').values({
+    conversation_id: conversationUuid, total_turns: planned.length, total_sentences: sentenceCount, total_word_count: words,
+    average_words_per_sentence: sentenceCount ? Math.round((words / sentenceCount) * 10) / 10 : null,
+    // Placeholders (the lowest score the CHECK allows): nobody has scored this conversation yet.
+    overall_quality_score: 1, empathy_score: 1, clarity_score: 1, appropriateness_score: 1, brand_voice_alignment: 1,
+    has_complete_emotional_context: false, has_emotional_progression: planned.length === 1, emotional_indicator_count: 0,
+    has_primary_strategy: false, has_strategy_rationale: false, technique_count: 0,
+    sentences_analyzed: sentenceCount, sentences_with_word_rationale: 0, word_choice_rationale_completeness: 0,
+    all_required_fields_complete: false, ready_for_training: false, needs_review: true, reviewer_approved: false,
+    reviewer_notes: reviewerNotes,
+  }).execute();
+}
+
+/**
+ * Promotes tuning session SESSION_ID (its full uuid) to a training conversation ('generated',
+ * 'promoted_from_tuning', tier2_scenario, placeholder annotations, not ready for training), in one
+ * transaction after the rewrite calls. Throws SessionNotFoundError for a missing session or another
+ * tester's (unless isAdmin), and {@link PromoteError} for an empty or too long session or a full dataset.
+ */
+export async function promoteSession(deps: PromoteDeps, sessionId: string, options: PromoteOptions): Promise<PromoteResult> {
+  const loaded = await loadSession(deps, sessionId, options);
+  const { session, short } = loaded;
+  const { planned, rewritten, kept } = await planTurns(deps, loaded, options.promotedBy);
   const flaggedForReview = kept > 0;
   const why = deps.client ? 'a rewrite failed' : 'Claude was offline';
   const reviewerNotes = [
     `Promoted from tuning session ${sessionId} by ${options.promotedBy}. Annotations are placeholders ${PLACEHOLDER}.`,
-    ...(flaggedForReview ? [`Needs review: ${why}, so ${kept} noted turn(s) kept ERA's original reply.`] : []),
+    ...(flaggedForReview ? [`Needs review: ${why}, so ${String(kept)} noted turn(s) kept ERA's original reply.`] : []),
   ].join(' ');
 
   return deps.db.transaction().execute(async (trx) => {
-    const used = await trx.selectFrom('training_conversations').select(['conversation_number', 'conversation_id']).execute();
-    const numbers = new Set(used.map((r) => r.conversation_number));
-    let number = 1;
-    while (numbers.has(number)) number += 1;
-    if (number > MAX_CONVERSATION_NUMBER) {
-      throw new PromoteError('no_free_number', `The dataset has no free conversation number: all ${MAX_CONVERSATION_NUMBER} are taken, so session ${short} cannot be promoted.`);
-    }
-    const keys = new Set(used.map((r) => r.conversation_id));
-    let key = `tuning_${short.toLowerCase()}`;
-    for (let n = 2; keys.has(key); n += 1) key = `tuning_${short.toLowerCase()}_${n}`;
-
-    const allSentences = planned.map((p) => splitSentences(p.target));
-    const sentenceCount = allSentences.reduce((n, s) => n + s.length, 0);
-    const words = planned.reduce((n, p) => n + countWords(p.target), 0);
+    const { number, key } = await freeSlot(trx, short);
     const conv = await trx.insertInto('training_conversations').values({
       conversation_id: key, conversation_number: number,
       persona_type: 'tuning_tester', persona_name: session.tester_name ?? 'Tuning tester',
       persona_description: `A manager's questions from tuning session ${sessionId} (prompt version ${session.master_prompt_version ?? 'unknown'}).`,
       topic_category: 'tuning_session', topic_description: null, tier: 'tier2_scenario', tier_template: null, tier_batch: null,
       starting_emotion: null, starting_emotion_intensity: null, ending_emotion: null, ending_emotion_intensity: null,
-      emotional_arc_description: null, turn_count: planned.length, total_sentences: sentenceCount, total_word_count: words,
+      emotional_arc_description: null, turn_count: planned.length,
+      total_sentences: planned.reduce((n, p) => n + splitSentences(p.target).length, 0), total_word_count: planned.reduce((n, p) => n + countWords(p.target), 0),
       session_context: `Promoted from tuning session ${sessionId}`, conversation_phase: null, expected_outcome: null,
       generation_status: 'generated', generation_method: 'promoted_from_tuning', generation_date: new Date(),
       is_seed_example: false, use_for_variations: false, human_reviewed: false, reviewer_notes: reviewerNotes,
       created_by: UUID_PATTERN.test(options.promotedBy) ? options.promotedBy : null,
     }).returning('id').executeTakeFirstOrThrow();
-
-    const history: { turn: number; role: 'user' | 'assistant'; content: string }[] = [];
-    for (const [i, p] of planned.entries()) {
-      const sentences = allSentences[i]!;
-      const turn = await trx.insertInto('training_turns').values({
-        turn_id: `${key}_turn${i + 1}`, conversation_id: conv.id, turn_number: i + 1,
-        system_prompt: systemPrompt, user_input: p.turn.user_message, user_intent: null, target_response: p.target,
-        target_response_word_count: countWords(p.target), target_response_sentence_count: sentences.length,
-        response_structure_type: null, positive_indicators: toJsonb([]), neutral_indicators: toJsonb([]), negative_indicators: toJsonb([]),
-        difficulty_level: null, key_learning_objective: p.objective, demonstrates_skills: toJsonb([]), emotional_progression_target: null,
-        conversation_history: toJsonb<JsonValue[]>([...history]),
-      }).returning('id').executeTakeFirstOrThrow();
-      history.push({ turn: i + 1, role: 'user', content: p.turn.user_message }, { turn: i + 1, role: 'assistant', content: p.target });
-      await trx.insertInto('emotional_context').values({
-        turn_id: turn.id, primary_emotion: 'unannotated', primary_confidence: 0, intensity: 0, valence: 'mixed',
-        client_needs: toJsonb([{ priority: 1, need: PLACEHOLDER, rationale: PLACEHOLDER }]), red_flags: toJsonb([]),
-      }).execute();
-      await trx.insertInto('response_strategies').values({
-        turn_id: turn.id, primary_strategy: PLACEHOLDER, primary_rationale: PLACEHOLDER, secondary_strategies: toJsonb([]),
-        tone_selection: PLACEHOLDER, pacing: 'moderate', tactical_choices: {}, avoid_tactics: toJsonb([]), specific_techniques: toJsonb([]),
-      }).execute();
-      if (sentences.length) {
-        await trx.insertInto('response_breakdowns').values(sentences.map((text, j) => ({
-          turn_id: turn.id, sentence_number: j + 1, sentence_text: text, function: PLACEHOLDER, emotional_purpose: PLACEHOLDER,
-          technique: PLACEHOLDER, teaches_model: PLACEHOLDER, word_choice_rationale: {},
-        }))).execute();
-      }
-    }
-
-    await trx.insertInto('quality_metrics').values({
-      conversation_id: conv.id, total_turns: planned.length, total_sentences: sentenceCount, total_word_count: words,
-      average_words_per_sentence: sentenceCount ? Math.round((words / sentenceCount) * 10) / 10 : null,
-      // Placeholders (the lowest score the CHECK allows): nobody has scored this conversation yet.
-      overall_quality_score: 1, empathy_score: 1, clarity_score: 1, appropriateness_score: 1, brand_voice_alignment: 1,
-      has_complete_emotional_context: false, has_emotional_progression: planned.length === 1, emotional_indicator_count: 0,
-      has_primary_strategy: false, has_strategy_rationale: false, technique_count: 0,
-      sentences_analyzed: sentenceCount, sentences_with_word_rationale: 0, word_choice_rationale_completeness: 0,
-      all_required_fields_complete: false, ready_for_training: false, needs_review: true, reviewer_approved: false,
-      reviewer_notes: reviewerNotes,
-    }).execute();
-
+    await insertTurns(trx, conv.id, key, systemPromptOf(session), planned);
+    await insertQuality(trx, conv.id, planned, reviewerNotes);
     const result: PromoteResult = {
       conversationUuid: conv.id, conversationKey: key, conversationNumber: number, turns: planned.length, rewritten, flaggedForReview,
     };

@@ -14,7 +14,7 @@
  * - dataset_metadata is not stored: vertical, consultant_persona and the name are placeholders naming the
  *   conversation; created_date is the conversation's generation date (what the import stores it as).
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Database, TrainingConversation } from '../../../db';
 import { AppError } from '../../errors';
 import { type SeedFile, seedFileSchema, type TrainingPair } from '../plan/seed-schema';
@@ -45,9 +45,15 @@ async function findConversation(db: Kysely<Database>, ref: string | number): Pro
   else if (UUID.test(ref)) q = q.where('id', '=', ref);
   else q = q.where('conversation_id', '=', ref);
   const rows = await q.limit(2).execute();
-  if (rows.length === 0) throw new ConversationExportError('not_found', `no conversation ${ref}`);
-  if (rows.length > 1) throw new ConversationExportError('ambiguous', `more than one conversation has number ${ref}; export it by its id`);
-  return rows[0]!;
+  const [row, another] = rows;
+  if (!row) throw new ConversationExportError('not_found', `no conversation ${String(ref)}`);
+  if (another) throw new ConversationExportError('ambiguous', `more than one conversation has number ${String(ref)}; export it by its id`);
+  return row;
+}
+
+/** A required number (numeric columns come back as strings), or an error naming the column. */
+function needNumber(value: string | number | null, key: string, column: string): number {
+  return Number(need(value, key, column));
 }
 
 /** A required value, or an error naming the column. */
@@ -56,6 +62,169 @@ function need<T>(value: T | null, key: string, column: string): T {
     throw new ConversationExportError('not_exportable', `${key}: ${column} is empty; the seed format requires it`);
   }
   return value;
+}
+
+type Row<T extends keyof Database> = Selectable<Database[T]>;
+
+/** The conversation's stored scores, as every turn's training_metadata carries them. */
+function scoresOf(c: TrainingConversation, key: string) {
+  return {
+    quality_score: needNumber(c.quality_score, key, 'quality_score'),
+    quality_criteria: {
+      empathy_score: needNumber(c.empathy_score, key, 'empathy_score'),
+      clarity_score: needNumber(c.clarity_score, key, 'clarity_score'),
+      appropriateness_score: needNumber(c.appropriateness_score, key, 'appropriateness_score'),
+      brand_voice_alignment: needNumber(c.brand_voice_score, key, 'brand_voice_score'),
+      domain_specific_score: num(c.domain_specific_score),
+    },
+  };
+}
+
+/** The conversation_metadata every pair of the conversation carries. */
+function metadataOf(c: TrainingConversation, key: string): TrainingPair['conversation_metadata'] {
+  return {
+    conversation_number: c.conversation_number,
+    persona_type: c.persona_type,
+    persona_name: c.persona_name,
+    client_background: c.persona_description,
+    topic_category: c.topic_category,
+    topic_description: c.topic_description,
+    tier: c.tier,
+    tier_template: c.tier_template,
+    tier_batch: c.tier_batch,
+    starting_emotion: need(c.starting_emotion, key, 'starting_emotion'),
+    starting_emotion_intensity: needNumber(c.starting_emotion_intensity, key, 'starting_emotion_intensity'),
+    ending_emotion: need(c.ending_emotion, key, 'ending_emotion'),
+    ending_emotion_intensity: needNumber(c.ending_emotion_intensity, key, 'ending_emotion_intensity'),
+    emotional_arc_description: c.emotional_arc_description,
+    session_context: c.session_context,
+    conversation_phase: c.conversation_phase,
+    expected_outcome: c.expected_outcome,
+  };
+}
+
+/** A turn's emotional_context row in the seed structure. */
+function emotionalContextOf(e: Row<'emotional_context'>, tk: string) {
+  const progression = e.previous_turn_emotion !== null || e.current_turn_emotion !== null || e.progression_description !== null
+    ? {
+      previous_turn_emotion: need(e.previous_turn_emotion, tk, 'previous_turn_emotion'),
+      current_turn_emotion: need(e.current_turn_emotion, tk, 'current_turn_emotion'),
+      progression_description: need(e.progression_description, tk, 'progression_description'),
+      intensity_change: needNumber(e.intensity_change, tk, 'intensity_change'),
+    }
+    : null;
+  return {
+    detected_emotions: {
+      primary: e.primary_emotion,
+      primary_confidence: Number(e.primary_confidence),
+      secondary: e.secondary_emotion,
+      secondary_confidence: num(e.secondary_confidence),
+      tertiary: e.tertiary_emotion,
+      tertiary_confidence: num(e.tertiary_confidence),
+      intensity: Number(e.intensity),
+      valence: e.valence,
+    },
+    emotional_indicators: {
+      explicit_emotion_words: e.explicit_emotion_words ?? [],
+      uncertainty_language: e.uncertainty_language ?? [],
+      self_deprecation: e.self_deprecation ?? [],
+      time_pressure: e.time_pressure ?? [],
+      social_comparison: e.social_comparison ?? [],
+      decision_paralysis: e.decision_paralysis ?? [],
+      vulnerability: e.vulnerability ?? [],
+      enthusiasm: e.enthusiasm ?? [],
+    },
+    emotional_progression: progression,
+    behavioral_assessment: {
+      risk_level: need(e.risk_level, tk, 'risk_level'),
+      engagement_readiness: need(e.engagement_readiness, tk, 'engagement_readiness'),
+      knowledge_level: need(e.knowledge_level, tk, 'knowledge_level'),
+      trust_level: need(e.trust_level, tk, 'trust_level'),
+    },
+    client_needs_hierarchy: e.client_needs,
+    red_flags: e.red_flags ?? [],
+  };
+}
+
+/** A turn's response_strategies row in the seed structure. */
+function strategyOf(s: Row<'response_strategies'>) {
+  return {
+    primary_strategy: s.primary_strategy,
+    primary_rationale: s.primary_rationale,
+    secondary_strategies: s.secondary_strategies ?? [],
+    tone_selection: s.tone_selection,
+    tone_rationale: s.tone_rationale,
+    pacing: s.pacing,
+    tactical_choices: s.tactical_choices,
+    avoid_tactics: s.avoid_tactics ?? [],
+    specific_techniques: s.specific_techniques,
+  };
+}
+
+/** Everything a conversation's turns share, and the annotation rows to find each turn's in. */
+interface ExportContext {
+  c: TrainingConversation;
+  key: string;
+  metadata: TrainingPair['conversation_metadata'];
+  scores: ReturnType<typeof scoresOf>;
+  reviewers: string | null;
+  emotions: Array<Row<'emotional_context'>>;
+  strategies: Array<Row<'response_strategies'>>;
+  sentences: Array<Row<'response_breakdowns'>>;
+}
+
+/** One turn as a training pair. */
+function pairOf(x: ExportContext, t: Row<'training_turns'>) {
+  const { c } = x;
+  const tk = t.turn_id;
+  const e = x.emotions.find((r) => r.turn_id === t.id);
+  const s = x.strategies.find((r) => r.turn_id === t.id);
+  if (!e) throw new ConversationExportError('not_exportable', `${tk} has no emotional context`);
+  if (!s) throw new ConversationExportError('not_exportable', `${tk} has no response strategy`);
+  return {
+    id: tk,
+    conversation_id: x.key,
+    turn_number: t.turn_number,
+    conversation_metadata: x.metadata,
+    system_prompt: t.system_prompt,
+    conversation_history: t.conversation_history ?? [],
+    current_user_input: t.user_input,
+    user_intent: t.user_intent,
+    emotional_context: emotionalContextOf(e, tk),
+    response_strategy: strategyOf(s),
+    target_response: t.target_response,
+    response_breakdown: {
+      structure_type: t.response_structure_type,
+      sentences: x.sentences.filter((b) => b.turn_id === t.id).map((b) => ({
+        sentence_number: b.sentence_number,
+        text: b.sentence_text,
+        function: b.function,
+        emotional_purpose: b.emotional_purpose,
+        technique: b.technique,
+        teaches_model: b.teaches_model,
+        word_choice_rationale: b.word_choice_rationale,
+        psychological_principle: b.psychological_principle,
+        stylistic_note: b.stylistic_note,
+      })),
+    },
+    expected_user_response_patterns: {
+      positive_indicators: t.positive_indicators ?? [],
+      neutral_indicators: t.neutral_indicators ?? [],
+      negative_indicators: t.negative_indicators ?? [],
+    },
+    training_metadata: {
+      difficulty_level: need(t.difficulty_level, tk, 'difficulty_level'),
+      key_learning_objective: need(t.key_learning_objective, tk, 'key_learning_objective'),
+      demonstrates_skills: t.demonstrates_skills ?? [],
+      emotional_progression_target: t.emotional_progression_target,
+      ...x.scores,
+      human_reviewed: c.human_reviewed ?? false,
+      reviewed_by: x.reviewers,
+      review_date: c.review_date ? dateOnly(c.review_date) : null,
+      use_as_seed_example: c.use_for_variations ?? false,
+      generate_variations_count: c.variation_count_target,
+    },
+  };
 }
 
 /**
@@ -74,138 +243,9 @@ export async function exportConversationSeed(db: Kysely<Database>, ref: string |
     db.selectFrom('response_strategies').selectAll().where('turn_id', 'in', turnIds).execute(),
     db.selectFrom('response_breakdowns').selectAll().where('turn_id', 'in', turnIds).orderBy('sentence_number').execute(),
   ]);
-
   const reviewers = c.reviewer_notes ? REVIEWED_BY.exec(c.reviewer_notes)?.[1] ?? null : null;
-  const scores = {
-    quality_score: num(need(c.quality_score, key, 'quality_score'))!,
-    quality_criteria: {
-      empathy_score: num(need(c.empathy_score, key, 'empathy_score'))!,
-      clarity_score: num(need(c.clarity_score, key, 'clarity_score'))!,
-      appropriateness_score: num(need(c.appropriateness_score, key, 'appropriateness_score'))!,
-      brand_voice_alignment: num(need(c.brand_voice_score, key, 'brand_voice_score'))!,
-      domain_specific_score: num(c.domain_specific_score),
-    },
-  };
-  const conversationMetadata: TrainingPair['conversation_metadata'] = {
-    conversation_number: c.conversation_number,
-    persona_type: c.persona_type,
-    persona_name: c.persona_name,
-    client_background: c.persona_description,
-    topic_category: c.topic_category,
-    topic_description: c.topic_description,
-    tier: c.tier,
-    tier_template: c.tier_template,
-    tier_batch: c.tier_batch,
-    starting_emotion: need(c.starting_emotion, key, 'starting_emotion'),
-    starting_emotion_intensity: num(need(c.starting_emotion_intensity, key, 'starting_emotion_intensity'))!,
-    ending_emotion: need(c.ending_emotion, key, 'ending_emotion'),
-    ending_emotion_intensity: num(need(c.ending_emotion_intensity, key, 'ending_emotion_intensity'))!,
-    emotional_arc_description: c.emotional_arc_description,
-    session_context: c.session_context,
-    conversation_phase: c.conversation_phase,
-    expected_outcome: c.expected_outcome,
-  };
-
-  const pairs = turns.map((t) => {
-    const tk = t.turn_id;
-    const e = emotions.find((x) => x.turn_id === t.id);
-    const s = strategies.find((x) => x.turn_id === t.id);
-    if (!e) throw new ConversationExportError('not_exportable', `${tk} has no emotional context`);
-    if (!s) throw new ConversationExportError('not_exportable', `${tk} has no response strategy`);
-    const progression = e.previous_turn_emotion !== null || e.current_turn_emotion !== null || e.progression_description !== null
-      ? {
-        previous_turn_emotion: need(e.previous_turn_emotion, tk, 'previous_turn_emotion'),
-        current_turn_emotion: need(e.current_turn_emotion, tk, 'current_turn_emotion'),
-        progression_description: need(e.progression_description, tk, 'progression_description'),
-        intensity_change: num(need(e.intensity_change, tk, 'intensity_change'))!,
-      }
-      : null;
-    return {
-      id: tk,
-      conversation_id: key,
-      turn_number: t.turn_number,
-      conversation_metadata: conversationMetadata,
-      system_prompt: t.system_prompt,
-      conversation_history: t.conversation_history ?? [],
-      current_user_input: t.user_input,
-      user_intent: t.user_intent,
-      emotional_context: {
-        detected_emotions: {
-          primary: e.primary_emotion,
-          primary_confidence: Number(e.primary_confidence),
-          secondary: e.secondary_emotion,
-          secondary_confidence: num(e.secondary_confidence),
-          tertiary: e.tertiary_emotion,
-          tertiary_confidence: num(e.tertiary_confidence),
-          intensity: Number(e.intensity),
-          valence: e.valence,
-        },
-        emotional_indicators: {
-          explicit_emotion_words: e.explicit_emotion_words ?? [],
-          uncertainty_language: e.uncertainty_language ?? [],
-          self_deprecation: e.self_deprecation ?? [],
-          time_pressure: e.time_pressure ?? [],
-          social_comparison: e.social_comparison ?? [],
-          decision_paralysis: e.decision_paralysis ?? [],
-          vulnerability: e.vulnerability ?? [],
-          enthusiasm: e.enthusiasm ?? [],
-        },
-        emotional_progression: progression,
-        behavioral_assessment: {
-          risk_level: need(e.risk_level, tk, 'risk_level'),
-          engagement_readiness: need(e.engagement_readiness, tk, 'engagement_readiness'),
-          knowledge_level: need(e.knowledge_level, tk, 'knowledge_level'),
-          trust_level: need(e.trust_level, tk, 'trust_level'),
-        },
-        client_needs_hierarchy: e.client_needs,
-        red_flags: e.red_flags ?? [],
-      },
-      response_strategy: {
-        primary_strategy: s.primary_strategy,
-        primary_rationale: s.primary_rationale,
-        secondary_strategies: s.secondary_strategies ?? [],
-        tone_selection: s.tone_selection,
-        tone_rationale: s.tone_rationale,
-        pacing: s.pacing,
-        tactical_choices: s.tactical_choices,
-        avoid_tactics: s.avoid_tactics ?? [],
-        specific_techniques: s.specific_techniques,
-      },
-      target_response: t.target_response,
-      response_breakdown: {
-        structure_type: t.response_structure_type,
-        sentences: sentences.filter((b) => b.turn_id === t.id).map((b) => ({
-          sentence_number: b.sentence_number,
-          text: b.sentence_text,
-          function: b.function,
-          emotional_purpose: b.emotional_purpose,
-          technique: b.technique,
-          teaches_model: b.teaches_model,
-          word_choice_rationale: b.word_choice_rationale,
-          psychological_principle: b.psychological_principle,
-          stylistic_note: b.stylistic_note,
-        })),
-      },
-      expected_user_response_patterns: {
-        positive_indicators: t.positive_indicators ?? [],
-        neutral_indicators: t.neutral_indicators ?? [],
-        negative_indicators: t.negative_indicators ?? [],
-      },
-      training_metadata: {
-        difficulty_level: need(t.difficulty_level, tk, 'difficulty_level'),
-        key_learning_objective: need(t.key_learning_objective, tk, 'key_learning_objective'),
-        demonstrates_skills: t.demonstrates_skills ?? [],
-        emotional_progression_target: t.emotional_progression_target,
-        ...scores,
-        human_reviewed: c.human_reviewed ?? false,
-        reviewed_by: reviewers,
-        review_date: c.review_date ? dateOnly(c.review_date) : null,
-        use_as_seed_example: c.use_for_variations ?? false,
-        generate_variations_count: c.variation_count_target,
-      },
-    };
-  });
-
+  const x: ExportContext = { c, key, metadata: metadataOf(c, key), scores: scoresOf(c, key), reviewers, emotions, strategies, sentences };
+  const pairs = turns.map((t) => pairOf(x, t));
   const candidate = {
     dataset_metadata: {
       dataset_name: `Export of ${key}`,
