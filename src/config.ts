@@ -157,9 +157,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   };
 }
 
+/**
+ * The process environment with ENV_FILE (default `.env` in the working directory) loaded into it when
+ * present, for composition roots whose variables are not the bot's (`npm run package:teams`, the playground).
+ */
+export function readEnvironment(envFile = path.resolve('.env')): NodeJS.ProcessEnv {
+  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  return process.env;
+}
+
 /** Reads `.env` (when present) into process.env, then validates. Used by the entry points only. */
 export function loadConfigFromProcess(): Config {
-  const envFile = path.resolve('.env');
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
-  return loadConfig(process.env);
+  return loadConfig(readEnvironment());
 }

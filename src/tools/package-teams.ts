@@ -8,7 +8,7 @@
  *   TEAMS_APP_ID    optional GUID; fills id (default: MicrosoftAppId, the usual choice for a bot-only app)
  *   PUBLIC_HOST     optional host name for validDomains (default: the host of PUBLIC_BASE_URL, if any)
  *
- * `npm run package:teams` runs the CLI at the bottom; tests call packageTeamsApp() directly.
+ * `npm run package:teams` runs it through src/cli/package-teams.ts; tests call packageTeamsApp() directly.
  */
 import archiver, { type Archiver, type ArchiverOptions } from 'archiver';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +17,7 @@ import { PNG } from 'pngjs';
 import { manifestCommands } from '../bot/command-table';
 import { DomainError } from '../errors';
 
-const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const DEFAULT_APP_PACKAGE_DIR = path.join(REPO_ROOT, 'appPackage');
 export const ZIP_NAME = 'tuning-bot.zip';
 
@@ -266,21 +266,4 @@ export async function packageTeamsApp(options: PackageOptions): Promise<PackageR
     { name: icons.outline as string, data: readFileSync(path.join(dir, icons.outline as string)) },
   ]);
   return { zipPath, manifest };
-}
-
-async function main(): Promise<void> {
-  const envFile = path.join(REPO_ROOT, '.env');
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
-  const { zipPath, manifest } = await packageTeamsApp({ env: process.env });
-  const bot = (manifest.bots as Array<{ botId: string }>)[0];
-  console.log(`Teams app package written to ${path.relative(process.cwd(), zipPath) || zipPath}`);
-  console.log(`  app id ${String(manifest.id)}, bot id ${bot?.botId ?? '?'}, validDomains ${JSON.stringify(manifest.validDomains ?? [])}`);
-  console.log('Upload it in Teams: Apps > Manage your apps > Upload an app > Upload a custom app.');
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof PackageError ? `package:teams: ${err.message}` : err);
-    process.exitCode = 1;
-  });
 }

@@ -12,7 +12,8 @@
  * requests: MicrosoftAppId/Password/TenantId from .env are blanked for the bot child.
  *
  * BOT_ENTRY (default src/index.ts) runs another bot entry point instead, e.g. a stand-in while
- * testing the harness itself. The helpers are exported for bot-tests/e2e/run-e2e.ts.
+ * testing the harness itself. src/cli/playground.ts runs it; the helpers are exported for
+ * bot-tests/e2e/run-e2e.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { readEnvironment } from '../config';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const PLAYGROUND_CLI = path.join(REPO_ROOT, 'node_modules', '@microsoft', 'm365agentsplayground', 'cli.js');
@@ -188,81 +190,12 @@ export async function stopChildren(children: RunningChild[], graceMs = 8000): Pr
   }
 }
 
-/** Loads .env (when present) into process.env without overriding what is already set. */
-export function loadDotEnv(): void {
-  const envFile = path.join(REPO_ROOT, '.env');
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
+/** The environment with the repository's .env (when present) loaded, without overriding what is already set. */
+export function loadDotEnv(): NodeJS.ProcessEnv {
+  return readEnvironment(path.join(REPO_ROOT, '.env'));
 }
 
 /** The environment for a bot driven by the Playground: no Bot Framework credentials. */
 export function unauthenticatedBotEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, MicrosoftAppId: '', MicrosoftAppPassword: '', MicrosoftAppTenantId: '' };
-}
-
-async function main(): Promise<void> {
-  loadDotEnv();
-  const botPort = Number(process.env.PORT ?? 3978);
-  const playgroundPort = Number(process.env.PLAYGROUND_PORT ?? 56150);
-  if (process.env.MicrosoftAppId) {
-    console.log('[playground] MicrosoftAppId is set; the bot runs without credentials here, since the Playground does not authenticate.');
-  }
-  const children: RunningChild[] = [];
-  let stopping = false;
-  const stop = async (code: number): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    await stopChildren(children);
-    process.exit(code);
-  };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      console.log(`\n[playground] ${signal}: stopping the bot and the Playground…`);
-      void stop(130);
-    });
-  }
-  const stopWhenExited = (child: RunningChild, label: string): void => {
-    void child.exited.then(({ code, signal }) => {
-      if (!stopping) console.error(`[playground] ${label} exited (${signal ?? `code ${String(code)}`}); stopping.`);
-      void stop(code || 1);
-    });
-  };
-
-  try {
-    const bot = startBot({
-      entry: process.env.BOT_ENTRY || undefined,
-      env: unauthenticatedBotEnv({ ...process.env, PORT: String(botPort) }),
-      sink: (line) => console.log(`[bot] ${line}`),
-    });
-    children.push(bot);
-    stopWhenExited(bot, 'the bot');
-    const health = `http://127.0.0.1:${botPort}/healthz`;
-    console.log(`[playground] starting the bot on port ${botPort}, waiting for ${health} …`);
-    await waitForHealth(health, bot);
-
-    const logFile = path.join(tmpdir(), 'tuning-bot-playground', 'm365agentsplayground.log');
-    const endpoint = `http://127.0.0.1:${botPort}/api/messages`;
-    const playground = startPlayground({
-      botEndpoint: endpoint,
-      port: playgroundPort,
-      env: process.env,
-      logFile,
-      sink: (line) => console.log(`[agentsplayground] ${line}`),
-    });
-    children.push(playground);
-    stopWhenExited(playground, 'the Agents Playground');
-    const url = await playground.url;
-    console.log('');
-    console.log(`  Agents Playground: ${url}`);
-    console.log(`  bot endpoint:      ${endpoint} (channel msteams)`);
-    console.log(`  Playground log:    ${logFile}`);
-    console.log("  You chat as the Playground's default user, Alex Wilber. Ctrl-C stops both.");
-    console.log('');
-  } catch (err) {
-    console.error(`[playground] ${(err as Error).message}`);
-    await stop(1);
-  }
-}
-
-if (require.main === module) {
-  void main();
 }
