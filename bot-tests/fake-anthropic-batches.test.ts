@@ -69,11 +69,11 @@ describe('fake Message Batches API', () => {
       ['broken', 'errored'],
       ['fine', 'succeeded'],
     ]);
-    expect(results[1].result).toEqual({
+    expect(results[1]!.result).toEqual({
       type: 'errored',
       error: { type: 'error', error: { type: 'overloaded_error', message: expect.any(String) }, request_id: expect.any(String) },
     });
-    const succeeded = results[2].result;
+    const succeeded = results[2]!.result;
     if (succeeded.type !== 'succeeded') throw new Error('expected succeeded');
     expect(succeeded.message).toMatchObject({
       type: 'message',
@@ -103,7 +103,7 @@ describe('fake Message Batches API', () => {
     expect(await early.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('batch has not ended') } });
 
     fake.endBatch(id);
-    expect(fake.batches()[0].processing_status).toBe('ended');
+    expect(fake.batches()[0]!.processing_status).toBe('ended');
     const response = await fetch(`${fake.baseURL}/v1/messages/batches/${id}/results`, { headers: { 'x-api-key': 'test' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/binary');
@@ -164,8 +164,8 @@ describe('fake Message Batches API', () => {
     });
     const results = await resultsOf(id);
     expect(results.map((r) => r.result.type)).toEqual(['succeeded', 'canceled', 'canceled']);
-    expect(results[0].result).toMatchObject({ message: { content: [{ type: 'text', text: 'first answer' }] } });
-    expect(results[1].result).toEqual({ type: 'canceled' });
+    expect(results[0]!.result).toMatchObject({ message: { content: [{ type: 'text', text: 'first answer' }] } });
+    expect(results[1]!.result).toEqual({ type: 'canceled' });
     expect(fake.pending()).toBe(1);
 
     // Canceling an ended batch changes nothing.

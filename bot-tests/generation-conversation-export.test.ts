@@ -71,8 +71,8 @@ describe.each(testDbKinds)('conversation export on %s', (kind) => {
         expect(summary).toMatchObject({ filesFailed: 0, conversationsImported: 1, imported: [key] });
         const before = await snapshot(a.db, key);
         const after = await snapshot(b.db, key);
-        expect(before.training_turns.length).toBe(exported.training_pairs.length);
-        expect(before.response_breakdowns.length).toBeGreaterThan(before.training_turns.length);
+        expect(before.training_turns!.length).toBe(exported.training_pairs.length);
+        expect(before.response_breakdowns!.length).toBeGreaterThan(before.training_turns!.length);
         expect(after).toEqual(before);
       } finally {
         await b.dispose();
@@ -81,11 +81,11 @@ describe.each(testDbKinds)('conversation export on %s', (kind) => {
   });
 
   it('finds a conversation by uuid and by number, and reports a missing one', async () => {
-    const conv = await a.db.selectFrom('training_conversations').selectAll().where('conversation_id', '=', keys[0]).executeTakeFirstOrThrow();
+    const conv = await a.db.selectFrom('training_conversations').selectAll().where('conversation_id', '=', keys[0]!).executeTakeFirstOrThrow();
     const byUuid = await exportConversationSeed(a.db, conv.id);
     const byNumber = await exportConversationSeed(a.db, conv.conversation_number);
     expect(byUuid).toEqual(byNumber);
-    expect(byUuid.training_pairs[0].conversation_id).toBe(keys[0]);
+    expect(byUuid.training_pairs[0]!.conversation_id).toBe(keys[0]);
     const err = await exportConversationSeed(a.db, 'fp_nobody_999').then(() => null, (e: unknown) => e);
     expect(err).toBeInstanceOf(ConversationExportError);
     expect((err as ConversationExportError).kind).toBe('not_found');

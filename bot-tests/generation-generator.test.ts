@@ -150,9 +150,9 @@ describe.each(testDbKinds)('generateConversation on %s', (kind) => {
 
     const [request] = fake.messageRequests();
     expect(fake.messageRequests()).toHaveLength(1);
-    expect(request.body).not.toHaveProperty('temperature');
-    expect(request.body?.output_config).toEqual({ format: { type: 'json_schema', schema: GENERATED_CONVERSATION_SCHEMA } });
-    const prompt = JSON.stringify(request.body?.messages);
+    expect(request!.body).not.toHaveProperty('temperature');
+    expect(request!.body?.output_config).toEqual({ format: { type: 'json_schema', schema: GENERATED_CONVERSATION_SCHEMA } });
+    const prompt = JSON.stringify(request!.body?.messages);
     expect(prompt).toContain(planned.persona_name);
     expect(prompt).toContain('fp_mixed_001 (number 11)');
     expect(prompt).not.toMatch(/\{\{/);
@@ -173,8 +173,8 @@ describe.each(testDbKinds)('generateConversation on %s', (kind) => {
     const calls = await callsFor('fp_mixed_001');
     expect(calls).toHaveLength(1);
     expect(calls[0]).toMatchObject({ status: 'ok', input_tokens: 1000, output_tokens: 2000 });
-    expect(Number(calls[0].cost_usd)).toBeCloseTo(COST_PER_CALL, 6);
-    expect(calls[0].metadata).toMatchObject({ conversation_key: 'fp_mixed_001', attempt: 1, job_id: 'job-1' });
+    expect(Number(calls[0]!.cost_usd)).toBeCloseTo(COST_PER_CALL, 6);
+    expect(calls[0]!.metadata).toMatchObject({ conversation_key: 'fp_mixed_001', attempt: 1, job_id: 'job-1' });
 
     // Generated now: a second run is refused without a request.
     fake.reset();
@@ -192,16 +192,16 @@ describe.each(testDbKinds)('generateConversation on %s', (kind) => {
 
     const requests = fake.messageRequests();
     expect(requests).toHaveLength(2);
-    const messages = requests[1].body?.messages as { role: string; content: string }[];
+    const messages = requests[1]!.body?.messages as { role: string; content: string }[];
     expect(messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user']);
-    expect(messages[1].content).toBe(JSON.stringify(toWireFormat(shortAnswerFor('fp_mixed_004', 16, 'tier1_template_a'))));
-    expect(messages[2].content).toMatch(/^Your JSON failed validation: .*exactly 3 turns, the answer has 2.*Return the corrected JSON only\.$/);
+    expect(messages[1]!.content).toBe(JSON.stringify(toWireFormat(shortAnswerFor('fp_mixed_004', 16, 'tier1_template_a'))));
+    expect(messages[2]!.content).toMatch(/^Your JSON failed validation: .*exactly 3 turns, the answer has 2.*Return the corrected JSON only\.$/);
 
     expect((await conversation('fp_mixed_004')).generation_status).toBe('generated');
     expect(await countFor('training_turns', planned.id)).toBe(3);
     const calls = await callsFor('fp_mixed_004');
     expect(calls.map((c) => (c.metadata as Record<string, unknown>).attempt)).toEqual([1, 2]);
-    expect(calls[0].metadata).toMatchObject({ valid: false });
+    expect(calls[0]!.metadata).toMatchObject({ valid: false });
   });
 
   it('gives up after two invalid answers: invalid_output, back to planned, nothing written', async () => {
@@ -210,11 +210,11 @@ describe.each(testDbKinds)('generateConversation on %s', (kind) => {
     const err = await expectFailure(generateConversation(deps, planned.id), 'invalid_output');
     expect(err.message).toContain('exactly 3 turns');
     expect(fake.messageRequests()).toHaveLength(2);
-    expect(JSON.stringify(fake.messageRequests()[1].body?.messages)).toContain('not valid JSON');
+    expect(JSON.stringify(fake.messageRequests()[1]!.body?.messages)).toContain('not valid JSON');
     await expectUntouched('fp_jennifer_004');
     const calls = await callsFor('fp_jennifer_004');
     expect(calls).toHaveLength(2);
-    expect(calls[1].metadata).toMatchObject({ valid: false, attempt: 2 });
+    expect(calls[1]!.metadata).toMatchObject({ valid: false, attempt: 2 });
   });
 
   it('maps 429 to rate_limited with the retry-after wait', async () => {

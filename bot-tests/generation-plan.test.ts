@@ -84,8 +84,8 @@ describe.each(testDbKinds)('plan import on %s', (kind) => {
     expect(r.conversations).toEqual({ added: 0, updated: 1, unchanged: 98, locked: 1 });
     const rows = await t.db.selectFrom('training_conversations').select(['conversation_number', 'session_context'])
       .where('conversation_number', 'in', [20, 21]).orderBy('conversation_number').execute();
-    expect(rows[0].session_context).toBe('Edited context');
-    expect(rows[1].session_context).not.toBe('Edited context');
+    expect(rows[0]!.session_context).toBe('Edited context');
+    expect(rows[1]!.session_context).not.toBe('Edited context');
   });
 
   it('rejects a malformed plan with the file and the path of the bad field, writing nothing', async () => {

@@ -54,10 +54,10 @@ describe.each(testDbKinds)('promoteSession on %s', (kind) => {
     }
     if (turnIds.length === 3) {
       await t.db.insertInto('tuning_improvements').values([
-        { turn_id: turnIds[0], improvement_note: 'Say that a written follow-up is required by policy.', category: 'content' },
-        { turn_id: turnIds[1], improvement_note: 'Good response, no changes needed', category: null },
-        { turn_id: turnIds[1], improvement_note: 'Thumbs up', category: null, metadata: { source: 'feedback_loop', reaction: 'like' } },
-        { turn_id: turnIds[2], improvement_note: 'Too curt; explain why HR needs it.', category: null },
+        { turn_id: turnIds[0]!, improvement_note: 'Say that a written follow-up is required by policy.', category: 'content' },
+        { turn_id: turnIds[1]!, improvement_note: 'Good response, no changes needed', category: null },
+        { turn_id: turnIds[1]!, improvement_note: 'Thumbs up', category: null, metadata: { source: 'feedback_loop', reaction: 'like' } },
+        { turn_id: turnIds[2]!, improvement_note: 'Too curt; explain why HR needs it.', category: null },
       ]).execute();
     }
     return { sessionId: s.id, turnIds };
@@ -81,8 +81,8 @@ describe.each(testDbKinds)('promoteSession on %s', (kind) => {
 
     expect(fake.messageRequests()).toHaveLength(2);
     const prompts = fake.messageRequests().map((r) => JSON.stringify(r.body?.messages));
-    expect(prompts[0]).toContain(TURNS[0].q);
-    expect(prompts[0]).toContain(TURNS[0].a);
+    expect(prompts[0]).toContain(TURNS[0]!.q);
+    expect(prompts[0]).toContain(TURNS[0]!.a);
     expect(prompts[0]).toContain('[content] Say that a written follow-up is required by policy.');
     expect(prompts[1]).toContain('Too curt; explain why HR needs it.');
     expect(rewrites).toEqual(['Rewritten reply 1. It follows the notes: yes.', 'Rewritten reply 2. It follows the notes: yes.']);
@@ -93,18 +93,18 @@ describe.each(testDbKinds)('promoteSession on %s', (kind) => {
       tier: 'tier2_scenario', turn_count: 3, is_seed_example: false, quality_score: null, created_by: TESTER,
     });
     const turns = await trainingTurns(conv.id);
-    expect(turns.map((x) => x.target_response)).toEqual([rewrites[0], TURNS[1].a, rewrites[1]]);
+    expect(turns.map((x) => x.target_response)).toEqual([rewrites[0], TURNS[1]!.a, rewrites[1]]);
     expect(turns.map((x) => x.user_input)).toEqual(TURNS.map((x) => x.q));
-    expect(turns[0].key_learning_objective).toContain('[content] Say that a written follow-up is required by policy.');
-    expect(turns[0].key_learning_objective).toContain(TURNS[0].a);
-    expect(turns[2].key_learning_objective).toContain('Too curt; explain why HR needs it.');
-    expect(turns[1].key_learning_objective).not.toContain('Tester notes');
-    expect(turns[0].system_prompt).toContain('abc1234');
-    expect(turns[2].conversation_history).toHaveLength(4);
+    expect(turns[0]!.key_learning_objective).toContain('[content] Say that a written follow-up is required by policy.');
+    expect(turns[0]!.key_learning_objective).toContain(TURNS[0]!.a);
+    expect(turns[2]!.key_learning_objective).toContain('Too curt; explain why HR needs it.');
+    expect(turns[1]!.key_learning_objective).not.toContain('Tester notes');
+    expect(turns[0]!.system_prompt).toContain('abc1234');
+    expect(turns[2]!.conversation_history).toHaveLength(4);
 
-    const sentences = await t.db.selectFrom('response_breakdowns').selectAll().where('turn_id', '=', turns[1].id).orderBy('sentence_number').execute();
+    const sentences = await t.db.selectFrom('response_breakdowns').selectAll().where('turn_id', '=', turns[1]!.id).orderBy('sentence_number').execute();
     expect(sentences.map((s) => s.sentence_text)).toEqual(['Documentation is optional.', 'Keep a note if you like.']);
-    expect(sentences[0].function).toBe('[to be annotated]');
+    expect(sentences[0]!.function).toBe('[to be annotated]');
     for (const table of ['emotional_context', 'response_strategies'] as const) {
       const n = await t.db.selectFrom(table).select('id').where('turn_id', 'in', turns.map((x) => x.id)).execute();
       expect(n).toHaveLength(3);
@@ -125,7 +125,7 @@ describe.each(testDbKinds)('promoteSession on %s', (kind) => {
     expect(fake.messageRequests()).toHaveLength(0);
     const turns = await trainingTurns(result.conversationUuid);
     expect(turns.map((x) => x.target_response)).toEqual(TURNS.map((x) => x.a));
-    expect(turns[0].key_learning_objective).toContain('NOT applied');
+    expect(turns[0]!.key_learning_objective).toContain('NOT applied');
     const conv = await t.db.selectFrom('training_conversations').selectAll().where('id', '=', result.conversationUuid).executeTakeFirstOrThrow();
     expect(conv.reviewer_notes).toContain('Needs review: Claude was offline');
     const q = await t.db.selectFrom('quality_metrics').selectAll().where('conversation_id', '=', result.conversationUuid).executeTakeFirstOrThrow();

@@ -6,7 +6,9 @@ import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db
 
 const SEEDS_DIR = path.resolve(__dirname, '../examples/financial-planning/seeds');
 // The shipped seeds in conversation-number order: 1 Marcus (3 turns), 2 Jennifer (4 turns), 3 David (3 turns).
-const [MARCUS, JENNIFER, DAVID] = ['fp_marcus_001.json', 'fp_jennifer_001.json', 'fp_david_001.json'].map((f) => path.join(SEEDS_DIR, f));
+const MARCUS = path.join(SEEDS_DIR, 'fp_marcus_001.json');
+const JENNIFER = path.join(SEEDS_DIR, 'fp_jennifer_001.json');
+const DAVID = path.join(SEEDS_DIR, 'fp_david_001.json');
 const SEEDS = [MARCUS, JENNIFER, DAVID];
 const PLAN = path.resolve(__dirname, '../examples/financial-planning/plan.json');
 
@@ -26,7 +28,7 @@ describe.each(testDbKinds)('seed import on %s', (kind) => {
     t = await createTestDatabase(kind);
     dir = await mkdtemp(path.join(os.tmpdir(), 'gen-seeds-'));
     for (const f of SEEDS) {
-      const s = await readSeed(f);
+      const s = await readSeed(f!);
       expectedTurns += s.training_pairs.length;
       expectedSentences += s.training_pairs.reduce((n, p) => n + p.response_breakdown.sentences.length, 0);
     }
@@ -79,12 +81,12 @@ describe.each(testDbKinds)('seed import on %s', (kind) => {
 
     const turns = await t.db.selectFrom('training_turns').selectAll().where('conversation_id', '=', conv.id).orderBy('turn_number').execute();
     expect(turns.map((x) => x.turn_id)).toEqual(['fp_marcus_001_turn1', 'fp_marcus_001_turn2', 'fp_marcus_001_turn3']);
-    expect(turns[2].conversation_history).toHaveLength(4);
-    const sentences = await t.db.selectFrom('response_breakdowns').selectAll().where('turn_id', '=', turns[0].id).orderBy('sentence_number').execute();
+    expect(turns[2]!.conversation_history).toHaveLength(4);
+    const sentences = await t.db.selectFrom('response_breakdowns').selectAll().where('turn_id', '=', turns[0]!.id).orderBy('sentence_number').execute();
     expect(sentences.map((s) => s.sentence_number)).toEqual([1, 2, 3, 4, 5]);
-    expect(turns[0].target_response).toContain(sentences[2].sentence_text);
-    expect(Object.keys(sentences[0].word_choice_rationale).length).toBeGreaterThanOrEqual(3);
-    const emotion = await t.db.selectFrom('emotional_context').selectAll().where('turn_id', '=', turns[1].id).executeTakeFirstOrThrow();
+    expect(turns[0]!.target_response).toContain(sentences[2]!.sentence_text);
+    expect(Object.keys(sentences[0]!.word_choice_rationale).length).toBeGreaterThanOrEqual(3);
+    const emotion = await t.db.selectFrom('emotional_context').selectAll().where('turn_id', '=', turns[1]!.id).executeTakeFirstOrThrow();
     expect(emotion.previous_turn_emotion).toBe('Confusion');
     expect(emotion.client_needs).toHaveLength(3);
 
@@ -102,7 +104,7 @@ describe.each(testDbKinds)('seed import on %s', (kind) => {
     });
     const jenTurns = await t.db.selectFrom('training_turns').select(['turn_id', 'conversation_history']).where('conversation_id', '=', jen.id).orderBy('turn_number').execute();
     expect(jenTurns.map((x) => x.turn_id)).toEqual([1, 2, 3, 4].map((n) => `fp_jennifer_001_turn${n}`));
-    expect(jenTurns[3].conversation_history).toHaveLength(6);
+    expect(jenTurns[3]!.conversation_history).toHaveLength(6);
   });
 
   it('skips every conversation on a second run and changes nothing', async () => {
@@ -115,27 +117,27 @@ describe.each(testDbKinds)('seed import on %s', (kind) => {
 
   it('rolls a file back whole when a field deep inside is broken, naming the file and the path', async () => {
     const before = await counts();
-    const seed = await readSeed(MARCUS) as SeedJson & { training_pairs: { emotional_context: { detected_emotions: { primary_confidence: number } } }[] };
+    const seed = await readSeed(MARCUS!) as SeedJson & { training_pairs: { emotional_context: { detected_emotions: { primary_confidence: number } } }[] };
     for (const p of seed.training_pairs) {
       p.conversation_id = 'fp_marcus_090';
       p.id = p.id.replace('fp_marcus_001', 'fp_marcus_090');
       p.conversation_metadata.conversation_number = 90;
     }
-    seed.training_pairs[2].emotional_context.detected_emotions.primary_confidence = 1.7;
+    seed.training_pairs[2]!.emotional_context.detected_emotions.primary_confidence = 1.7;
     const bad = path.join(dir, 'broken-seed.json');
     await writeFile(bad, JSON.stringify(seed));
-    const summary = await importSeeds(t.db, [bad, DAVID]);
+    const summary = await importSeeds(t.db, [bad, DAVID!]);
     expect(summary.filesFailed).toBe(1);
-    expect(summary.failed[0].error).toBeInstanceOf(GenerationFileError);
-    expect(summary.failed[0].error.message).toContain(bad);
-    expect(summary.failed[0].error.message).toContain('training_pairs[2].emotional_context.detected_emotions.primary_confidence');
+    expect(summary.failed[0]!.error).toBeInstanceOf(GenerationFileError);
+    expect(summary.failed[0]!.error.message).toContain(bad);
+    expect(summary.failed[0]!.error.message).toContain('training_pairs[2].emotional_context.detected_emotions.primary_confidence');
     expect(summary.conversationsSkipped).toBe(1);
     expect(await counts()).toEqual(before);
   });
 
   it('rolls back the rows already written when the database refuses a later turn', async () => {
     const before = await counts();
-    const seed = await readSeed(DAVID);
+    const seed = await readSeed(DAVID!);
     seed.training_pairs.forEach((p, i) => {
       p.conversation_id = 'fp_david_090';
       // The last turn reuses a turn_id already in the database: valid JSON, refused by the UNIQUE constraint.
@@ -146,7 +148,7 @@ describe.each(testDbKinds)('seed import on %s', (kind) => {
     await writeFile(bad, JSON.stringify(seed));
     const summary = await importSeeds(t.db, [bad]);
     expect(summary.filesFailed).toBe(1);
-    const error = summary.failed[0].error;
+    const error = summary.failed[0]!.error;
     expect(error).toBeInstanceOf(SeedImportError);
     expect(error.message).toContain(`${bad}: training_pairs[2]:`);
     expect(error.message).toMatch(/unique|duplicate/i);

@@ -258,7 +258,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
 
   /** The result of request `index` of a batch: the next queued step, else the default responder. */
   function batchResult(state: BatchState, index: number): FakeBatchResult {
-    const { params } = state.requests[index];
+    const request = state.requests[index];
+    if (!request) throw new Error(`batch ${String(state.number)} has no request ${String(index)}`);
+    const { params } = request;
     const key = `b${String(state.number).padStart(6, '0')}_${index}`;
     const queued = queue.shift();
     // A queued bare delay is skipped: the default responder answers, as it would after the wait.
@@ -386,7 +388,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       requests.push(recorded);
       sequence += 1;
       const requestId = `req_fake_${String(sequence).padStart(6, '0')}`;
-      const route = recorded.path.split('?')[0];
+      const route = recorded.path.split('?')[0] ?? '';
       const isBatches = route === BATCHES || route.startsWith(`${BATCHES}/`);
       if (!isBatches && (recorded.method !== 'POST' || route !== '/v1/messages')) {
         sendError(res, requestId, 404, `Not found: ${recorded.method} ${recorded.path}`);

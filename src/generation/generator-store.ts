@@ -26,7 +26,8 @@ export async function storeGenerated(
   }
   const turn = await trx.selectFrom('training_turns').select('id').where('conversation_id', '=', planned.id).executeTakeFirst();
   if (turn) throw new GenerationError('not_generatable', `${key} already has turns; the generated answer was not stored`);
-  const group = groupByConversation(seed)[0];
+  const [group] = groupByConversation(seed);
+  if (!group) throw new GenerationError('invalid_output', `${key}: the answer has no training pairs`);
   const written = await writeConversation(trx, `claude:${key}`, seed, group, planned.id, {
     // The plan, not the model, owns what the conversation was meant to be.
     persona_type: planned.persona_type, persona_name: planned.persona_name, persona_description: planned.persona_description,

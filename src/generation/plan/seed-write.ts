@@ -11,19 +11,20 @@ import type { SeedFile, TrainingPair } from './seed-schema';
 
 type Trx = Transaction<Database>;
 
-/** One conversation of a seed file: its conversation_id and its pairs (with their index in the file). */
+/** One conversation of a seed file: its conversation_id and its pairs (with their index in the file), at least one. */
 export interface SeedConversationGroup {
   id: string;
-  pairs: { pair: TrainingPair; index: number }[];
+  pairs: [SeedPairAt, ...SeedPairAt[]];
 }
+type SeedPairAt = { pair: TrainingPair; index: number };
 
 /** Groups a file's pairs by conversation, each group's pairs in turn order. */
 export function groupByConversation(file: SeedFile): SeedConversationGroup[] {
   const groups = new Map<string, SeedConversationGroup>();
   file.training_pairs.forEach((pair, index) => {
-    const g = groups.get(pair.conversation_id) ?? { id: pair.conversation_id, pairs: [] };
-    g.pairs.push({ pair, index });
-    groups.set(pair.conversation_id, g);
+    const g = groups.get(pair.conversation_id);
+    if (g) g.pairs.push({ pair, index });
+    else groups.set(pair.conversation_id, { id: pair.conversation_id, pairs: [{ pair, index }] });
   });
   for (const g of groups.values()) g.pairs.sort((a, b) => a.pair.turn_number - b.pair.turn_number);
   return [...groups.values()];
@@ -50,7 +51,6 @@ export async function writeConversation(
 ): Promise<{ conversationUuid: string; turns: number; sentences: number; quality: ConversationQuality }> {
   const pairs = group.pairs.map((p) => p.pair);
   const first = group.pairs[0];
-  if (!first) throw new SeedImportError(file, 'training_pairs', new Error(`conversation ${group.id} has no pairs`));
   const q = computeQuality(pairs);
   const row = conversationRow(seed, group.id, first.pair, pairs, q, overrides);
   const metaPath = `training_pairs[${first.index}].conversation_metadata`;

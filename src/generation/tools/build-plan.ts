@@ -53,13 +53,24 @@ const TIER3_ARCS: Record<string, string[]> = {
   tier3_edge_adversarial: ['skepticism_to_trust', 'excitement_to_grounded'],
 };
 
+/** VALUE, or a failure naming WHAT: the plan's tables are fixed, so a gap is a bug in them. */
+function must<T>(value: T | null | undefined, what: string): T {
+  if (value === undefined || value === null) throw new Error(`build-plan: ${what} is missing`);
+  return value;
+}
+
+/** ITEMS[i mod length]. */
+function cycle<T>(items: readonly T[], i: number, what: string): T {
+  return must(items[i % items.length], what);
+}
+
 /** Spreads the generated slots over the personas so every tier gets its share of each. */
 function personaSequence(total: number): PersonaKey[] {
   const keys = Object.keys(GENERATED_PERSONAS) as PersonaKey[];
   const given: Record<PersonaKey, number> = { marcus: 0, jennifer: 0, david: 0, mixed: 0 };
   const out: PersonaKey[] = [];
   for (let i = 0; i < total; i += 1) {
-    let best = keys[0];
+    let best = must(keys[0], 'a persona');
     let bestDeficit = -Infinity;
     for (const k of keys) {
       const deficit = (GENERATED_PERSONAS[k] * (i + 1)) / total - given[k];
@@ -84,13 +95,13 @@ function buildPlan() {
 
   const add = (number: number, persona: PersonaKey, tier: string, templateId: string, arc: string, topic: string, turns: number, seed: boolean) => {
     perPersona[persona] += 1;
-    const topicInfo = topicByKey.get(topic)!;
-    const arcInfo = arcByKey.get(arc)!;
+    const topicInfo = must(topicByKey.get(topic), `topic ${topic}`);
+    const arcInfo = must(arcByKey.get(arc), `arc ${arc}`);
     conversations.push({
       number,
       conversation_id: `fp_${persona}_${String(perPersona[persona]).padStart(3, '0')}`,
       persona,
-      ...(persona === 'mixed' ? { blend: BLENDS[(perPersona.mixed - 1) % BLENDS.length] } : {}),
+      ...(persona === 'mixed' ? { blend: cycle(BLENDS, perPersona.mixed - 1, 'a blend') } : {}),
       topic,
       tier,
       template_id: templateId,
@@ -98,14 +109,14 @@ function buildPlan() {
       turn_count: turns,
       tier_batch: Math.ceil((number * 16) / 100),
       seed,
-      session_context: CONTEXTS[(number - 1) % CONTEXTS.length],
+      session_context: cycle(CONTEXTS, number - 1, 'a session context'),
       expected_outcome: `The client moves from ${arcInfo.starting_emotion.toLowerCase()} to ${arcInfo.ending_emotion.toLowerCase()} about ${topicInfo.category.toLowerCase()} and leaves with one concrete next step they chose.`,
     });
   };
 
   SEEDS.forEach((s, i) => {
-    const t = templates.find((x) => x.template_id === `tier1_template_${s.template}`)!;
-    add(i + 1, s.persona, 'tier1_template', t.template_id, t.emotional_arc!, s.topic, s.turns, true);
+    const t = must(templates.find((x) => x.template_id === `tier1_template_${s.template}`), `template ${s.template}`);
+    add(i + 1, s.persona, 'tier1_template', t.template_id, must(t.emotional_arc, `the arc of ${t.template_id}`), s.topic, s.turns, true);
   });
 
   const personas = personaSequence(90);
@@ -116,22 +127,20 @@ function buildPlan() {
     const pool = byTier(tier);
     for (let i = 0; i < count; i += 1) {
       number += 1;
-      const persona = personas[number - SEEDS.length - 1];
-      const template = pool[i % pool.length];
-      const topics = TOPIC_POOLS[persona];
-      const topic = topics[topicTurn[persona] % topics.length];
+      const persona = must(personas[number - SEEDS.length - 1], 'a persona slot');
+      const template = cycle(pool, i, `a ${tier} template`);
+      const topic = cycle(TOPIC_POOLS[persona], topicTurn[persona], `a topic for ${persona}`);
       topicTurn[persona] += 1;
       let arc: string;
       let turns: number;
       if (tier === 'tier1_template') {
-        arc = template.emotional_arc!;
+        arc = must(template.emotional_arc, `the arc of ${template.template_id}`);
         turns = template.typical_turn_count;
       } else if (tier === 'tier2_scenario') {
-        arc = TIER2_ARCS[i % TIER2_ARCS.length];
+        arc = cycle(TIER2_ARCS, i, 'a tier 2 arc');
         turns = 4 + (i % 2);
       } else {
-        const options = TIER3_ARCS[template.template_id];
-        arc = options[Math.floor(i / pool.length) % options.length];
+        arc = cycle(must(TIER3_ARCS[template.template_id], `the arcs of ${template.template_id}`), Math.floor(i / pool.length), 'a tier 3 arc');
         turns = template.typical_turn_count;
       }
       add(number, persona, tier, template.template_id, arc, topic, turns, false);
