@@ -56,7 +56,7 @@ async function benchKind(kind: TestDbKind): Promise<void> {
   fake.reply(() => 'Call the employee, document the attempt, and follow the attendance policy [1].');
   try {
     const config = loadConfig({ ANTHROPIC_API_KEY: 'sk-bench', ANTHROPIC_BASE_URL: fake.baseURL, EXPORT_SIGNING_SECRET: 'bench-secret-long-enough-0123456789abcdef', LOG_LEVEL: 'silent' });
-    const logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
+    const logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => { cb(); } }));
     await ingestKnowledge(t.db, config.knowledgeDir);
     const app = createApp({
       config,

@@ -28,7 +28,7 @@ describe.each(testDbKinds)('tuning chat on %s (Claude through the loopback fake)
 
     const reply = cards[1]!;
     // A Teams 1:1 chat streams: the reply is the final message of the stream started by the informative update.
-    const informative = sent.find((a) => a.type === 'typing' && (a.channelData as { streamType?: string })?.streamType === 'informative');
+    const informative = sent.find((a) => a.type === 'typing' && (a.channelData as { streamType?: string } | undefined)?.streamType === 'informative');
     expect(informative).toBeDefined();
     expect(reply.channelData).toEqual({ feedbackLoopEnabled: true, streamType: 'final', streamId: informative!.id });
     const texts = cardTexts(cardOf(reply));

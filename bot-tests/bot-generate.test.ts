@@ -47,7 +47,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
       value: executeValue('tb.job.start', actionData(card, 'tb.job.start')),
       replyToId: 'confirm-card-1',
       serviceUrl: connector.serviceUrl,
-    } as Partial<Activity>);
+    });
     const response = start.find((a) => a.type === 'invokeResponse')!.value as { body: { type: string; value: unknown } };
     expect(response.body.type).toBe('application/vnd.microsoft.card.adaptive');
     expect(cardTexts(response.body.value)[0]).toMatch(/^Generation job [0-9a-f]{8}$/);
@@ -64,7 +64,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     expect(last).toContain('Status: completed');
     expect(last).toContain('Done / failed / total: 3 / 0 / 3');
     expect(last.find((t) => t.startsWith('['))).toMatch(/100%$/);
-    const summary = connector.activities.find((a) => typeof a.text === 'string' && /Generation job [0-9a-f]{8} finished: 3 generated/.test(a.text as string));
+    const summary = connector.activities.find((a) => typeof a.text === 'string' && /Generation job [0-9a-f]{8} finished: 3 generated/.test(a.text));
     expect(summary).toBeDefined();
 
     // Generated is not ready for training: that takes approval.
@@ -101,7 +101,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
       value: executeValue('tb.job.start', actions[1]!.data),
       replyToId: 'confirm-card-2',
       serviceUrl: connector.serviceUrl,
-    } as Partial<Activity>);
+    });
     const response = start.find((a) => a.type === 'invokeResponse')!.value as { body: { value: unknown } };
     expect(cardTexts(response.body.value).find((t) => t.startsWith('Current:'))).toMatch(/Message Batches/);
     await h.app.jobRunner.idle();
@@ -127,7 +127,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     const jobCount = async () => (await h.t.db.selectFrom('generation_jobs').select('id').execute()).length;
     const card = cardOf((await h.say('/generate 22-23')).find((a) => cardOf(a)));
     const click = (verb: string, data: Record<string, unknown>) =>
-      h.send({ type: 'invoke', name: 'adaptiveCard/action', value: executeValue(verb, data), replyToId: 'confirm-card-4', serviceUrl: connector.serviceUrl } as Partial<Activity>);
+      h.send({ type: 'invoke', name: 'adaptiveCard/action', value: executeValue(verb, data), replyToId: 'confirm-card-4', serviceUrl: connector.serviceUrl });
     const body = (acts: Partial<Activity>[]) => (acts.find((a) => a.type === 'invokeResponse')!.value as { body: { type: string; value: unknown } }).body;
     const before = await jobCount();
     const [first, second] = await Promise.all([click('tb.job.start', actionData(card, 'tb.job.start')), click('tb.job.start', actionData(card, 'tb.job.start'))]);
@@ -180,7 +180,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     await h.send({
       type: 'invoke', name: 'adaptiveCard/action', value: executeValue('tb.job.start', actionData(card, 'tb.job.start')),
       replyToId: 'confirm-card-3', serviceUrl: connector.serviceUrl,
-    } as Partial<Activity>);
+    });
     while (h.fake!.messageRequests().length === 0) await new Promise((r) => setTimeout(r, 20));
     await h.app.jobRunner.stop();
 

@@ -24,7 +24,7 @@ describe('database unreachable at start', () => {
       timeout: 60_000,
     }).then(
       () => ({ code: 0, stderr: '' }),
-      (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+      (err: unknown) => ({ code: (err as { code: number }).code, stderr: (err as { stderr: string }).stderr }),
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Cannot reach the database at postgres:\/\/tuning:\*\*\*@127\.0\.0\.1:1\/nowhere/);
@@ -38,7 +38,7 @@ describe('database unreachable at start', () => {
       timeout: 60_000,
     }).then(
       () => ({ code: 0, stderr: '' }),
-      (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }),
+      (err: unknown) => ({ code: (err as { code: number }).code, stderr: (err as { stderr: string }).stderr }),
     );
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/PORT: Expected number/);
@@ -52,7 +52,7 @@ const onPostgres = testDbKinds.includes('postgres');
 if (onPostgres) describe('database outage during a session on postgres', () => {
   const kind = 'postgres' as const;
   let t: TestDatabase;
-  let proxy: TcpProxy;
+  let proxy: TcpProxy | undefined;
   beforeAll(async () => {
     t = await createTestDatabase(kind);
   });
@@ -67,8 +67,8 @@ if (onPostgres) describe('database outage during a session on postgres', () => {
     url.hostname = '127.0.0.1';
     url.port = String(proxy.port);
     const logs: string[] = [];
-    const logger = createLogger('info', new Writable({ write: (c: Buffer, _e, cb) => (logs.push(c.toString()), cb()) }));
-    const database = await connectDatabase({ kind: 'postgres', url: url.toString() }, { onPoolError: (err) => logger.error({ err }, 'pool error') });
+    const logger = createLogger('info', new Writable({ write: (c: Buffer, _e, cb) => { logs.push(c.toString()); cb(); } }));
+    const database = await connectDatabase({ kind: 'postgres', url: url.toString() }, { onPoolError: (err) => { logger.error({ err }, 'pool error'); } });
     await migrateToLatest(database.db);
     const config = loadConfig({ EXPORT_SIGNING_SECRET: 'outage-test-secret-long-enough-0123456789' });
     const app = createApp({ config, database, logger, anthropic: null, members: { lookup: async () => null } });

@@ -13,7 +13,10 @@ function roundTrip(args: string[]): Promise<{ tz: string; offsetMinutes: number;
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, 'helpers/tz-roundtrip.ts'), ...args],
       { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, TZ: 'America/New_York' } },
-      (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout))));
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout));
+      });
   });
 }
 

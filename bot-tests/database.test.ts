@@ -105,7 +105,7 @@ describe.each(testDbKinds)('database on %s', (kind) => {
     await t.db.insertInto('tuning_improvements').values(note).execute();
     await t.db.insertInto('tuning_improvements').values(note).onConflict((oc) => oc.doNothing()).execute();
     const count = await t.db.selectFrom('tuning_improvements').select((eb) => eb.fn.countAll<number>().as('n')).where('turn_id', '=', turn.id).executeTakeFirstOrThrow();
-    expect(Number(count.n)).toBe(1);
+    expect(count.n).toBe(1);
   });
 
   it('isolates concurrent transactions: a rollback in one keeps the other\'s writes', async () => {

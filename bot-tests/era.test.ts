@@ -56,7 +56,7 @@ let fake: FakeAnthropic;
 beforeAll(async () => {
   fake = await startFakeAnthropic();
 });
-afterEach(() => fake.reset());
+afterEach(() => { fake.reset(); });
 afterAll(async () => {
   await fake.close();
 });
@@ -214,7 +214,7 @@ describe('ERA through Claude', () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const { port } = closed.address() as AddressInfo;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    await new Promise<void>((resolve) => closed.close(() => { resolve(); }));
 
     const { era } = makeEra(anthropicConfig(`http://127.0.0.1:${port}`, { maxRetries: 0 }));
     const err = await unavailable(era.answer(turn('Question')));

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import restify from 'restify';
 import { createLogger } from '../src/logger';
 import {
@@ -48,13 +47,13 @@ async function startServer(deps: Omit<ExportDownloadDeps, 'logger' | 'secret'>):
   });
   const server = restify.createServer({ name: 'export-test', maxParamLength: EXPORT_ROUTE_MAX_PARAM_LENGTH });
   server.get(EXPORT_ROUTE_PATH, createExportDownloadHandler({ ...deps, secret, logger }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => { resolve(); }));
+  const { port } = server.address();
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     logs,
     raw,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => server.close(() => { resolve(); })),
   };
 }
 

@@ -29,12 +29,12 @@ async function startUploadServer(reply: (index: number, req: RecordedPut) => { s
       res.end(answer.body ?? '{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => { resolve(); }));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/upload/session-abc?sig=1`,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => new Promise<void>((resolve) => server.close(() => { resolve(); })),
   };
 }
 

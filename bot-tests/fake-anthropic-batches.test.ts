@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake.close();
 });
-beforeEach(() => fake.reset());
+beforeEach(() => { fake.reset(); });
 
 async function resultsOf(id: string): Promise<MessageBatchIndividualResponse[]> {
   const lines: MessageBatchIndividualResponse[] = [];

@@ -16,6 +16,9 @@ import { type FakeAnthropic, type MessagesRequestBody, startFakeAnthropic } from
 import { generatedAnswer, generationReply } from './helpers/generated-answer';
 
 const PLAN = path.resolve(__dirname, '../examples/financial-planning/plan.json');
+
+/** The address a fetch was given (a string, a URL or a Request). */
+const urlOf = (url: string | URL | Request): string => (typeof url === 'string' ? url : url instanceof URL ? url.href : url.url);
 const CREATOR = '00000000-0000-4000-8000-000000000002';
 const MODEL = 'claude-opus-5-5';
 // generationReply's usage: 6000 in, 4000 out; claude-opus-5-5 at $5 / $25 per million, half in a batch.
@@ -46,7 +49,7 @@ describe.each(testDbKinds)('batch-mode generation jobs on %s', (kind) => {
     t = await createTestDatabase(kind);
     await importPlan(t.db, PLAN);
     const rows = await t.db.selectFrom('training_conversations').select(['id', 'conversation_number', 'conversation_id', 'turn_count']).execute();
-    for (const r of rows) byNumber.set(r.conversation_number, { id: r.id, key: r.conversation_id, turns: r.turn_count ?? 0 });
+    for (const r of rows) byNumber.set(r.conversation_number, { id: r.id, key: r.conversation_id, turns: r.turn_count });
   });
   afterAll(async () => {
     await t.dispose();
@@ -198,7 +201,7 @@ describe.each(testDbKinds)('batch-mode generation jobs on %s', (kind) => {
       apiKey: 'test', baseURL: fake.baseURL, maxRetries: 0,
       fetch: async (url, init) => {
         const res = await fetch(url, init);
-        if (String(url).endsWith('/v1/messages/batches') && init?.method === 'POST') {
+        if (urlOf(url).endsWith('/v1/messages/batches') && init?.method === 'POST') {
           // The first listing of the batches fails too: the runner must try again, not give up.
           fake.enqueueBatchApi({ status: 500 });
           throw new TypeError('fetch failed: socket hang up');
@@ -225,7 +228,7 @@ describe.each(testDbKinds)('batch-mode generation jobs on %s', (kind) => {
     const flaky = new Anthropic({
       apiKey: 'test', baseURL: fake.baseURL, maxRetries: 0,
       fetch: async (url, init) => {
-        if (String(url).endsWith('/v1/messages/batches') && init?.method === 'POST' && dropped++ === 0) throw new TypeError('fetch failed: ECONNRESET');
+        if (urlOf(url).endsWith('/v1/messages/batches') && init?.method === 'POST' && dropped++ === 0) throw new TypeError('fetch failed: ECONNRESET');
         return fetch(url, init);
       },
     });

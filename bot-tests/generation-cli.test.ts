@@ -138,13 +138,13 @@ describe('the gen CLI: run, status, pause, resume, cancel (pglite on disk)', () 
     const env = { ...withClaude(), GENERATION_BATCH_POLL_SECONDS: '600' };
     const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(ROOT, 'src/cli/gen.ts'), 'run', '16-17', '--batch'], { cwd: ROOT, env });
     let stdout = '';
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => { resolve(code); }));
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         stdout += d.toString();
         if (/batch: msgbatch_\w+ in_progress, 0 of 2 answered/.test(stdout)) resolve();
       });
-      child.on('exit', () => reject(new Error(`the CLI exited before the batch was polling:\n${stdout}`)));
+      child.on('exit', () => { reject(new Error(`the CLI exited before the batch was polling:\n${stdout}`)); });
     });
     child.kill('SIGINT');
     expect(await exited).toBe(2);

@@ -45,7 +45,7 @@ describe.each(testDbKinds)('training-data exports on %s', (kind) => {
         expect(example.system!.length).toBeGreaterThan(20);
       }
       expect(chat.length % 2).toBe(0);
-      chat.forEach((m, i) => expect(m.role).toBe(i % 2 === 0 ? 'user' : 'assistant'));
+      chat.forEach((m, i) => { expect(m.role).toBe(i % 2 === 0 ? 'user' : 'assistant'); });
       // Every exchange is one of the seed's turns, verbatim.
       for (let i = 0; i < chat.length; i += 2) {
         expect(pairs.some((p) => p.current_user_input === chat[i]!.content && p.target_response === chat[i + 1]!.content)).toBe(true);

@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake.close();
 });
-beforeEach(() => fake.reset());
+beforeEach(() => { fake.reset(); });
 
 /** The shipped 3-turn seed, re-keyed as the planned conversation KEY (number NUMBER). */
 function answerFor(key: string, number: number, template: string): SeedJson {
@@ -66,7 +66,7 @@ describe('the structured-output schema', () => {
     expect(transformJSONSchema(GENERATED_CONVERSATION_SCHEMA)).toEqual(GENERATED_CONVERSATION_SCHEMA);
     const open: string[] = [];
     const walk = (node: unknown, at: string) => {
-      if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+      if (Array.isArray(node)) { node.forEach((n, i) => { walk(n, `${at}[${i}]`); }); return; }
       if (!node || typeof node !== 'object') return;
       const n = node as Record<string, unknown>;
       if (n.type === 'object' && n.additionalProperties !== false) open.push(at);

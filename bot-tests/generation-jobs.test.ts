@@ -270,7 +270,7 @@ describe.each(testDbKinds)('generation jobs on %s', (kind) => {
     // The killed worker claimed the first item with the default lease and never came back.
     const hung: Generate = (_id, ctx) => {
       claimed();
-      return new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(genError('aborted'))));
+      return new Promise((_, reject) => { ctx.signal.addEventListener('abort', () => { reject(genError('aborted')); }); });
     };
     const first = runJob(deps(hung, c, { workerId: 'killed', ticker: dead.ticker, signal: abandon.signal }), created.id);
     await inFlight;
@@ -320,7 +320,7 @@ describe.each(testDbKinds)('generation jobs on %s', (kind) => {
     const hanging: Generate = (id, ctx) => {
       calls.push(id);
       return new Promise((_, reject) => {
-        ctx.signal.addEventListener('abort', () => reject(genError('aborted', 'aborted')));
+        ctx.signal.addEventListener('abort', () => { reject(genError('aborted', 'aborted')); });
         stop.abort();
       });
     };

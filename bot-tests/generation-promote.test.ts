@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake.close();
 });
-beforeEach(() => fake.reset());
+beforeEach(() => { fake.reset(); });
 
 describe.each(testDbKinds)('promoteSession on %s', (kind) => {
   let t: TestDatabase;

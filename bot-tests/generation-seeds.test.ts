@@ -28,7 +28,7 @@ describe.each(testDbKinds)('seed import on %s', (kind) => {
     t = await createTestDatabase(kind);
     dir = await mkdtemp(path.join(os.tmpdir(), 'gen-seeds-'));
     for (const f of SEEDS) {
-      const s = await readSeed(f!);
+      const s = await readSeed(f);
       expectedTurns += s.training_pairs.length;
       expectedSentences += s.training_pairs.reduce((n, p) => n + p.response_breakdown.sentences.length, 0);
     }
@@ -117,7 +117,7 @@ describe.each(testDbKinds)('seed import on %s', (kind) => {
 
   it('rolls a file back whole when a field deep inside is broken, naming the file and the path', async () => {
     const before = await counts();
-    const seed = await readSeed(MARCUS!) as SeedJson & { training_pairs: { emotional_context: { detected_emotions: { primary_confidence: number } } }[] };
+    const seed = await readSeed(MARCUS) as SeedJson & { training_pairs: { emotional_context: { detected_emotions: { primary_confidence: number } } }[] };
     for (const p of seed.training_pairs) {
       p.conversation_id = 'fp_marcus_090';
       p.id = p.id.replace('fp_marcus_001', 'fp_marcus_090');
@@ -126,7 +126,7 @@ describe.each(testDbKinds)('seed import on %s', (kind) => {
     seed.training_pairs[2]!.emotional_context.detected_emotions.primary_confidence = 1.7;
     const bad = path.join(dir, 'broken-seed.json');
     await writeFile(bad, JSON.stringify(seed));
-    const summary = await importSeeds(t.db, [bad, DAVID!]);
+    const summary = await importSeeds(t.db, [bad, DAVID]);
     expect(summary.filesFailed).toBe(1);
     expect(summary.failed[0]!.error).toBeInstanceOf(GenerationFileError);
     expect(summary.failed[0]!.error.message).toContain(bad);
@@ -137,7 +137,7 @@ describe.each(testDbKinds)('seed import on %s', (kind) => {
 
   it('rolls back the rows already written when the database refuses a later turn', async () => {
     const before = await counts();
-    const seed = await readSeed(DAVID!);
+    const seed = await readSeed(DAVID);
     seed.training_pairs.forEach((p, i) => {
       p.conversation_id = 'fp_david_090';
       // The last turn reuses a turn_id already in the database: valid JSON, refused by the UNIQUE constraint.

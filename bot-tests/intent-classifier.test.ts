@@ -24,7 +24,7 @@ let fake: FakeAnthropic;
 beforeAll(async () => {
   fake = await startFakeAnthropic();
 });
-afterEach(() => fake.reset());
+afterEach(() => { fake.reset(); });
 afterAll(async () => {
   await fake.close();
 });

@@ -1,5 +1,4 @@
 /** /prompts in Teams: signed links to the prompt-capture exports; testers get their own rows, admins everyone's. */
-import type restify from 'restify';
 import { listen } from '../src/server';
 import { ALEX, createHarness, type Harness } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
@@ -9,14 +8,14 @@ describe.each(testDbKinds)('/prompts on %s', (kind) => {
   let base: string;
   beforeAll(async () => {
     h = await createHarness(kind, { env: { ADMIN_ALLOWLIST: ALEX.email } });
-    base = `http://127.0.0.1:${await listen(h.app.server as restify.Server, 0, '127.0.0.1')}`;
+    base = `http://127.0.0.1:${await listen(h.app.server, 0, '127.0.0.1')}`;
     await h.say("Meg's employee didn't show up today");
     await h.say('Meg asks how PTO accrues');
     await h.say('Alex asks about a harassment complaint', { user: ALEX });
     await h.say('Alex says hello', { user: ALEX });
   });
   afterAll(async () => {
-    (h.app.server as restify.Server).close();
+    (h.app.server).close();
     await h.close();
   });
 
@@ -32,7 +31,7 @@ describe.each(testDbKinds)('/prompts on %s', (kind) => {
     const res = await fetch(linkIn(sent));
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
-    const rows = (await res.json()) as Array<{ text: string; corrected_intent: null; notes: null; predicted_intent: string; confidence: number }>;
+    const rows = (await res.json()) as Array<{ text: string; corrected_intent: string | null; notes: string | null; predicted_intent: string; confidence: number }>;
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.text.startsWith('Meg'))).toBe(true);
     expect(rows.every((r) => r.corrected_intent === null && r.notes === null && r.confidence < 0.95)).toBe(true);

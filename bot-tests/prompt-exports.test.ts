@@ -187,7 +187,7 @@ describe.each(testDbKinds)('prompt exports on %s', (kind) => {
           () => {
             throw new Error('expected the CLI to fail');
           },
-          (err: { code?: number; stderr?: string }) => err,
+          (err: unknown) => err as { code?: number; stderr?: string },
         );
       const badDays = await failure(cli('--mode', 'retraining', '--days', 'thirty'));
       expect(badDays.code).toBe(1);

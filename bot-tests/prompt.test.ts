@@ -16,8 +16,8 @@ const savedCeiling = process.env.GIT_CEILING_DIRECTORIES;
 
 /** Runs git in a test repository, isolated from any repository or hook environment around the test run. */
 function git(cwd: string, ...args: string[]): string {
-  const env = { ...process.env };
-  for (const name of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR']) delete env[name];
+  const repositoryVariables = ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_OBJECT_DIRECTORY', 'GIT_COMMON_DIR'];
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !repositoryVariables.includes(name)));
   const identity = ['-c', 'user.email=tester@example.com', '-c', 'user.name=Tester', '-c', 'commit.gpgsign=false'];
   return execFileSync('git', [...identity, ...args], { cwd, env, encoding: 'utf8' }).trim();
 }

@@ -8,13 +8,13 @@ import { listen } from '../src/server';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 import { type FakeConnector, startFakeConnector } from './helpers/fake-connector';
 
-const quiet = () => createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
+const quiet = () => createLogger('silent', new Writable({ write: (_c, _e, cb) => { cb(); } }));
 
 async function start(t: TestDatabase, env: Record<string, string> = {}) {
   const config = loadConfig({ EXPORT_SIGNING_SECRET: 'server-test-secret-long-enough-0123456789', PORT: '3978', ...env });
   const app = createApp({ config, database: t, logger: quiet(), anthropic: null });
   const port = await listen(app.server, 0, '127.0.0.1');
-  return { app, base: `http://127.0.0.1:${port}`, server: app.server as restify.Server };
+  return { app, base: `http://127.0.0.1:${port}`, server: app.server };
 }
 
 function message(serviceUrl: string, text: string, id: string) {
@@ -68,9 +68,9 @@ describe.each(testDbKinds)('HTTP server on %s', (kind) => {
       expect(turns.map((x) => x.user_message)).toContain('Is a no-call/no-show a firing offence?');
       await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message(connector.serviceUrl, '/export', 'm2')) });
       const exportCard = connector.activities
-        .flatMap((a) => (a.attachments as Array<{ content: { actions?: Array<{ url: string }> } }> | undefined) ?? [])
-        .find((att) => att.content?.actions?.[0]?.url?.includes('/exports/'));
-      const link = exportCard!.content.actions![0]!.url.replace('http://localhost:3978', base);
+        .flatMap((a) => (a.attachments as Array<{ content: { actions?: Array<{ url: string }> } | undefined }> | undefined) ?? [])
+        .find((att) => att.content?.actions?.[0]?.url.includes('/exports/'));
+      const link = exportCard!.content!.actions![0]!.url.replace('http://localhost:3978', base);
       const csv = await fetch(link);
       expect(csv.status).toBe(200);
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');

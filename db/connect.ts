@@ -62,8 +62,10 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
       idleTimeoutMillis: 30000,
       options: '-c TimeZone=UTC',
       types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === TIMESTAMP_OID ? parseUtcTimestamp : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        getTypeParser: (oid: Parameters<typeof pg.types.getTypeParser>[0], format?: Parameters<typeof pg.types.getTypeParser>[1]): unknown => {
+          const id: number = oid;
+          return id === TIMESTAMP_OID ? parseUtcTimestamp : (pg.types.getTypeParser(oid, format) as unknown);
+        },
       },
     });
     // Without a listener an idle client's error (server restart) would crash the process.

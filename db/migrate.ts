@@ -17,7 +17,7 @@ function check(result: MigrationResultSet): string[] {
   const applied = (result.results ?? []).filter((r) => r.status === 'Success').map((r) => `${r.direction} ${r.migrationName}`);
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? '(unknown)';
-    const reason = result.error instanceof Error ? result.error.message : String(result.error);
+    const reason = result.error instanceof Error ? result.error.message : typeof result.error === 'string' ? result.error : 'unknown error';
     throw new MigrationError(`Migration ${failed} failed: ${reason}`, result.error);
   }
   return applied;

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   let knowledge;
   try {
     database = await connectDatabase(config.database, {
-      onPoolError: (err) => logger.error({ err }, 'database connection lost; the pool reconnects on the next query'),
+      onPoolError: (err) => { logger.error({ err }, 'database connection lost; the pool reconnects on the next query'); },
     });
     const ran = await migrateToLatest(database.db);
     logger.info({ database: database.describe, migrations: ran }, 'database ready');
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   );
 
   // Generation jobs this bot was running when it stopped carry on, with their progress cards.
-  app.jobRunner.resumeInterrupted().catch((err: unknown) => logger.error({ err }, 'could not resume interrupted generation jobs'));
+  app.jobRunner.resumeInterrupted().catch((err: unknown) => { logger.error({ err }, 'could not resume interrupted generation jobs'); });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -64,18 +64,18 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     // Job runners release what they hold, so the next start resumes at once instead of waiting out leases.
-    const jobsStopped = app.jobRunner.stop().catch((err: unknown) => logger.error({ err }, 'error stopping generation jobs'));
+    const jobsStopped = app.jobRunner.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping generation jobs'); });
     app.server.close(async () => {
       await jobsStopped;
       database
         .close()
-        .catch((err: unknown) => logger.error({ err }, 'error closing the database'))
+        .catch((err: unknown) => { logger.error({ err }, 'error closing the database'); })
         .finally(() => process.exit(0));
     });
     setTimeout(() => process.exit(0), 5000).unref();
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => { stop('SIGINT'); });
+  process.on('SIGTERM', () => { stop('SIGTERM'); });
 }
 
 main().catch((err: unknown) => {

@@ -72,5 +72,5 @@ export async function listen(server: restify.Server, port: number, host: string)
     });
   });
   const address = server.address();
-  return typeof address === 'object' && address ? address.port : port;
+  return typeof address === 'object' ? address.port : port;
 }

@@ -60,7 +60,7 @@ async function step(name: string, body: () => Promise<void>): Promise<void> {
     results.push({ name, outcome: 'passed' });
     log(`PASS  ${name} (${Date.now() - started} ms)`);
   } catch (err) {
-    const detail = (err as Error).message ?? String(err);
+    const detail = err instanceof Error ? err.message : String(err);
     results.push({ name, outcome: 'failed', detail });
     log(`FAIL  ${name}: ${detail}`);
   }
@@ -71,7 +71,7 @@ function check(condition: unknown, message: string): asserts condition {
 }
 
 async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) }).catch((err: Error) => log(`screenshot ${name} failed: ${err.message}`));
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) }).catch((err: unknown) => { log(`screenshot ${name} failed: ${err instanceof Error ? err.message : String(err)}`); });
 }
 
 // --- Driving the Playground's web UI -------------------------------------------------------------
@@ -137,7 +137,7 @@ function parseCsv(text: string): string[][] {
   let field = '';
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text.charAt(i);
     if (quoted) {
       if (c === '"' && text[i + 1] === '"') {
         field += '"';
@@ -177,7 +177,7 @@ type Cleanup = () => Promise<void> | void;
 async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tuning-bot-e2e-'));
   // Cleanups run last-in first-out: the browser closes, then the children stop, then their data goes.
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  cleanups.push(() => { rmSync(dataDir, { recursive: true, force: true }); });
   cleanups.push(() => stopChildren(children));
   const botPort = await findFreePort();
   const playgroundPort = await findFreePort();
@@ -224,7 +224,7 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
 
   let bot: RunningChild | undefined;
   await step('the bot starts and /healthz answers 200', async () => {
-    bot = startBot({ entry: process.env.BOT_ENTRY || undefined, env: botEnv, sink: (line) => appendFileSync(botLog, `${line}\n`) });
+    bot = startBot({ entry: process.env.BOT_ENTRY || undefined, env: botEnv, sink: (line) => { appendFileSync(botLog, `${line}\n`); } });
     children.push(bot);
     await waitForHealth(`http://127.0.0.1:${botPort}/healthz`, bot, 120_000);
   });
@@ -236,7 +236,7 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
       port: playgroundPort,
       env: process.env,
       logFile: path.join(ARTIFACTS, 'playground-internal.log'),
-      sink: (line) => appendFileSync(playgroundLog, `${line}\n`),
+      sink: (line) => { appendFileSync(playgroundLog, `${line}\n`); },
     });
     children.push(playground);
     playgroundUrl = (await playground.url).replace('localhost', '127.0.0.1');
@@ -252,8 +252,8 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     const consoleLog = path.join(ARTIFACTS, 'browser-console.log');
-    page.on('console', (m) => appendFileSync(consoleLog, `${m.type()}: ${m.text()}\n`));
-    page.on('pageerror', (e) => appendFileSync(consoleLog, `pageerror: ${e.message}\n`));
+    page.on('console', (m) => { appendFileSync(consoleLog, `${m.type()}: ${m.text()}\n`); });
+    page.on('pageerror', (e) => { appendFileSync(consoleLog, `pageerror: ${e.message}\n`); });
     await page.goto(playgroundUrl, { waitUntil: 'load' });
     await composer(page).waitFor({ state: 'visible', timeout: 30_000 });
     await shot(page, '01-loaded');
@@ -339,7 +339,7 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
     check(res.status === 200, `GET ${url} answered ${res.status}: ${body.slice(0, 200)}`);
     const records = body.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string; label: string; corrected: boolean });
     const corrected = records.find((r) => r.text === QUESTION);
-    check(corrected?.label === TOPIC.value && corrected.corrected === true, `the question is not in the export as a correction to ${TOPIC.value}: ${body.slice(0, 400)}`);
+    check(corrected?.label === TOPIC.value && corrected.corrected, `the question is not in the export as a correction to ${TOPIC.value}: ${body.slice(0, 400)}`);
   });
 
   let exportUrl = '';

@@ -37,9 +37,9 @@ class TestDirectory implements MemberDirectory {
   calls = 0;
   async lookup(context: TurnContext) {
     this.calls += 1;
-    const id = context.activity.from?.aadObjectId;
+    const id = context.activity.from.aadObjectId;
     const user = [MEG, ALEX].find((u) => u.account.aadObjectId === id);
-    return user ? { name: user.account.name ?? null, email: user.email } : null;
+    return user ? { name: user.account.name, email: user.email } : null;
   }
 }
 
@@ -144,7 +144,7 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
     send,
     say: (text, o = {}) =>
       send(
-        { type: 'message', text, ...(o.conversation ? { conversation: { ...personalConversation(o.user ?? MEG), ...o.conversation } as Activity['conversation'] } : {}), ...o.extra },
+        { type: 'message', text, ...(o.conversation ? { conversation: { ...personalConversation(o.user ?? MEG), ...o.conversation } } : {}), ...o.extra },
         o.user,
       ),
     invoke: async (name, value, o = {}) => {

@@ -52,7 +52,7 @@ export function parseCsv(text: string): string[][] {
     } else {
       while (i < text.length && text[i] !== ',' && text[i] !== '\r' && text[i] !== '\n') {
         if (text[i] === '"') throw new Error(`quote inside an unquoted field at ${i}`);
-        field += text[i];
+        field += text.charAt(i);
         i += 1;
       }
     }

@@ -159,7 +159,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   /** Waits, unless the client goes away first; resolves whether the response is still wanted. */
   const wait = (ms: number | undefined, res: ServerResponse): Promise<boolean> =>
     new Promise((resolve) => {
-      if (!ms) return resolve(!res.destroyed);
+      if (!ms) { resolve(!res.destroyed); return; }
       const onClose = (): void => {
         clearTimeout(timer);
         timers.delete(timer);
@@ -192,7 +192,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const message = buildMessage(body, step, `msg_fake_${requestId.slice(9)}`, cachedPrompts);
     const { content, usage, stop_reason: stopReason } = message;
     const headers = { 'request-id': requestId };
-    if (!body.stream) return sendJson(res, 200, message, headers);
+    if (!body.stream) { sendJson(res, 200, message, headers); return; }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
     const event = (type: string, data: Record<string, unknown>): void => {
       // A client that aborted mid-stream has closed the socket; writing would only raise an error.
@@ -241,8 +241,8 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     if (queued && 'hangUp' in queued) return void req.socket.destroy();
     if (queued && 'status' in queued) return sendErrorStep(res, requestId, queued);
     const invalid = invalidReason(recorded.body, recorded.headers);
-    if (invalid === 'auth') return sendError(res, requestId, 401, 'x-api-key or authorization header is required');
-    if (invalid) return sendError(res, requestId, 400, invalid);
+    if (invalid === 'auth') { sendError(res, requestId, 401, 'x-api-key or authorization header is required'); return; }
+    if (invalid) { sendError(res, requestId, 400, invalid); return; }
     const body = recorded.body as MessagesRequestBody;
     if (queued && 'text' in queued) return sendMessage(res, requestId, body, queued);
     // A bare delay: wait, then answer as the default responder would.
@@ -301,7 +301,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
 
   function createBatch(res: ServerResponse, recorded: RecordedRequest, requestId: string): void {
     const invalid = invalidBatchReason(recorded.body, recorded.headers);
-    if (invalid) return sendError(res, requestId, 400, invalid);
+    if (invalid) { sendError(res, requestId, 400, invalid); return; }
     const requests = (recorded.body?.requests as Array<Record<string, unknown>>).map((r) => ({
       custom_id: r.custom_id as string,
       params: r.params as MessagesRequestBody,
@@ -330,38 +330,38 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     const queued = batchQueue.shift();
     if (queued) return sendErrorStep(res, requestId, queued);
     if (!recorded.headers['x-api-key'] && !recorded.headers.authorization) {
-      return sendError(res, requestId, 401, 'x-api-key or authorization header is required');
+      sendError(res, requestId, 401, 'x-api-key or authorization header is required'); return;
     }
     const url = new URL(recorded.path, 'http://fake.invalid');
     const [id, action, ...extra] = url.pathname.slice(BATCHES.length).split('/').filter(Boolean).map(decodeURIComponent);
     const route = `${recorded.method} ${id === undefined ? '' : '{id}'}${action === undefined ? '' : `/${action}`}`;
     const headers = { 'request-id': requestId };
-    if (route === 'POST ') return createBatch(res, recorded, requestId);
+    if (route === 'POST ') { createBatch(res, recorded, requestId); return; }
     if (route === 'GET ') {
       const page = pageOf([...batchStates].reverse().map((s) => s.batch), url.searchParams);
-      if (typeof page === 'string') return sendError(res, requestId, 400, page);
-      return sendJson(res, 200, page, headers);
+      if (typeof page === 'string') { sendError(res, requestId, 400, page); return; }
+      sendJson(res, 200, page, headers); return;
     }
     if (extra.length > 0 || !['GET {id}', 'POST {id}/cancel', 'GET {id}/results'].includes(route)) {
-      return sendError(res, requestId, 404, `Not found: ${recorded.method} ${recorded.path}`);
+      sendError(res, requestId, 404, `Not found: ${recorded.method} ${recorded.path}`); return;
     }
     const state = batchStates.find((s) => s.batch.id === id);
-    if (!state) return sendError(res, requestId, 404, `message_batch_id: no message batch '${id}'`);
+    if (!state) { sendError(res, requestId, 404, `message_batch_id: no message batch '${id}'`); return; }
     const { batch } = state;
     if (route === 'GET {id}') {
       state.retrieves += 1;
       if (batch.processing_status === 'canceling' || state.retrieves > state.options.pollsBeforeEnd) finishBatch(state);
-      return sendJson(res, 200, batch, headers);
+      sendJson(res, 200, batch, headers); return;
     }
     if (route === 'POST {id}/cancel') {
       if (batch.processing_status === 'in_progress') {
         batch.processing_status = 'canceling';
         batch.cancel_initiated_at = new Date().toISOString();
       }
-      return sendJson(res, 200, batch, headers);
+      sendJson(res, 200, batch, headers); return;
     }
     if (!state.results) {
-      return sendError(res, requestId, 400, `batch has not ended (processing_status: ${batch.processing_status})`);
+      sendError(res, requestId, 400, `batch has not ended (processing_status: ${batch.processing_status})`); return;
     }
     res.writeHead(200, { 'content-type': 'application/binary', ...headers });
     res.end(state.results.map((line) => `${JSON.stringify(line)}\n`).join(''));
@@ -408,7 +408,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => { resolve(); });
   });
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('fake-anthropic: no TCP address');
@@ -456,7 +456,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       for (const socket of sockets) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return new Promise((resolve) => server.close(() => { resolve(); }));
     },
   };
 }

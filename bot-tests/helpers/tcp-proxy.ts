@@ -35,7 +35,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const stop = async () => {
     for (const s of sockets) s.destroy();
     sockets.clear();
-    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    if (server) await new Promise<void>((resolve) => server!.close(() => { resolve(); }));
     server = null;
   };
 

@@ -40,7 +40,7 @@ export function refToRecord(ref: Partial<ConversationReference>): Record<string,
 }
 function recordToRef(record: Record<string, unknown>): Partial<ConversationReference> {
   // Written by refToRecord from a ConversationReference; only its JSON came back.
-  return record as Partial<ConversationReference>;
+  return record;
 }
 
 /** The summary message at the end of a run. */

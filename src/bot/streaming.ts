@@ -6,6 +6,7 @@
  */
 import type { Activity, TurnContext } from 'botbuilder';
 import { isLocalServiceUrl } from './local-client';
+import { conversationTypeOf } from './wire';
 
 export type StreamOutcome = 'open' | 'final' | 'cancelled';
 
@@ -22,7 +23,7 @@ interface StreamInfo {
  */
 export function canStream(context: TurnContext): boolean {
   const a = context.activity;
-  return a.channelId === 'msteams' && a.conversation?.conversationType === 'personal' && !isLocalServiceUrl(a.serviceUrl);
+  return a.channelId === 'msteams' && conversationTypeOf(a) === 'personal' && !isLocalServiceUrl(a.serviceUrl);
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -53,6 +54,11 @@ export class TeamsStream {
 
   get outcome(): StreamOutcome {
     return this.state;
+  }
+
+  /** Read through a call: the state changes while a send is awaited. */
+  private isOpen(): boolean {
+    return this.state === 'open';
   }
 
   /** The informative update ("Searching the policies…"). Starts the stream. */
@@ -91,7 +97,8 @@ export class TeamsStream {
     await this.chain;
     if (this.state !== 'open') return null;
     const id = await this.send({ ...activity, type: 'message' }, 'final');
-    if (this.state === 'open') this.state = 'final';
+    // A 403 on the final message cancels the stream (send sets the state); otherwise it is final.
+    if (this.isOpen()) this.state = 'final';
     return id ?? null;
   }
 

@@ -3,6 +3,7 @@ import { type TurnContext, TeamsInfo } from 'botbuilder';
 import type { Tester } from '../tuning';
 import type { Logger } from '../logger';
 import type { MemberDirectory, MemberInfo } from './deps';
+import { senderOf, wireString } from './wire';
 
 const CACHE_MS = 60 * 60 * 1000;
 
@@ -16,14 +17,14 @@ export class TeamsMemberDirectory implements MemberDirectory {
   constructor(private readonly logger: Logger) {}
 
   async lookup(context: TurnContext): Promise<MemberInfo | null> {
-    const from = context.activity.from;
-    if (context.activity.channelId !== 'msteams' || !from?.id) return null;
+    const from = senderOf(context.activity);
+    if (context.activity.channelId !== 'msteams' || !from.id) return null;
     const key = from.aadObjectId ?? from.id;
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.info;
     try {
       const member = await TeamsInfo.getMember(context, from.id);
-      const info = { name: member.name ?? null, email: member.email ?? member.userPrincipalName ?? null };
+      const info = { name: wireString(member.name), email: wireString(member.email) ?? wireString(member.userPrincipalName) };
       this.cache.set(key, { info, until: Date.now() + CACHE_MS });
       return info;
     } catch (err) {
@@ -36,11 +37,11 @@ export class TeamsMemberDirectory implements MemberDirectory {
 
 /** The tester behind an activity: the AAD object id where Teams gives one, else the channel's user id. */
 export async function identifyTester(context: TurnContext, members: MemberDirectory): Promise<Tester | null> {
-  const from = context.activity.from;
-  const id = from?.aadObjectId ?? from?.id;
+  const from = senderOf(context.activity);
+  const id = from.aadObjectId ?? from.id;
   if (!id) return null;
   const info = await members.lookup(context);
-  return { id, name: info?.name ?? from?.name ?? null, email: info?.email ?? null };
+  return { id, name: info?.name ?? from.name, email: info?.email ?? null };
 }
 
 /** Whether the tester is on the allowlist (an empty list lets everyone in). */

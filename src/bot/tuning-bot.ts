@@ -20,6 +20,7 @@ import { type ActionResponse, badActionResponse, cardResponse, messageResponse }
 import { TeamsReplySink } from './reply-sink';
 import { identifyTester, isAllowed, NOT_ALLOWED_MESSAGE } from './tester';
 import { runVerb, type VerbResult } from './verb-table';
+import { conversationTypeOf, messageTextOf, senderOf, wireString } from './wire';
 
 /** A card action's value: an Action.Execute invoke's, or an Action.Submit message's. */
 function recordOf(value: unknown): Record<string, unknown> | null {
@@ -61,7 +62,7 @@ export class TuningBot extends TeamsActivityHandler {
   private async tester(context: TurnContext): Promise<Tester | null> {
     const tester = await identifyTester(context, this.deps.members);
     if (!tester || !isAllowed(tester, this.deps.config.testerAllowlist)) {
-      this.deps.logger.info({ activityId: context.activity.id, from: context.activity.from.id }, 'refused: not on the tester allowlist');
+      this.deps.logger.info({ activityId: context.activity.id, from: senderOf(context.activity).id }, 'refused: not on the tester allowlist');
       return null;
     }
     return tester;
@@ -75,11 +76,11 @@ export class TuningBot extends TeamsActivityHandler {
     }
     try {
       const value = recordOf(context.activity.value);
-      if (value && typeof value.verb === 'string' && !context.activity.text) {
+      if (value && typeof value.verb === 'string' && !wireString(context.activity.text)) {
         await this.cardSubmitAsMessage(context, tester, value.verb, value);
         return;
       }
-      const text = stripMentions(TurnContext.removeRecipientMention(context.activity) ?? context.activity.text);
+      const text = stripMentions(messageTextOf(context.activity));
       const command = parseCommand(text);
       if (command) {
         await this.runCommand(context, tester, command);
@@ -185,7 +186,7 @@ export class TuningBot extends TeamsActivityHandler {
   /** In a group chat the invoke response updates the card only for the clicker; update it for all. */
   private async refreshForOthers(context: TurnContext, reply: Parameters<TurnContext['updateActivity']>[0]): Promise<void> {
     const replyToId = context.activity.replyToId;
-    if (!replyToId || context.activity.conversation.conversationType === 'personal') return;
+    if (!replyToId || conversationTypeOf(context.activity) === 'personal') return;
     try {
       await context.updateActivity({ ...reply, id: replyToId });
     } catch (err) {

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     }
     let ran: string[];
     if (values.down) {
-      const steps = values.all ? 'all' : Number.parseInt(values.steps ?? '1', 10);
+      const steps = values.all ? 'all' : Number.parseInt(values.steps, 10);
       if (steps !== 'all' && (!Number.isInteger(steps) || steps < 1)) throw new Error('--steps must be a positive integer');
       ran = await migrateDown(handle.db, steps);
     } else {

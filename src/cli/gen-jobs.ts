@@ -102,7 +102,7 @@ export async function statusCommand(db: Db, jobId: string | undefined): Promise<
     return;
   }
   const jobs = await listJobs(db, { limit: 20 });
-  if (jobs.length === 0) return void console.log('no generation jobs yet ("npm run gen -- run 11-13" starts one)');
+  if (jobs.length === 0) { console.log('no generation jobs yet ("npm run gen -- run 11-13" starts one)'); return; }
   const rows = [['ID', 'TYPE', 'STATUS', 'DONE', 'FAILED', 'TOTAL', 'COST', 'CREATED', 'MODE']];
   for (const j of jobs) {
     rows.push([j.id.slice(0, 8), j.job_type, j.displayStatus, String(j.completed_conversations ?? 0), String(j.failed_conversations ?? 0), String(j.total_conversations),

@@ -60,7 +60,7 @@ async function planImport(file: string): Promise<void> {
 }
 
 async function seedImport(files: string[]): Promise<void> {
-  const s = await withDatabase((db) => importSeeds(db, files, { onProgress: (p) => console.log(progressLine(p)) }));
+  const s = await withDatabase((db) => importSeeds(db, files, { onProgress: (p) => { console.log(progressLine(p)); } }));
   for (const skip of s.skipped) console.log(`skipped ${skip.conversationId}: ${skip.reason}`);
   console.log(`summary: ${s.conversationsImported} conversation(s) imported, ${s.conversationsSkipped} skipped, ${s.turnsImported} turns, ${s.sentencesImported} sentence breakdowns, ${s.filesFailed} of ${s.files} file(s) failed`);
   if (s.filesFailed > 0) process.exitCode = 1;

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const bot = startBot({
       entry: env.BOT_ENTRY || undefined,
       env: unauthenticatedBotEnv({ ...env, PORT: String(botPort) }),
-      sink: (line) => console.log(`[bot] ${line}`),
+      sink: (line) => { console.log(`[bot] ${line}`); },
     });
     children.push(bot);
     stopWhenExited(bot, 'the bot');
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       port: playgroundPort,
       env,
       logFile,
-      sink: (line) => console.log(`[agentsplayground] ${line}`),
+      sink: (line) => { console.log(`[agentsplayground] ${line}`); },
     });
     children.push(playground);
     stopWhenExited(playground, 'the Agents Playground');

@@ -16,7 +16,7 @@ const KEYWORD_MAX = 28;
 export function citedNumbers(text: string, passageCount: number): number[] {
   const seen: number[] = [];
   for (const m of text.matchAll(/\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]/g)) {
-    for (const part of m[1]!.split(',')) {
+    for (const part of (m[1] ?? '').split(',')) {
       const n = Number.parseInt(part.trim(), 10);
       if (n >= 1 && n <= passageCount && !seen.includes(n)) seen.push(n);
     }

@@ -17,6 +17,7 @@ import {
   RateLimitError,
 } from '@anthropic-ai/sdk';
 import type { Config } from '../config';
+import { isApiError } from '../llm';
 import { EraUnavailableError, type EraUnavailableKind } from './errors';
 import type { EraAnswer, EraTurnInput, EraUsage } from './types';
 
@@ -158,7 +159,7 @@ function kindOf(err: APIError): EraUnavailableKind {
 export function toEraUnavailableError(err: unknown): unknown {
   if (err instanceof EraUnavailableError) return err;
   if (err instanceof APIUserAbortError) return err;
-  if (err instanceof APIError) {
+  if (isApiError(err)) {
     const status = typeof err.status === 'number' ? err.status : null;
     return new EraUnavailableError(kindOf(err), err.message, { status, requestId: err.requestID ?? null, cause: err });
   }

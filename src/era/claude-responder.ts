@@ -26,7 +26,7 @@ export function createClaudeResponder(deps: ClaudeResponderDeps): EraResponder {
   async function call(params: ReturnType<typeof buildMessagesParams>, signal?: AbortSignal, onText?: (textSoFar: string) => void) {
     if (!onText) return client.messages.create(params, { signal }).withResponse();
     const stream = client.messages.stream(params, { signal });
-    stream.on('text', (_delta, snapshot) => onText(snapshot));
+    stream.on('text', (_delta, snapshot) => { onText(snapshot); });
     const data = await stream.finalMessage();
     return { data, request_id: stream.request_id ?? null };
   }

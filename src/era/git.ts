@@ -33,8 +33,7 @@ const REPOSITORY_VARIABLES = [
 function gitEnvironment(): NodeJS.ProcessEnv {
   // Passing the environment through (as execFile would by default) is not configuration reading:
   // git needs HOME, PATH and the user's git settings.
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of REPOSITORY_VARIABLES) delete env[name];
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !REPOSITORY_VARIABLES.includes(name)));
   // Reading must never take the index lock that a concurrent `git commit` needs, nor wait for a password.
   env.GIT_OPTIONAL_LOCKS = '0';
   env.GIT_TERMINAL_PROMPT = '0';

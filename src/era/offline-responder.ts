@@ -183,12 +183,12 @@ export function createOfflineResponder(deps: { logger: Logger }): EraResponder {
   return {
     mode: 'offline',
     model: 'offline',
-    async answer(input: EraTurnInput): Promise<EraAnswer> {
+    answer(input: EraTurnInput): Promise<EraAnswer> {
       const started = performance.now();
       const text = offlineAnswerText(input);
       const latencyMs = Math.round(performance.now() - started);
       logger.info({ sessionId: input.sessionId, latencyMs }, 'era answered offline');
-      return { text, model: 'offline', offline: true, stopReason: null, usage: { ...ZERO_USAGE }, requestId: null, latencyMs };
+      return Promise.resolve({ text, model: 'offline', offline: true, stopReason: null, usage: { ...ZERO_USAGE }, requestId: null, latencyMs });
     },
   };
 }

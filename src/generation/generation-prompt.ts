@@ -61,7 +61,7 @@ export function jsonSchemaOf(schema: ZodTypeAny): Json {
     case K.ZodDefault: return jsonSchemaOf(def.innerType as ZodTypeAny);
     case K.ZodEffects: return jsonSchemaOf(def.schema as ZodTypeAny);
     case K.ZodObject: {
-      const shape = (schema as z.AnyZodObject).shape as Record<string, ZodTypeAny>;
+      const shape: Record<string, ZodTypeAny> = schema instanceof z.ZodObject ? (schema.shape as Record<string, ZodTypeAny>) : {};
       const properties: Json = {};
       const required: string[] = [];
       for (const [key, value] of Object.entries(shape)) {
@@ -104,7 +104,7 @@ export function fromWireFormat(json: unknown): { value: unknown; errors: string[
         return Array.isArray(value) ? value.map((v, i) => walk(def.type as ZodTypeAny, v, `${at}[${i}]`)) : value;
       case K.ZodObject: {
         if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-        const shape = (schema as z.AnyZodObject).shape as Record<string, ZodTypeAny>;
+        const shape: Record<string, ZodTypeAny> = schema instanceof z.ZodObject ? (schema.shape as Record<string, ZodTypeAny>) : {};
         const obj = value as Record<string, unknown>;
         return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, shape[k] ? walk(shape[k], v, at ? `${at}.${k}` : k) : v]));
       }

@@ -43,7 +43,7 @@ export async function storeGenerated(
     is_seed_example: false, use_for_variations: false, variation_count_target: null,
     human_reviewed: false, reviewer_notes: null, review_date: null,
   });
-  return { turns: written.turns, quality: written.quality.overall_quality_score ?? null };
+  return { turns: written.turns, quality: written.quality.overall_quality_score };
 }
 
 /** Sets conversations a failed or abandoned generation left 'in_progress' back to 'planned'. */

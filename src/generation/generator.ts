@@ -6,7 +6,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { APIError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
 import type { Kysely, Transaction } from 'kysely';
 import type { ConversationTemplate, Database, TrainingConversation } from '../../db';
-import { type CallLog, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
+import { type CallLog, isApiError, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
 import { formatPath } from './errors';
 import { GENERATABLE_STATUSES } from './plan/plan-filter';
@@ -198,7 +198,7 @@ async function callClaude(
     const res = await client.messages.create(request, { signal: ctx.signal }).withResponse();
     return { data: res.data, requestId: res.request_id ?? null };
   } catch (err) {
-    const apiErr = err instanceof APIError ? err : null;
+    const apiErr = isApiError(err) ? err : null;
     await deps.callLog.record({
       purpose: 'generation', model: deps.model, usage: ZERO_LLM_USAGE,
       latencyMs: Math.round(performance.now() - ctx.started), status: 'error',

@@ -142,7 +142,7 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
     } catch (err) {
       const latencyMs = Math.round(performance.now() - started);
       const requestId = err instanceof APIError ? (err.requestID ?? null) : null;
-      const status = err instanceof APIError ? (err.status ?? null) : null;
+      const status = err instanceof APIError && typeof err.status === 'number' ? err.status : null;
       logger.warn({ err, ...ids, requestId, status, latencyMs }, 'intent classification failed; using the fallback');
       await deps.callLog.record({
         purpose: 'intent',

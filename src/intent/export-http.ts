@@ -37,13 +37,14 @@ export function createPromptExportHandler(deps: { db: Kysely<Database>; secret: 
   return async (req: { params?: { token?: unknown } }, res: ServerResponse): Promise<void> => {
     let claims;
     try {
-      claims = verifyExportToken(String(req.params?.token ?? ''), deps.secret);
+      const token = req.params?.token;
+      claims = verifyExportToken(typeof token === 'string' ? token : '', deps.secret);
     } catch (err) {
-      if (err instanceof ExportLinkError && err.reason === 'expired') return sendText(res, 410, 'This download link has expired. Send /prompts to the bot for a new one.\n');
-      return sendText(res, 403, 'This download link is not valid.\n');
+      if (err instanceof ExportLinkError && err.reason === 'expired') { sendText(res, 410, 'This download link has expired. Send /prompts to the bot for a new one.\n'); return; }
+      sendText(res, 403, 'This download link is not valid.\n'); return;
     }
     const spec = parseSubject(claims.sessionId);
-    if (!spec) return sendText(res, 403, 'This download link is not valid.\n');
+    if (!spec) { sendText(res, 403, 'This download link is not valid.\n'); return; }
     const testerId = claims.testerId === ALL_TESTERS ? undefined : claims.testerId;
     const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
     try {

@@ -145,12 +145,14 @@ function scoreTopics(hits: readonly Hit[]): TopicScore[] {
   const kept = hits.filter((h) => !hits.some((o) => o.rule.topic !== h.rule.topic && within(h, o)));
   const byTopic = new Map<Topic, Hit[]>();
   for (const h of kept) byTopic.set(h.rule.topic, [...(byTopic.get(h.rule.topic) ?? []), h]);
-  return [...byTopic].map(([topic, topicHits]) => {
+  return [...byTopic].flatMap(([topic, topicHits]) => {
     const ordered = [...topicHits].sort((a, b) => b.rule.confidence - a.rule.confidence);
+    const [first] = ordered;
+    if (!first) return [];
     const counted: Hit[] = [];
     for (const h of ordered) if (!counted.some((c) => h.start < c.end && c.start < h.end)) counted.push(h);
-    const best = ordered[0]!.rule;
-    return { topic, best, score: Math.min(MAX_SCORE, best.confidence + EXTRA_HIT_BONUS * (counted.length - 1)) };
+    const best = first.rule;
+    return [{ topic, best, score: Math.min(MAX_SCORE, best.confidence + EXTRA_HIT_BONUS * (counted.length - 1)) }];
   });
 }
 

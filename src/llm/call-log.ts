@@ -106,4 +106,4 @@ export function createCallLog(deps: CallLogDeps): CallLog {
 }
 
 /** A call log that stores nothing: for tools and tests that make no model calls worth keeping. */
-export const noopCallLog: CallLog = { record: async () => undefined };
+export const noopCallLog: CallLog = { record: () => Promise.resolve() };

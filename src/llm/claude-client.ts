@@ -1,5 +1,5 @@
 /** The one place an Anthropic client is constructed. */
-import Anthropic from '@anthropic-ai/sdk';
+import Anthropic, { APIError } from '@anthropic-ai/sdk';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 
@@ -28,4 +28,12 @@ export function createClaudeClient(config: Config['anthropic'], options: ClaudeC
     timeout: config.timeoutMs,
     ...(options.logger ? { logger: options.logger.child({ component: 'anthropic-sdk' }), logLevel: 'info' as const } : {}),
   });
+}
+
+/**
+ * Whether ERR is an error the SDK raised for an API call. A guard rather than `instanceof`, whose
+ * narrowing leaves the class's type parameters as `any`.
+ */
+export function isApiError(err: unknown): err is APIError {
+  return err instanceof APIError;
 }

@@ -1,5 +1,5 @@
 /** The Claude client wrapper, the dated price table and the call log of every model call. */
-export { createClaudeClient, type ClaudeClientOptions } from './claude-client';
+export { createClaudeClient, isApiError, type ClaudeClientOptions } from './claude-client';
 export { usageFromApi, ZERO_LLM_USAGE, type CallIo, type CallOutput, type CallRequest, type LlmUsage } from './types';
 export { BATCH_PRICE_FACTOR, loadPricing, parsePricing, PricingFileError, type CallCost, type ModelPrice, type Pricing } from './pricing';
 export { createCallLog, noopCallLog, type CallLog, type CallLogDeps, type CallLogEntry } from './call-log';

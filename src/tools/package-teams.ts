@@ -167,7 +167,7 @@ export function validateManifest(manifest: unknown): string[] {
   const domains = m.validDomains;
   if (domains !== undefined) {
     if (!Array.isArray(domains) || domains.length > 100) problems.push('validDomains must be a list of at most 100 host names');
-    else domains.forEach((d, i) => str(`validDomains[${i}]`, d, 1, 2048, HOST, 'a host name without scheme, port or path'));
+    else domains.forEach((d, i) => { str(`validDomains[${i}]`, d, 1, 2048, HOST, 'a host name without scheme, port or path'); });
   }
 
   const leftover = JSON.stringify(manifest).match(PLACEHOLDER);
@@ -208,7 +208,7 @@ function zip(zipPath: string, files: Array<{ name: string; data: Buffer }>): Pro
   return new Promise((resolve, reject) => {
     const output = createWriteStream(zipPath);
     const archive = createArchive('zip', { zlib: { level: 9 } });
-    output.on('close', () => resolve());
+    output.on('close', () => { resolve(); });
     output.on('error', reject);
     archive.on('error', reject);
     archive.on('warning', reject);

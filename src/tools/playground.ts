@@ -43,8 +43,8 @@ function pipeLines(child: ChildProcess, sink: LineSink): void {
 
 function track(name: string, child: ChildProcess): RunningChild {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', () => resolve({ code: child.exitCode ?? 1, signal: null }));
+    child.once('exit', (code, signal) => { resolve({ code, signal }); });
+    child.once('error', () => { resolve({ code: child.exitCode ?? 1, signal: null }); });
   });
   return { name, process: child, exited };
 }
@@ -57,7 +57,7 @@ export function findFreePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => { resolve(port); });
     });
   });
 }
@@ -91,13 +91,14 @@ export function startBot(options: { env: NodeJS.ProcessEnv; sink: LineSink; entr
 /** Polls url until it answers 200, or fails when the child exits or the time is up. */
 export async function waitForHealth(url: string, child: RunningChild, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let exited = false;
+  // Set by the exit callback while this loop waits.
+  const state = { exited: false };
   void child.exited.then(() => {
-    exited = true;
+    state.exited = true;
   });
   let last = 'no answer yet';
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`the ${child.name} exited (code ${String(child.process.exitCode)}) before ${url} answered`);
+    if (state.exited) throw new Error(`the ${child.name} exited (code ${String(child.process.exitCode)}) before ${url} answered`);
     try {
       const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
       if (res.status === 200) return;
@@ -147,7 +148,7 @@ export function startPlayground(options: {
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const tracked = track('playground', child);
   const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the Playground did not report its port within 60 s')), 60_000);
+    const timer = setTimeout(() => { reject(new Error('the Playground did not report its port within 60 s')); }, 60_000);
     pipeLines(child, (line) => {
       options.sink(line);
       const m = /Listening on (\d+)/.exec(line);
@@ -183,7 +184,7 @@ function signalGroup(child: RunningChild, signal: NodeJS.Signals): void {
 export async function stopChildren(children: RunningChild[], graceMs = 8000): Promise<void> {
   for (const c of children) signalGroup(c, 'SIGINT');
   const all = Promise.all(children.map((c) => c.exited));
-  const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+  const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => { r(true); }, graceMs).unref())]);
   if (timedOut) {
     for (const c of children) signalGroup(c, 'SIGKILL');
     await all;

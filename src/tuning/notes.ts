@@ -32,7 +32,7 @@ export function parseCategory(value: unknown): NoteCategory | null {
     return value.trim().toLowerCase() as NoteCategory;
   }
   throw new InvalidNoteError(
-    `"${String(value).slice(0, 40)}" is not a category I know. Choose one of: ${NOTE_CATEGORIES.join(', ')}, or none.`,
+    `"${typeof value === 'string' || typeof value === 'number' ? String(value).slice(0, 40) : typeof value}" is not a category I know. Choose one of: ${NOTE_CATEGORIES.join(', ')}, or none.`,
   );
 }
 

@@ -121,9 +121,10 @@ export async function resolveTesterSession(db: Db, testerId: string, ref?: strin
     .where(sql`id::text`, 'like', `${wanted.toLowerCase()}%`)
     .limit(2)
     .execute();
-  if (matches.length === 0) throw new SessionNotFoundError(wanted);
-  if (matches.length > 1) throw new AmbiguousSessionError(wanted);
-  return matches[0]!;
+  const [match, another] = matches;
+  if (!match) throw new SessionNotFoundError(wanted);
+  if (another) throw new AmbiguousSessionError(wanted);
+  return match;
 }
 
 /** The short id testers see: the first eight characters. */

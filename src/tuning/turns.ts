@@ -44,7 +44,7 @@ export async function recordTurn(db: Db | Transaction<Database>, input: NewTurnI
       .insertInto('tuning_conversation_turns')
       .values({
         session_id: input.sessionId,
-        turn_number: Number(next),
+        turn_number: next,
         user_message: input.userMessage,
         era_response: input.eraResponse,
         processing_time_ms: input.processingTimeMs,

@@ -5,7 +5,7 @@
  * typed "start", "batch" or "cancel" answers it here. A tester who moves on (a question for ERA, another
  * command) leaves it: the dialog ends and the message is handled as it would be otherwise.
  */
-import { type TurnContext, TurnContext as Turn } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
 import { ComponentDialog, Dialog, type DialogTurnResult, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { GenerationJobType } from '../../../db';
 import { jobProgress } from '../../generation';
@@ -17,6 +17,7 @@ import {
 import { stripMentions } from '../commands';
 import type { BotDeps } from '../deps';
 import { progressCard } from '../job-cards';
+import { messageTextOf } from '../wire';
 import { RELEASED } from './dialog-host';
 
 export const GENERATE_DIALOG = 'generate';
@@ -43,7 +44,7 @@ const START = /^(start|yes|go)$/i;
 const START_BATCH = /^(batch|start as a batch|start batch)$/i;
 
 function messageText(turn: TurnContext): string {
-  return stripMentions(Turn.removeRecipientMention(turn.activity) ?? turn.activity.text);
+  return stripMentions(messageTextOf(turn.activity));
 }
 
 export class GenerateDialog extends ComponentDialog {

@@ -4,6 +4,7 @@ import { closeOpenSession, listSessions, prepareSessionExport, resolveTesterSess
 import { type CommandContext, isAdmin, modeLabel, sendCard, sendText } from '../command-context';
 import { conversationMetadata } from '../conversation';
 import { isLocalServiceUrl } from '../local-client';
+import { conversationTypeOf } from '../wire';
 
 export async function helpCommand({ turn, deps, help }: CommandContext): Promise<void> {
   const { version } = await deps.prompt.version();
@@ -96,7 +97,7 @@ export async function exportCommand({ turn, deps, tester, arg }: CommandContext)
   // In a Teams 1:1 chat the file can also land in the tester's OneDrive, through the consent card.
   // A local client (the Agents Playground) has no OneDrive and shows the card as unsupported.
   const a = turn.activity;
-  if (a.channelId !== 'msteams' || a.conversation.conversationType !== 'personal' || isLocalServiceUrl(a.serviceUrl)) return;
+  if (a.channelId !== 'msteams' || conversationTypeOf(a) !== 'personal' || isLocalServiceUrl(a.serviceUrl)) return;
   const size = await deps.csvSize(e.session.id);
   await turn.sendActivity({
     attachments: [

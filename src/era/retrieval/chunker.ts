@@ -62,8 +62,9 @@ function parseBlocks(markdown: string): Block[] {
     const heading = inFence ? null : HEADING.exec(line);
     if (heading) {
       flush();
-      const level = heading[1]!.length;
-      const text = heading[2]!.trim();
+      const [, hashes = '', title = ''] = heading;
+      const level = hashes.length;
+      const text = title.trim();
       // The first level-1 heading is the document title, stored apart from the chunks.
       if (level === 1 && !titleSeen) {
         titleSeen = true;
@@ -119,7 +120,10 @@ function samePath(a: string[], b: string[]): boolean {
 
 function commonPrefix(a: string[], b: string[]): string[] {
   const out: string[] = [];
-  for (let i = 0; i < Math.min(a.length, b.length) && a[i] === b[i]; i += 1) out.push(a[i]!);
+  for (const [i, part] of a.entries()) {
+    if (part !== b[i]) break;
+    out.push(part);
+  }
   return out;
 }
 
@@ -129,10 +133,10 @@ function overlapOf(text: string, words: number): string {
   const sentences = splitSentences(text);
   const picked: string[] = [];
   let n = 0;
-  for (let i = sentences.length - 1; i >= 0; i -= 1) {
-    const count = countWords(sentences[i]!);
+  for (const sentence of [...sentences].reverse()) {
+    const count = countWords(sentence);
     if (n + count > words) break;
-    picked.unshift(sentences[i]!);
+    picked.unshift(sentence);
     n += count;
   }
   if (picked.length > 0) return picked.join(' ');
@@ -148,7 +152,7 @@ function render(blocks: Block[], overlap: string, index: number): Chunk {
   let previous: string[] = section;
   for (const block of blocks) {
     const shared = commonPrefix(previous, block.path).length;
-    for (let level = Math.max(shared, section.length); level < block.path.length; level += 1) parts.push(block.path[level]!);
+    parts.push(...block.path.slice(Math.max(shared, section.length)));
     parts.push(block.text);
     previous = block.path;
   }
@@ -172,10 +176,11 @@ export function chunkMarkdown(markdown: string, options: Partial<ChunkOptions> =
   let overlap = '';
 
   for (const block of blocks) {
-    if (current.length > 0) {
-      const last = current[current.length - 1]!;
+    const first = current[0];
+    const last = current.at(-1);
+    if (first && last) {
       // Pack only within one top-level section, so a chunk's section path stays meaningful.
-      const sameTop = samePath(last.path, block.path) || commonPrefix(current[0]!.path, block.path).length > 0;
+      const sameTop = samePath(last.path, block.path) || commonPrefix(first.path, block.path).length > 0;
       if (!sameTop || words >= o.targetWords || words + block.words > o.maxWords) {
         chunks.push(render(current, overlap, chunks.length));
         // Overlap only continues the same section: a new heading starts fresh.

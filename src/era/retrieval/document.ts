@@ -38,23 +38,22 @@ export function parseDocument(markdown: string): ParsedDocument {
   let title: string | null = null;
   let topic: string | null = null;
   let topicLine = -1;
-  for (let i = 0; i < lines.length; i += 1) {
-    const line = lines[i]!;
+  for (const [i, line] of lines.entries()) {
     if (/^#{2,6}[ \t]/.test(line)) break;
-    const t = TITLE.exec(line);
-    if (t && title === null) title = t[1]!;
-    const m = TOPIC.exec(line);
-    if (m && topic === null) {
-      topic = m[1]!.toLowerCase();
+    const t = TITLE.exec(line)?.[1];
+    if (t !== undefined && title === null) title = t;
+    const m = TOPIC.exec(line)?.[1];
+    if (m !== undefined && topic === null) {
+      topic = m.toLowerCase();
       topicLine = i;
     }
   }
   // A title lower down (after some preamble) still counts, as long as it is the first `# ` line.
   if (title === null) {
     for (const line of lines) {
-      const t = TITLE.exec(line);
-      if (t) {
-        title = t[1]!;
+      const t = TITLE.exec(line)?.[1];
+      if (t !== undefined) {
+        title = t;
         break;
       }
     }

@@ -46,11 +46,12 @@ async function* approvedConversations(db: Db): AsyncGenerator<{ key: string; sys
       .orderBy('turn_number')
       .execute();
     for (const c of page) {
+      after = c.conversation_number;
       const own = turns.filter((t) => t.conversation_id === c.id);
-      if (own.length === 0) continue;
-      yield { key: c.conversation_id, system: own[0]!.system_prompt, turns: own.map((t) => ({ user: t.user_input, assistant: t.target_response })) };
+      const [first] = own;
+      if (!first) continue;
+      yield { key: c.conversation_id, system: first.system_prompt, turns: own.map((t) => ({ user: t.user_input, assistant: t.target_response })) };
     }
-    after = page[page.length - 1]!.conversation_number;
   }
 }
 
@@ -93,8 +94,10 @@ export function qualityReportCsv(db: Db): Readable {
         .limit(PAGE)
         .execute();
       if (page.length === 0) return;
-      for (const r of page) yield r;
-      after = page[page.length - 1]!.conversation_number;
+      for (const r of page) {
+        yield r;
+        after = r.conversation_number;
+      }
     }
   }
   return Readable.from(rows()).pipe(

@@ -158,7 +158,8 @@ export async function finalizeIfDone(db: Kysely<Database>, jobId: string, nowMs:
              count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
              count(*) FILTER (WHERE status = 'failed')::int AS failed
       FROM generation_job_items WHERE job_id = ${jobId}`.execute(trx);
-    const c = counts.rows[0]!;
+    const [c] = counts.rows;
+    if (!c) throw new JobError(`job ${jobId}: its items could not be counted`);
     if (c.open > 0) return false;
     const allFailed = c.succeeded === 0 && c.failed > 0;
     const completedAt = new Date(nowMs);

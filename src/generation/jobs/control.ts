@@ -14,15 +14,11 @@ export type Db = Kysely<Database> | Transaction<Database>;
 export const JOB_KEY = '_job';
 
 /** A job refused (unknown, finished, bad options); its message is the operator's to read. */
-export class JobError extends DomainError {
-  constructor(message: string) {
-    super(message);
-  }
-}
+export class JobError extends DomainError {}
 
 /** The job's control record, with default options filled in. */
 export function controlOf(job: Pick<GenerationJob, 'results_summary'>): JobControl {
-  const raw: Partial<JobControl> = (job.results_summary?.[JOB_KEY] ?? {}) as Partial<JobControl>;
+  const raw: Partial<JobControl> = (job.results_summary?.[JOB_KEY] ?? {});
   return { ...raw, options: { ...DEFAULT_JOB_OPTIONS, ...(raw.options ?? {}) } };
 }
 
@@ -34,7 +30,9 @@ export function controlJson(control: JobControl): JsonObject {
 /** Validated options; throws JobError naming the bad one. */
 export function normaliseOptions(o: Partial<JobOptions> | undefined): JobOptions {
   const opts = { ...DEFAULT_JOB_OPTIONS, ...(o ?? {}) };
-  if (opts.mode !== 'direct' && opts.mode !== 'batch') throw new JobError(`mode must be direct or batch, got ${String(opts.mode)}`);
+  // Options come from callers and from stored JSON: the mode is checked, whatever its type says.
+  const mode: unknown = opts.mode;
+  if (mode !== 'direct' && mode !== 'batch') throw new JobError(`mode must be direct or batch, got ${String(mode)}`);
   if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new JobError(`concurrency must be an integer >= 1, got ${String(opts.concurrency)}`);
   if (!(opts.minGapMs >= 0)) throw new JobError(`minGapMs must be >= 0, got ${String(opts.minGapMs)}`);
   if (!Number.isInteger(opts.maxAttempts) || opts.maxAttempts < 1) throw new JobError(`maxAttempts must be an integer >= 1, got ${String(opts.maxAttempts)}`);

@@ -68,6 +68,9 @@ interface DirectRun {
   calls: number;
 }
 
+/** Read through a call: another loop of the run may have stopped it while this one waited. */
+const stopped = (run: DirectRun): boolean => run.stop !== null;
+
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function summaryOf(db: Kysely<Database>, jobId: string, stopReason: StopReason, run?: DirectRun): Promise<JobSummary> {
@@ -130,7 +133,7 @@ async function claimLoop(run: DirectRun): Promise<void> {
       continue;
     }
     await waitForSlot(run);
-    if (run.stop) {
+    if (stopped(run)) {
       await finishItem(db, run.jobId, item, workerId, { kind: 'release', error: null }, run.options.maxAttempts, run.now(), false);
       return;
     }
@@ -166,7 +169,7 @@ async function waitForSlot(run: DirectRun): Promise<void> {
 async function generateItem(run: DirectRun, item: ClaimedItem): Promise<void> {
   const { db, workerId } = run.deps;
   const ctl = new AbortController();
-  const abortItem = () => ctl.abort();
+  const abortItem = () => { ctl.abort(); };
   run.internal.signal.addEventListener('abort', abortItem);
   const stopHeartbeat = startHeartbeat({
     db, item, workerId, leaseMs: run.leaseMs, everyMs: run.deps.heartbeatMs ?? Math.max(1000, Math.floor(run.leaseMs / 3)),

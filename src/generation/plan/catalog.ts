@@ -80,7 +80,9 @@ export async function qualityOverview(db: Db) {
     .orderBy('c.conversation_number')
     .limit(20)
     .execute();
-  return { averages: avg.rows[0]!, distribution: buckets.rows, needsReview: review };
+  const [averages] = avg.rows;
+  if (!averages) throw new Error('the quality averages query returned no row');
+  return { averages, distribution: buckets.rows, needsReview: review };
 }
 
 export type ReviewMove = 'review' | 'approve' | 'flag';

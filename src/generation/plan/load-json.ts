@@ -12,7 +12,7 @@ export function zodIssues(error: z.ZodError): { path: string; message: string }[
  * violation) becomes a GenerationFileError naming the file and the JSON path, so a caller never
  * writes half of a bad file.
  */
-export async function loadJsonFile<S extends z.ZodTypeAny>(file: string, schema: S): Promise<z.output<S>> {
+export async function loadJsonFile<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): Promise<T> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -53,16 +53,23 @@ export function templateRows(plan: PlanFile) {
   });
 }
 
+/** KEY's entry; the plan schema checked every cross-reference, so a miss is a bug here. */
+function known<T>(entries: Map<string, T>, key: string, what: string): T {
+  const entry = entries.get(key);
+  if (entry === undefined) throw new Error(`plan import: unknown ${what} ${key} passed validation`);
+  return entry;
+}
+
 /** The training_conversations row (status 'planned') for each planned conversation. */
 export function conversationRows(plan: PlanFile) {
   const personas = new Map(plan.personas.map((p) => [p.key, p]));
   const topics = new Map(plan.topics.map((t) => [t.key, t]));
   const arcs = new Map(plan.emotional_arcs.map((a) => [a.key, a]));
   return plan.conversations.map((c) => {
-    const persona = personas.get(c.persona)!;
-    const blend = (c.blend ?? []).map((k) => personas.get(k)!);
-    const topic = topics.get(c.topic)!;
-    const arc = arcs.get(c.arc)!;
+    const persona = known(personas, c.persona, 'persona');
+    const blend = (c.blend ?? []).map((k) => known(personas, k, 'persona'));
+    const topic = known(topics, c.topic, 'topic');
+    const arc = known(arcs, c.arc, 'emotional arc');
     return {
       conversation_id: c.conversation_id,
       conversation_number: c.number,

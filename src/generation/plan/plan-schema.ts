@@ -106,7 +106,7 @@ export const planFileSchema = z.object({
   const topics = new Set(plan.topics.map((t) => t.key));
   const arcs = new Set(plan.emotional_arcs.map((a) => a.key));
   const templates = new Map(plan.templates.map((t) => [t.template_id, t]));
-  const bad = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+  const bad = (path: (string | number)[], message: string) => { ctx.addIssue({ code: z.ZodIssueCode.custom, path, message }); };
 
   plan.templates.forEach((t, i) => {
     if (t.emotional_arc && !arcs.has(t.emotional_arc)) bad(['templates', i, 'emotional_arc'], `unknown emotional arc "${t.emotional_arc}"`);

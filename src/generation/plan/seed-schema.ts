@@ -150,7 +150,7 @@ export const seedFileSchema = z.object({
   }),
   training_pairs: z.array(trainingPairSchema).min(1),
 }).superRefine((file, ctx) => {
-  const bad = (path: (string | number)[], message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path, message });
+  const bad = (path: (string | number)[], message: string) => { ctx.addIssue({ code: z.ZodIssueCode.custom, path, message }); };
   const byConversation = new Map<string, number[]>();
   const turnIds = new Set<string>();
   file.training_pairs.forEach((pair, i) => {

@@ -104,7 +104,8 @@ async function applyUnanswered(r: ResultTx, result: Exclude<Anthropic.Messages.M
 /** Stores one result in its own transaction, then logs its call; returns what became of its item. */
 export async function applyResult(run: BatchRun, batch: Batch, cid: string, result: Anthropic.Messages.MessageBatchResult): Promise<Applied> {
   const at = new Date(run.now());
-  let entry: CallLogEntry | null = null;
+  // Written after the transaction commits: a logged call is never rolled back with its item.
+  const logged: { entry: CallLogEntry | null } = { entry: null };
   const outcome = await run.db.transaction().execute(async (trx): Promise<Applied> => {
     const job = await trx.selectFrom('generation_jobs').selectAll().where('id', '=', run.jobId).forUpdate().executeTakeFirstOrThrow();
     const item = await trx.selectFrom('generation_job_items').select([...ITEM_COLUMNS])
@@ -115,12 +116,12 @@ export async function applyResult(run: BatchRun, batch: Batch, cid: string, resu
     const meta = { conversation_key: planned?.conversation_id ?? item.conversation_id, conversation_id: item.conversation_id, attempt: item.attempts + 1, job_id: run.jobId, batch_id: batch.id, custom_id: cid };
     const r: ResultTx = { run, trx, batch, cid, item, planned, cancelled: job.status === 'cancelled', at, meta, entry: null };
     const applied = result.type === 'succeeded' ? await applySucceeded(r, result.message) : await applyUnanswered(r, result);
-    entry = r.entry;
+    logged.entry = r.entry;
     return applied;
   });
-  if (entry) {
+  if (logged.entry) {
     run.calls++;
-    await run.b.callLog.record(entry);
+    await run.b.callLog.record(logged.entry);
   }
   return outcome;
 }

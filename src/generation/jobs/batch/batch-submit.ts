@@ -12,7 +12,8 @@
  *    submit again; several → the job fails, naming them, rather than guess.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { APIConnectionError, APIError } from '@anthropic-ai/sdk';
+import { APIConnectionError } from '@anthropic-ai/sdk';
+import { isApiError } from '../../../llm';
 import { sql } from 'kysely';
 import { GenerationError, generationRequest, prepareGeneration, retryAfterMsOf } from '../../generator';
 import { controlOf, JobError, jobStatusOf, patchControl } from '../control';
@@ -89,7 +90,7 @@ async function createBatch(run: BatchRun, requests: Request[]): Promise<SubmitRe
     // No SDK retry: a POST retried after a lost answer could create a second batch.
     created = await run.client.messages.batches.create({ requests }, { maxRetries: 0, timeout: CREATE_TIMEOUT_MS });
   } catch (err) {
-    if (err instanceof APIError && !(err instanceof APIConnectionError) && err.status) {
+    if (isApiError(err) && !(err instanceof APIConnectionError) && err.status) {
       // The API answered with an error, so no batch was created.
       await unsubmit(run);
       if (err.status === 429 || err.status >= 500) {
