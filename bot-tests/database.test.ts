@@ -104,8 +104,8 @@ describe.each(testDbKinds)('database on %s', (kind) => {
     const note = { turn_id: turn.id, improvement_note: 'n', metadata: { submission_id: 'nonce-1' } };
     await t.db.insertInto('tuning_improvements').values(note).execute();
     await t.db.insertInto('tuning_improvements').values(note).onConflict((oc) => oc.doNothing()).execute();
-    const count = await t.db.selectFrom('tuning_improvements').select((eb) => eb.fn.countAll<number>().as('n')).where('turn_id', '=', turn.id).executeTakeFirstOrThrow();
-    expect(count.n).toBe(1);
+    const count = await t.db.selectFrom('tuning_improvements').select((eb) => eb.fn.countAll<string | number>().as('n')).where('turn_id', '=', turn.id).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(1);
   });
 
   it('isolates concurrent transactions: a rollback in one keeps the other\'s writes', async () => {

@@ -68,9 +68,9 @@ describe.each(testDbKinds)('HTTP server on %s', (kind) => {
       expect(turns.map((x) => x.user_message)).toContain('Is a no-call/no-show a firing offence?');
       await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message(connector.serviceUrl, '/export', 'm2')) });
       const exportCard = connector.activities
-        .flatMap((a) => (a.attachments as Array<{ content: { actions?: Array<{ url: string }> } | undefined }> | undefined) ?? [])
-        .find((att) => att.content?.actions?.[0]?.url.includes('/exports/'));
-      const link = exportCard!.content!.actions![0]!.url.replace('http://localhost:3978', base);
+        .flatMap((a) => (a.attachments as Array<{ content: { actions?: Array<{ url?: string }> } | undefined }> | undefined) ?? [])
+        .find((att) => att.content?.actions?.[0]?.url?.includes('/exports/'));
+      const link = exportCard!.content!.actions![0]!.url!.replace('http://localhost:3978', base);
       const csv = await fetch(link);
       expect(csv.status).toBe(200);
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');

@@ -1,5 +1,5 @@
 /**
- * The Teams app package: the manifest template, the icons, and src/tools/package-teams.ts, which fills
+ * The Teams app package: the manifest template, the icons, and src/cli/teams-app-package.ts, which fills
  * the placeholders from an environment, validates, and zips. The zip is read back through its
  * central directory (no unzip library: the format is small enough to read here).
  */
@@ -18,7 +18,7 @@ import {
   validateManifest,
   withCommandMenu,
   ZIP_NAME,
-} from '../src/tools/package-teams';
+} from '../src/cli/teams-app-package';
 
 const BOT_ID = '3f2b6c1e-8a4d-4c2b-9e7f-1a2b3c4d5e6f';
 const APP_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';

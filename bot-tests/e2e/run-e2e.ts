@@ -28,7 +28,7 @@ import {
   stopChildren,
   unauthenticatedBotEnv,
   waitForHealth,
-} from '../../src/tools/playground';
+} from '../../src/cli/playground-processes';
 
 const ARTIFACTS = path.join(__dirname, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';

@@ -1,6 +1,6 @@
 /**
  * The one command table. Parsing (commands.ts), dispatch (tuning-bot.ts), the /help card, the "I don't
- * know the command" list and the Teams manifest's command menu (src/tools/package-teams.ts) are all
+ * know the command" list and the Teams manifest's command menu (src/cli/teams-app-package.ts) are all
  * derived from it: adding a command is adding an entry here.
  */
 import type { CommandHelp } from '../cards';

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { readEnvironment } from '../config';
-import { packageTeamsApp, PackageError, REPO_ROOT } from '../tools/package-teams';
+import { packageTeamsApp, PackageError, REPO_ROOT } from './teams-app-package';
 
 async function main(): Promise<void> {
   const { zipPath, manifest } = await packageTeamsApp({ env: readEnvironment(path.join(REPO_ROOT, '.env')) });

@@ -1,10 +1,10 @@
 /**
  * npm run playground: the bot plus the Microsoft 365 Agents Playground, for trying the bot locally
- * (see src/tools/playground.ts for what it starts and the variables it reads).
+ * (see src/cli/playground-processes.ts for what it starts and the variables it reads).
  */
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadDotEnv, type RunningChild, startBot, startPlayground, stopChildren, unauthenticatedBotEnv, waitForHealth } from '../tools/playground';
+import { loadDotEnv, type RunningChild, startBot, startPlayground, stopChildren, unauthenticatedBotEnv, waitForHealth } from './playground-processes';
 
 async function main(): Promise<void> {
   const env = loadDotEnv();

@@ -4,7 +4,7 @@
  * white on a fully transparent background, as Teams requires for the outline icon).
  *
  * The shapes are distance functions sampled 8×8 per pixel, so edges are anti-aliased without a
- * drawing library. Run it after changing the design: `node -r @swc-node/register src/tools/make-icons.ts`.
+ * drawing library. Run it after changing the design: `node -r @swc-node/register src/cli/make-icons.ts`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -178,7 +178,7 @@ export function validateManifest(manifest: unknown): string[] {
 /** Problems with an icon file: not a PNG, wrong size, or (outline) anything but white on transparent. */
 export function checkIcon(file: string, kind: 'color' | 'outline'): string[] {
   const label = `${kind} icon ${path.basename(file)}`;
-  if (!existsSync(file)) return [`${label} is missing (run: node -r @swc-node/register src/tools/make-icons.ts)`];
+  if (!existsSync(file)) return [`${label} is missing (run: node -r @swc-node/register src/cli/make-icons.ts)`];
   let png: PNG;
   try {
     png = PNG.sync.read(readFileSync(file));
