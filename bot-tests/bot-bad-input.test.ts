@@ -50,6 +50,16 @@ describe.each(testDbKinds)('bad input on %s', (kind) => {
     expect(last.user_message).toBe('Shift swap for \uFFFD Sam?');
   });
 
+  it('answers a card action it cannot read with 400 and an error body, and stores nothing', async () => {
+    const notes = async () => (await h.t.db.selectFrom('tuning_improvements').select('id').execute()).length;
+    const before = await notes();
+    const missing = await h.invoke('adaptiveCard/action', undefined);
+    expect(missing.response).toEqual({ status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'BadRequest', message: 'Missing value property' } } });
+    const submit = await h.invoke('adaptiveCard/action', { action: { type: 'Action.Submit', verb: 'tb.note.good', data: {} } });
+    expect(submit.response).toEqual({ status: 400, body: { statusCode: 400, type: 'application/vnd.microsoft.error', value: { code: 'NotSupported', message: "The action 'Action.Submit' is not supported." } } });
+    expect(await notes()).toBe(before);
+  });
+
   it('refuses a tester who is not on the allowlist, politely, and stores nothing', async () => {
     const sessionsBefore = await h.t.db.selectFrom('prompt_tuning_sessions').select('id').execute();
     const stateBefore = await h.t.db.selectFrom('bot_state').select('key').execute();

@@ -28,6 +28,7 @@ export interface ServerDeps {
 /** Bot Framework activities are small; this bounds what a client can make the server buffer. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
+/** The restify server with the bot's, the health check's and the downloads' routes. */
 export function createServer(deps: ServerDeps): restify.Server {
   const server = restify.createServer({ name: 'tuning-bot', handleUncaughtExceptions: false });
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_BODY_BYTES, rejectUnknown: true }));

@@ -10,6 +10,7 @@ import type { BotDeps } from './deps';
 import { replyActivityFor, replyCardFor } from './reply-card';
 import { canStream, TeamsStream } from './streaming';
 
+/** The turn service's reply channel in Teams (see the file comment). */
 export class TeamsReplySink implements ReplySink {
   private readonly stream: TeamsStream | null;
   onCancel: (() => void) | null = null;

@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { Database, JsonObject } from '../../db';
 import { deleteDialogState, readDialogState, writeDialogState } from '../tuning';
 
+/** botbuilder's Storage over table bot_state. */
 export class PostgresStorage implements Storage {
   constructor(private readonly db: Kysely<Database>) {}
 

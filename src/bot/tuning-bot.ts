@@ -27,6 +27,7 @@ function recordOf(value: unknown): Record<string, unknown> | null {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
+/** The router: see the file comment for where each activity goes. */
 export class TuningBot extends TeamsActivityHandler {
   readonly dialogs: DialogHost;
 

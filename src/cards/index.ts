@@ -128,6 +128,7 @@ export function displayPath(p: string): string {
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
 }
 
+/** The card that opens a session: its id, the prompt version, the mode and the commands. */
 export function welcomeCard(input: WelcomeCardInput): CardJson {
   return expand(welcomeTemplate, {
     shortId: input.sessionId.slice(0, 8),
@@ -141,6 +142,7 @@ export function welcomeCard(input: WelcomeCardInput): CardJson {
   });
 }
 
+/** /help: the commands with their descriptions. */
 export function helpCard(input: { commands: CommandHelp[]; promptVersion: string; mode: string }): CardJson {
   return expand(helpTemplate, input);
 }
@@ -162,6 +164,7 @@ export interface StatsCardInput {
   footer: string;
 }
 
+/** A session's statistics (/stats, /end). */
 export function sessionStatsCard(s: StatsCardInput): CardJson {
   return expand(sessionStatsTemplate, {
     title: s.title,
@@ -191,6 +194,7 @@ export interface SessionListItem {
   promptVersion: string | null;
 }
 
+/** The tester's recent sessions (/sessions). */
 export function sessionsListCard(sessions: SessionListItem[]): CardJson {
   return expand(sessionsListTemplate, {
     sessions: sessions.map((s) => ({
@@ -204,6 +208,7 @@ export function sessionsListCard(sessions: SessionListItem[]): CardJson {
   });
 }
 
+/** /export: the signed download link and what the file holds. */
 export function exportCard(input: { sessionId: string; turns: number; improvements: number; url: string; expiresAt: Date; fileName: string }): CardJson {
   return expand(exportTemplate, {
     shortId: input.sessionId.slice(0, 8),

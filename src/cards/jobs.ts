@@ -34,6 +34,7 @@ function duration(ms: number | null): string {
   return s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
 }
 
+/** A job's progress card, updated in place while it runs. */
 export function jobProgressCard(v: JobProgressView): CardJson {
   const running = v.status === 'in_progress' || v.status === 'queued';
   return expand(jobProgressTemplate, {

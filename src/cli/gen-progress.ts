@@ -2,6 +2,7 @@
 import { SingleBar } from 'cli-progress';
 import type { JobProgress } from '../generation';
 
+/** A cost as the CLI prints it, e.g. "$0.0123". */
 export const money = (usd: number): string => `$${usd.toFixed(4)}`;
 
 const duration = (ms: number | null): string => {

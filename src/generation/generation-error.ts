@@ -3,6 +3,7 @@ import { AppError } from '../errors';
 
 export type GenerationErrorKind = 'offline' | 'not_found' | 'not_generatable' | 'invalid_output' | 'rate_limited' | 'overloaded' | 'unavailable';
 
+/** A generation that failed; `kind` tells the runners what to do about it. */
 export class GenerationError extends AppError {
   constructor(
     readonly kind: GenerationErrorKind,

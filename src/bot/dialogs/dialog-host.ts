@@ -20,6 +20,7 @@ export function unwrapDialogError(err: unknown): unknown {
   return err instanceof DialogContextError ? err.error : err;
 }
 
+/** Begins, continues and ends the bot's dialogs, and saves their state only when a turn changed it. */
 export class DialogHost {
   private readonly accessor: StatePropertyAccessor<DialogState>;
   private readonly dialogs: DialogSet;

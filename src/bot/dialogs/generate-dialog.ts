@@ -47,6 +47,7 @@ function messageText(turn: TurnContext): string {
   return stripMentions(messageTextOf(turn.activity));
 }
 
+/** The `/generate` dialog: ask (when needed), confirm, then run or drop. */
 export class GenerateDialog extends ComponentDialog {
   constructor(private readonly deps: BotDeps) {
     super(GENERATE_DIALOG);

@@ -6,11 +6,13 @@ import { conversationMetadata } from '../conversation';
 import { isLocalServiceUrl } from '../local-client';
 import { conversationTypeOf } from '../wire';
 
+/** `/help`: what the bot does and its commands (from the command table). */
 export async function helpCommand({ turn, deps, help }: CommandContext): Promise<void> {
   const { version } = await deps.prompt.version();
   await sendCard(turn, helpCard({ commands: help, promptVersion: version, mode: modeLabel(deps) }));
 }
 
+/** `/new`: closes the open session and opens another, with the welcome card. */
 export async function newCommand({ turn, deps, tester, help }: CommandContext): Promise<void> {
   const stamp = await deps.prompt.version();
   const { closed, opened } = await restartSession(deps.db, tester, stamp, { ...conversationMetadata(turn), prompt_path: deps.prompt.path });
@@ -30,6 +32,7 @@ export async function newCommand({ turn, deps, tester, help }: CommandContext): 
   );
 }
 
+/** `/end`: closes the session, with its summary card. */
 export async function endCommand({ turn, deps, tester }: CommandContext): Promise<void> {
   const closed = await closeOpenSession(deps.db, tester.id);
   if (!closed) {
@@ -48,12 +51,14 @@ export async function endCommand({ turn, deps, tester }: CommandContext): Promis
   );
 }
 
+/** `/stats [session]`: a session's statistics card. */
 export async function statsCommand({ turn, deps, tester, arg }: CommandContext): Promise<void> {
   const session = await resolveTesterSession(deps.db, tester.id, arg ?? undefined);
   const stats = await sessionStats(deps.db, session.id);
   await sendCard(turn, sessionStatsCard({ ...stats, title: `Statistics of session ${session.id.slice(0, 8)}`, footer: `/export ${session.id.slice(0, 8)} gives its CSV.` }));
 }
 
+/** `/sessions`: the tester's last ten sessions. */
 export async function sessionsCommand({ turn, deps, tester }: CommandContext): Promise<void> {
   const sessions = await listSessions(deps.db, tester.id, 10);
   if (sessions.length === 0) {
@@ -75,6 +80,7 @@ export async function sessionsCommand({ turn, deps, tester }: CommandContext): P
   );
 }
 
+/** `/prompt`: the prompt file, its version and branch, and how ERA answers. */
 export async function promptCommand({ turn, deps }: CommandContext): Promise<void> {
   const [{ version, branch }, { sha256 }] = await Promise.all([deps.prompt.version(), deps.prompt.read()]);
   await sendText(
@@ -89,6 +95,7 @@ export async function promptCommand({ turn, deps }: CommandContext): Promise<voi
   );
 }
 
+/** `/export [session]`: a signed CSV link, and in a Teams 1:1 chat the file-consent card for OneDrive. */
 export async function exportCommand({ turn, deps, tester, arg }: CommandContext): Promise<void> {
   const e = await prepareSessionExport(deps.db, tester.id, arg);
   const link = deps.exportLinks.create(e.session.id, tester.id);

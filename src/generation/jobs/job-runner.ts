@@ -37,6 +37,7 @@ export interface JobRunnerDeps {
   ticker?: Ticker;
 }
 
+/** Runs jobs in the background of this process and tells its subscribers how they go. */
 export class JobRunner {
   private readonly running = new Map<string, Promise<void>>();
   private readonly workerId = `bot-${randomUUID().slice(0, 8)}`;

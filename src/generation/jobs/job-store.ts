@@ -70,6 +70,7 @@ export async function createJob(db: Db, input: CreateJobInput): Promise<Generati
   });
 }
 
+/** The job row; JobError when there is none. */
 export async function getJob(db: Db, jobId: string): Promise<GenerationJob> {
   const job = await db.selectFrom('generation_jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
   if (!job) throw new JobError(`no generation job ${jobId}`);
@@ -119,6 +120,7 @@ export async function cancelJob(db: Kysely<Database>, jobId: string, now = Date.
   });
 }
 
+/** Cancels the job's pending items, and claimed ones whose lease expired (their worker is gone). */
 export async function cancelPendingItems(db: Db, jobId: string, now: number): Promise<void> {
   await db
     .updateTable('generation_job_items')

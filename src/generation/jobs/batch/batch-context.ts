@@ -72,6 +72,7 @@ export interface BatchRun {
 export type ItemRow = { id: string; conversation_id: string; position: number; attempts: number; result: JsonObject | null; batch_request_id: string | null };
 export const ITEM_COLUMNS = ['id', 'conversation_id', 'position', 'attempts', 'result', 'batch_request_id'] as const;
 
+/** The claimed_by of items a batch holds. */
 export const batchClaim = (batchId: string): string => `batch:${batchId}`;
 
 /** A custom_id (^[a-zA-Z0-9_-]{1,64}$, unique in a batch): the item's position, then the readable key. */
@@ -79,11 +80,13 @@ export function customIdFor(position: number, key: string): string {
   return `i${String(position)}_${key.replace(/[^A-Za-z0-9_-]/g, '_')}`.slice(0, 64);
 }
 
+/** Every request of a batch, whatever its state. */
 export const requestCount = (b: Anthropic.Messages.MessageBatch): number => {
   const c = b.request_counts;
   return c.processing + c.succeeded + c.errored + c.canceled + c.expired;
 };
 
+/** A batch as the job's progress shows it. */
 export function stateOf(b: Anthropic.Messages.MessageBatch, polledAt: Date | null): BatchState {
   const c = b.request_counts;
   return {
@@ -112,6 +115,7 @@ export function retryOf(result: JsonObject | null): RetryContext | null {
   return { answer, errors: errors.map(String) };
 }
 
+/** How often an item went out again without costing an attempt. */
 export const freeRetriesOf = (result: JsonObject | null): number => Number(result?.free_retries ?? 0) || 0;
 
 /** Waits MS, or less when the run's signal aborts (no timer is left behind to hold the process open). */
@@ -140,6 +144,7 @@ export async function reportProgress(run: BatchRun): Promise<void> {
   if (run.deps.onProgress) run.deps.onProgress(await jobProgress(run.db, run.jobId));
 }
 
+/** The run's summary with the job's progress now. */
 export async function batchSummary(db: Kysely<Database>, jobId: string, stopReason: StopReason, run?: BatchRun): Promise<JobSummary> {
   return { jobId, stopReason, succeeded: run?.succeeded ?? 0, failed: run?.failed ?? 0, calls: run?.calls ?? 0, progress: await jobProgress(db, jobId) };
 }
