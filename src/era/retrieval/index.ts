@@ -8,3 +8,19 @@ export { KnowledgeDirNotFoundError, KnowledgeReadError } from './errors';
 export { CHUNKER_VERSION, ingestKnowledge, type IngestLogger, type IngestOptions, type IngestSummary } from './ingest';
 export { createFullTextRetriever, type FullTextRetrieverOptions, type RetrievedPassage, type RetrieveOptions, type Retriever } from './retriever';
 export { averageSimilarity, toSearchResults } from './search-results';
+export {
+  figuresOf,
+  loadQualityQuestions,
+  missLines,
+  passageAnswers,
+  percent,
+  qualityTable,
+  type QualityFigures,
+  type QualityQuestion,
+  type QualitySplit,
+  type QuestionOutcome,
+  runQuality,
+  splitOf,
+  thresholdFigures,
+  type ThresholdFigures,
+} from './quality';
