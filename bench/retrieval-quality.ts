@@ -5,11 +5,13 @@
  * held-out part, on PGlite and (when DATABASE_URL is set) on Postgres; then how the similarity
  * threshold separates answerable from unanswerable questions. Prints figures; never asserts.
  *
- *   npm run quality [-- --misses]   (--misses lists the tuning questions missed in the top 3)
+ *   npm run quality [-- --misses] [--full-text] [--pglite-only]
+ *   --misses lists the tuning questions missed in the top 3; --full-text measures the previous
+ *   Postgres full-text retriever on the previous chunking (the 'before' figures).
  */
 import path from 'node:path';
 import type { DatabaseHandle } from '../db';
-import { createFullTextRetriever, ingestKnowledge, loadQualityQuestions, missLines, percent, qualityTable, type QuestionOutcome, runQuality, thresholdFigures } from '../src/era/retrieval';
+import { createFullTextRetriever, createIndexRetriever, ingestKnowledge, loadQualityQuestions, missLines, percent, qualityTable, type QuestionOutcome, runQuality, thresholdFigures } from '../src/era/retrieval';
 import { withPglite, withThrowawayPostgres } from './throwaway-db';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -17,9 +19,10 @@ const KNOWLEDGE_DIR = path.join(ROOT, 'examples/era/knowledge');
 const QUESTIONS = path.join(ROOT, 'examples/era/quality/retrieval-questions.json');
 const THRESHOLDS = [0.2, 0.3, 0.4, 0.5, 0.6];
 
-async function report(label: string, handle: DatabaseHandle, showMisses: boolean): Promise<void> {
-  await ingestKnowledge(handle.db, KNOWLEDGE_DIR);
-  const retriever = createFullTextRetriever(handle.db, { topK: 5, minSimilarity: 0 });
+async function report(label: string, handle: DatabaseHandle, showMisses: boolean, fullText: boolean): Promise<void> {
+  await ingestKnowledge(handle.db, KNOWLEDGE_DIR, fullText ? { chunkOptions: { packSiblings: true } } : {});
+  const retriever = fullText ? createFullTextRetriever(handle.db, { topK: 5, minSimilarity: 0 }) : createIndexRetriever(handle.db, { topK: 5, minSimilarity: 0 });
+  label = `${label} (${fullText ? 'full-text' : 'index'} retriever)`;
   const questions = loadQualityQuestions(QUESTIONS);
   const outcomes = await runQuality(retriever, questions);
   for (const split of ['tune', 'holdout'] as const) {
@@ -39,9 +42,12 @@ async function report(label: string, handle: DatabaseHandle, showMisses: boolean
 
 async function main(): Promise<void> {
   const showMisses = process.argv.includes('--misses');
-  await withPglite((h) => report('PGlite', h, showMisses));
+  // --full-text: the previous retriever on the previous chunking, for before/after figures.
+  const fullText = process.argv.includes('--full-text');
+  const pgOnly = process.argv.includes('--pglite-only');
+  await withPglite((h) => report('PGlite', h, showMisses, fullText));
   const url = process.env.DATABASE_URL?.trim();
-  if (url) await withThrowawayPostgres(url, 'tuning_quality', (h) => report('Postgres', h, showMisses));
+  if (url && !pgOnly) await withThrowawayPostgres(url, 'tuning_quality', (h) => report('Postgres', h, showMisses, fullText));
   else console.log('\nDATABASE_URL is not set: Postgres skipped.');
 }
 

@@ -7,6 +7,10 @@ export { isKnowledgeTopic, KNOWLEDGE_TOPICS, type KnowledgeTopic, parseDocument,
 export { KnowledgeDirNotFoundError, KnowledgeReadError } from './errors';
 export { CHUNKER_VERSION, ingestKnowledge, type IngestLogger, type IngestOptions, type IngestSummary } from './ingest';
 export { createFullTextRetriever, type FullTextRetrieverOptions, type RetrievedPassage, type RetrieveOptions, type Retriever } from './retriever';
+export { createIndexRetriever, type IndexRetrieverOptions } from './index-retriever';
+export { analyse } from './analyzer';
+export { expandQuery } from './expansion';
+export { similarityOf } from './similarity';
 export { averageSimilarity, toSearchResults } from './search-results';
 export {
   figuresOf,

@@ -1,0 +1,154 @@
+/**
+ * The retriever ERA uses: BM25F over an in-process index of the knowledge chunks (lexical-index.ts),
+ * with query expansion in the policies' vocabulary (expansion.ts) and a calibrated similarity
+ * (similarity.ts). The database stays the source of truth: the index is built from its rows and
+ * labelled with the knowledge base version (knowledge_state.version, bumped by a trigger on every
+ * change), and each question reads that version in the same statement that fetches its top passages.
+ * When the version moved (another instance ingested, a document changed), this instance rebuilds its
+ * index and asks again, so every instance answers from the current knowledge base.
+ *
+ * Cost per question: the analysis and scoring in memory (the question's terms' postings only) and one
+ * indexed statement for the version and the k passages' text.
+ */
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../../db/schema';
+import { expandQuery } from './expansion';
+import { KnowledgeIndex } from './knowledge-index';
+import { type Bm25Params, DEFAULT_BM25, type IndexSourceRow } from './lexical-index';
+import type { RetrievedPassage, Retriever } from './retriever';
+import { similarityOf } from './similarity';
+
+/** Tuning knobs of the index retriever; the defaults suit production. */
+export interface IndexRetrieverOptions {
+  bm25?: Partial<Bm25Params>;
+  /** Rows read per statement while building the index. */
+  loadPageSize?: number;
+}
+
+const MAX_QUERY_CHARS = 2000;
+const MAX_TOP_K = 50;
+/** Candidates scored beyond k, so passages dropped by a concurrent change can be replaced. */
+const SPARE = 3;
+
+function checkOptions(topK: number, minSimilarity: number): void {
+  if (!Number.isInteger(topK) || topK < 1 || topK > MAX_TOP_K) throw new RangeError(`topK must be an integer from 1 to ${MAX_TOP_K}, got ${topK}`);
+  if (!(minSimilarity >= 0 && minSimilarity <= 1)) throw new RangeError(`minSimilarity must be in [0, 1], got ${minSimilarity}`);
+}
+
+interface PassageRow {
+  version: string;
+  chunk_id: string | null;
+  document_id: string | null;
+  document_title: string | null;
+  source_path: string | null;
+  topic: string | null;
+  section: string | null;
+  content: string | null;
+}
+
+/** Reads every chunk and the version in one snapshot, page by page, and builds the index. */
+async function loadIndex(db: Kysely<Database>, params: Bm25Params, pageSize: number): Promise<KnowledgeIndex> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const state = await sql<{ version: string }>`SELECT version::text AS version FROM knowledge_state WHERE id = 1`.execute(trx);
+      const version = state.rows[0]?.version ?? '0';
+      const rows: IndexSourceRow[] = [];
+      let after: string | null = null;
+      for (;;) {
+        let q = trx
+          .selectFrom('knowledge_chunks as c')
+          .innerJoin('knowledge_documents as d', 'd.id', 'c.document_id')
+          .select(['c.id', 'c.document_id as documentId', 'd.title', 'c.section', 'c.content'])
+          .orderBy('c.id')
+          .limit(pageSize);
+        if (after !== null) q = q.where('c.id', '>', after);
+        const page = await q.execute();
+        rows.push(...page);
+        const last = page.at(-1);
+        if (!last || page.length < pageSize) break;
+        after = last.id;
+      }
+      return KnowledgeIndex.build(version, rows, params);
+    });
+}
+
+/** The version and the given chunks with their documents, in one statement. */
+async function fetchPassages(db: Kysely<Database>, ids: readonly string[]): Promise<{ version: string; rows: PassageRow[] }> {
+  const result = await sql<PassageRow>`
+    SELECT s.version::text AS version, p.*
+    FROM knowledge_state AS s
+    LEFT JOIN (
+      SELECT c.id AS chunk_id, d.id AS document_id, d.title AS document_title, d.source_path, d.topic, c.section, c.content
+      FROM knowledge_chunks AS c JOIN knowledge_documents AS d ON d.id = c.document_id
+      WHERE c.id = ANY(${[...ids]}::uuid[])
+    ) AS p ON true
+    WHERE s.id = 1
+  `.execute(db);
+  return { version: result.rows[0]?.version ?? '0', rows: result.rows };
+}
+
+/**
+ * A retriever over an in-process BM25F index of the knowledge base, kept current by the knowledge
+ * version (see the file comment). Works the same on Postgres and PGlite.
+ */
+export function createIndexRetriever(
+  db: Kysely<Database>,
+  defaults: { topK: number; minSimilarity: number },
+  options: IndexRetrieverOptions = {},
+): Retriever {
+  checkOptions(defaults.topK, defaults.minSimilarity);
+  const params: Bm25Params = { ...DEFAULT_BM25, ...options.bm25 };
+  const pageSize = Math.max(100, options.loadPageSize ?? 5000);
+  let index: KnowledgeIndex | null = null;
+  // Concurrent questions during a rebuild share it rather than each reading the whole corpus.
+  let building: Promise<KnowledgeIndex> | null = null;
+
+  const rebuild = async (): Promise<KnowledgeIndex> => {
+    building ??= loadIndex(db, params, pageSize).finally(() => {
+      building = null;
+    });
+    index = await building;
+    return index;
+  };
+
+  return {
+    async retrieve(query, opts = {}) {
+      const topK = opts.topK ?? defaults.topK;
+      const minSimilarity = opts.minSimilarity ?? defaults.minSimilarity;
+      checkOptions(topK, minSimilarity);
+      const text = query.slice(0, MAX_QUERY_CHARS);
+      let current = index ?? (await rebuild());
+      for (let attempt = 0; ; attempt += 1) {
+        const terms = expandQuery(text);
+        if (terms.length === 0) return [];
+        const hits = current.search(terms, topK + SPARE);
+        const { version, rows } = await fetchPassages(db, hits.map((h) => h.chunkId));
+        if (version !== current.version && attempt === 0) {
+          current = await rebuild();
+          continue;
+        }
+        const byId = new Map(rows.filter((r) => r.chunk_id !== null).map((r) => [r.chunk_id, r]));
+        const passages: RetrievedPassage[] = [];
+        for (const hit of hits) {
+          const r = byId.get(hit.chunkId);
+          if (!r?.document_id || r.content === null) continue;
+          const similarity = similarityOf(hit);
+          if (similarity < minSimilarity) continue;
+          passages.push({
+            chunkId: hit.chunkId,
+            documentId: r.document_id,
+            documentTitle: r.document_title ?? '',
+            sourcePath: r.source_path ?? '',
+            topic: r.topic,
+            section: r.section,
+            text: r.content,
+            similarity,
+          });
+        }
+        return passages.slice(0, topK);
+      }
+    },
+  };
+}
