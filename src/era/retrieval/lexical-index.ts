@@ -44,6 +44,20 @@ export interface IndexHit {
   coverage: number;
 }
 
+/**
+ * A policy's boilerplate rarely answers a manager: the lines above its first heading (policy number,
+ * owner, scope), its "Purpose" and its "Contacts". Their scores count at BOILERPLATE_PRIOR, so they
+ * surface only when nothing else matches as well (a question about whom to call still finds Contacts).
+ */
+export const BOILERPLATE_PRIOR = 0.8;
+const BOILERPLATE_HEADING = /^(?:\d+(?:\.\d+)*\.?\s+)?(?:purpose|contacts?|purpose and commitment)$/i;
+
+function priorOf(section: string | null): number {
+  if (section === null) return BOILERPLATE_PRIOR;
+  const leaf = section.split(SECTION_SEPARATOR).at(-1) ?? '';
+  return BOILERPLATE_HEADING.test(leaf.trim()) ? BOILERPLATE_PRIOR : 1;
+}
+
 /** Term frequencies are stored ×2 (half-weights survive) in the low 8 bits of a posting. */
 const TF_SCALE = 2;
 const TF_BITS = 256;
@@ -53,6 +67,7 @@ export class LexicalIndex {
   private constructor(
     readonly version: string,
     private readonly chunkIds: readonly string[],
+    private readonly priors: Float32Array,
     private readonly lengths: Float32Array,
     private readonly avgLength: number,
     private readonly postings: ReadonlyMap<string, Int32Array>,
@@ -72,11 +87,13 @@ export class LexicalIndex {
   /** Builds the index of the given rows (all chunks of one knowledge-base version). */
   static build(version: string, rows: Iterable<IndexSourceRow>, params: Bm25Params = DEFAULT_BM25): LexicalIndex {
     const chunkIds: string[] = [];
+    const priors: number[] = [];
     const lengths: number[] = [];
     const lists = new Map<string, number[]>();
     for (const row of rows) {
       const ordinal = chunkIds.length;
       chunkIds.push(row.id);
+      priors.push(priorOf(row.section));
       const tf = new Map<string, number>();
       const add = (terms: readonly string[], weight: number) => {
         for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + weight);
@@ -99,7 +116,7 @@ export class LexicalIndex {
     const postings = new Map<string, Int32Array>();
     for (const [term, list] of lists) postings.set(term, Int32Array.from(list));
     const total = lengths.reduce((a, b) => a + b, 0);
-    return new LexicalIndex(version, chunkIds, Float32Array.from(lengths), Math.max(1, total / Math.max(1, lengths.length)), postings, params);
+    return new LexicalIndex(version, chunkIds, Float32Array.from(priors), Float32Array.from(lengths), Math.max(1, total / Math.max(1, lengths.length)), postings, params);
   }
 
   /** The k best chunks for the weighted query terms, best first (ties: earlier ordinal first). */
@@ -128,6 +145,7 @@ export class LexicalIndex {
       }
     }
     if (best === 0) return [];
+    for (const ordinal of touched) scores[ordinal] = (scores[ordinal] ?? 0) * (this.priors[ordinal] ?? 1);
     return topK(touched, scores, k).map((ordinal) => {
       const score = scores[ordinal] ?? 0;
       return { ordinal, chunkId: this.chunkIds[ordinal] ?? '', score, coverage: score / best };
