@@ -26,7 +26,7 @@ import { userMessageFor } from './bot/errors';
 import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
 import { createClaudeClient, createCallLog, loadPricing } from './llm';
-import { createFullTextRetriever } from './era/retrieval';
+import { createIndexRetriever } from './era/retrieval';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import type { Logger } from './logger';
@@ -92,7 +92,9 @@ export function createApp(parts: AppParts): App {
     logger,
     classifier: createIntentClassifier({ client, model: config.intentModel, callLog: calls, logger }),
   });
-  const retriever = createFullTextRetriever(db, config.retrieval);
+  const retriever = createIndexRetriever(db, config.retrieval, {
+    onRebuildError: (err) => logger.error({ err, component: 'retrieval' }, 'rebuilding the retrieval index failed; the next question tries again'),
+  });
   // Generation waits out 429/529 itself (per item, between jobs' items), so its client does not retry.
   const generationClient = parts.anthropic === undefined ? createClaudeClient({ ...config.anthropic, maxRetries: 0, timeoutMs: 600_000 }, { logger }) : parts.anthropic;
   const appId = config.auth?.appId ?? '';

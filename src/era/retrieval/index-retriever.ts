@@ -23,10 +23,19 @@ export interface IndexRetrieverOptions {
   bm25?: Partial<Bm25Params>;
   /** Rows read per statement while building the index. */
   loadPageSize?: number;
+  /**
+   * How long a question waits for a rebuild after the knowledge base changed (default 2 s) before it
+   * is answered from the previous index instead (passages deleted since are left out; new ones are
+   * found once the rebuild, which goes on, is done). A first build is always waited for.
+   */
+  maxRebuildWaitMs?: number;
+  /** Told about a background rebuild that failed (the next question tries again). */
+  onRebuildError?: (err: unknown) => void;
 }
 
 const MAX_QUERY_CHARS = 2000;
 const MAX_TOP_K = 50;
+const DEFAULT_REBUILD_WAIT_MS = 2000;
 /** Candidates scored beyond k, so passages dropped by a concurrent change can be replaced. */
 const SPARE = 3;
 
@@ -101,16 +110,39 @@ export function createIndexRetriever(
   checkOptions(defaults.topK, defaults.minSimilarity);
   const params: Bm25Params = { ...DEFAULT_BM25, ...options.bm25 };
   const pageSize = Math.max(100, options.loadPageSize ?? 5000);
+  const maxWait = Math.max(0, options.maxRebuildWaitMs ?? DEFAULT_REBUILD_WAIT_MS);
   let index: KnowledgeIndex | null = null;
   // Concurrent questions during a rebuild share it rather than each reading the whole corpus.
   let building: Promise<KnowledgeIndex> | null = null;
 
-  const rebuild = async (): Promise<KnowledgeIndex> => {
-    building ??= loadIndex(db, params, pageSize).finally(() => {
-      building = null;
+  const startBuild = (): Promise<KnowledgeIndex> => {
+    building ??= loadIndex(db, params, pageSize)
+      .then((built) => {
+        index = built;
+        return built;
+      })
+      .finally(() => {
+        building = null;
+      });
+    return building;
+  };
+
+  /** The rebuilt index if it is ready within maxWait, else the stale one while the rebuild goes on. */
+  const refresh = async (stale: KnowledgeIndex): Promise<KnowledgeIndex> => {
+    const pending = startBuild();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), maxWait);
     });
-    index = await building;
-    return index;
+    try {
+      const built = await Promise.race([pending, late]);
+      if (built) return built;
+    } finally {
+      clearTimeout(timer);
+    }
+    // Queued deliberately: the rebuild finishes for later questions; a failure is reported, not thrown.
+    void pending.catch((err: unknown) => options.onRebuildError?.(err));
+    return stale;
   };
 
   return {
@@ -119,15 +151,18 @@ export function createIndexRetriever(
       const minSimilarity = opts.minSimilarity ?? defaults.minSimilarity;
       checkOptions(topK, minSimilarity);
       const text = query.slice(0, MAX_QUERY_CHARS);
-      let current = index ?? (await rebuild());
+      let current = index ?? (await startBuild());
       for (let attempt = 0; ; attempt += 1) {
         const terms = expandQuery(text);
         if (terms.length === 0) return [];
         const hits = current.search(terms, topK + SPARE);
         const { version, rows } = await fetchPassages(db, hits.map((h) => h.chunkId));
         if (version !== current.version && attempt === 0) {
-          current = await rebuild();
-          continue;
+          const next = await refresh(current);
+          if (next !== current) {
+            current = next;
+            continue;
+          }
         }
         const byId = new Map(rows.filter((r) => r.chunk_id !== null).map((r) => [r.chunk_id, r]));
         const passages: RetrievedPassage[] = [];
