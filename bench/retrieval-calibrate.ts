@@ -7,23 +7,13 @@
  *
  *   node -r @swc-node/register bench/retrieval-calibrate.ts
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { chunkMarkdown, DEFAULT_CHUNK_OPTIONS, expandQuery, loadQualityQuestions, parseDocument, passageAnswers } from '../src/era/retrieval';
-import { KnowledgeIndex } from '../src/era/retrieval/knowledge-index';
-import { similarityOf } from '../src/era/retrieval/similarity';
+import { expandQuery, KnowledgeIndex, loadQualityQuestions, passageAnswers, similarityOf } from '../src/era/retrieval';
+import { QUESTIONS_FILE, shippedRows } from './shipped-knowledge';
 
-const ROOT = path.resolve(__dirname, '..');
-const KNOWLEDGE_DIR = path.join(ROOT, 'examples/era/knowledge');
-
-const rows: Array<{ id: string; documentId: string; title: string; sourcePath: string; section: string | null; content: string }> = [];
-for (const file of readdirSync(KNOWLEDGE_DIR).filter((f) => f.endsWith('.md')).sort()) {
-  const doc = parseDocument(readFileSync(path.join(KNOWLEDGE_DIR, file), 'utf8'));
-  for (const c of chunkMarkdown(doc.body, DEFAULT_CHUNK_OPTIONS)) rows.push({ id: `${file}#${c.index}`, documentId: file, title: doc.title ?? file, sourcePath: file, section: c.section, content: c.content });
-}
+const rows = shippedRows();
 const byId = new Map(rows.map((r) => [r.id, r]));
 const index = KnowledgeIndex.build('calibration', rows);
-const questions = loadQualityQuestions(path.join(ROOT, 'examples/era/quality/retrieval-questions.json'));
+const questions = loadQualityQuestions(QUESTIONS_FILE);
 
 interface Sample {
   x: number;

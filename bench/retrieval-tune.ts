@@ -5,38 +5,17 @@
  *
  *   node -r @swc-node/register bench/retrieval-tune.ts
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { chunkMarkdown, DEFAULT_CHUNK_OPTIONS, expandQuery, loadQualityQuestions, parseDocument, passageAnswers } from '../src/era/retrieval';
-import { KnowledgeIndex } from '../src/era/retrieval/knowledge-index';
-import { type Bm25Params, DEFAULT_BM25 } from '../src/era/retrieval/lexical-index';
+import { type Bm25Params, DEFAULT_BM25, expandQuery, KnowledgeIndex, type KnowledgeRow, loadQualityQuestions, passageAnswers } from '../src/era/retrieval';
+import { QUESTIONS_FILE, shippedRows } from './shipped-knowledge';
 
-const ROOT = path.resolve(__dirname, '..');
-const KNOWLEDGE_DIR = path.join(ROOT, 'examples/era/knowledge');
-
-interface Row {
-  id: string;
-  documentId: string;
-  title: string;
-  sourcePath: string;
-  section: string | null;
-  content: string;
-}
-
-function corpus(): Row[] {
-  const rows: Row[] = [];
-  for (const file of readdirSync(KNOWLEDGE_DIR).filter((f) => f.endsWith('.md')).sort()) {
-    const doc = parseDocument(readFileSync(path.join(KNOWLEDGE_DIR, file), 'utf8'));
-    for (const c of chunkMarkdown(doc.body, DEFAULT_CHUNK_OPTIONS)) rows.push({ id: `${file}#${c.index}`, documentId: file, title: doc.title ?? file, sourcePath: file, section: c.section, content: c.content });
-  }
-  return rows;
-}
+type Row = KnowledgeRow;
+const corpus = shippedRows;
 
 function evaluate(label: string, params: Bm25Params, documentWeight = 0.5, expansionWeight = 0.75, split: 'tune' | 'holdout' = 'tune'): void {
   const rows = corpus();
   const byId = new Map(rows.map((r) => [r.id, r]));
   const index = KnowledgeIndex.build('x', rows, params, documentWeight);
-  const questions = loadQualityQuestions(path.join(ROOT, 'examples/era/quality/retrieval-questions.json')).filter((q) => q.split === split && q.answers.length > 0);
+  const questions = loadQualityQuestions(QUESTIONS_FILE).filter((q) => q.split === split && q.answers.length > 0);
   let s1 = 0;
   let s3 = 0;
   let d3 = 0;

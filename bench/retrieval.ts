@@ -140,13 +140,14 @@ async function main(): Promise<void> {
   const sizes = process.argv.includes('--sizes') && sizesArg ? sizesArg.split(',').map(Number) : [10_000, 100_000];
   console.log(
     `Retrieval benchmark: ${sizes.map((n) => n.toLocaleString('en-US')).join(' and ')} chunks, ${QUERIES} queries after ${WARM_UP} warm-up, ` +
-      `topK ${TOP_K}\n${os.cpus()[0]?.model ?? 'unknown CPU'} ×${os.cpus().length}, Node ${process.version}`,
+      `topK ${TOP_K}\n${os.cpus()[0]?.model ?? 'unknown CPU'} ×${os.cpus().length}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
   );
   const rows: Figures[] = [];
   rows.push(...(await withPglite((h) => measure('PGlite (in memory)', h, sizes, fullText))));
   if (url) rows.push(...(await withThrowawayPostgres(url, 'tuning_bench', (h) => measure('Postgres', h, sizes, fullText))));
   else console.log('DATABASE_URL is not set: Postgres skipped.');
   printTable(rows);
+  console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 }
 
 main().catch((err: unknown) => {

@@ -13,8 +13,8 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../../db/schema';
 import { expandQuery } from './expansion';
-import { KnowledgeIndex } from './knowledge-index';
-import { type Bm25Params, DEFAULT_BM25, type IndexSourceRow } from './lexical-index';
+import { KnowledgeIndex, type KnowledgeRow } from './knowledge-index';
+import { type Bm25Params, DEFAULT_BM25 } from './lexical-index';
 import type { RetrievedPassage, Retriever } from './retriever';
 import { similarityOf } from './similarity';
 
@@ -44,17 +44,6 @@ function checkOptions(topK: number, minSimilarity: number): void {
   if (!(minSimilarity >= 0 && minSimilarity <= 1)) throw new RangeError(`minSimilarity must be in [0, 1], got ${minSimilarity}`);
 }
 
-interface PassageRow {
-  version: string;
-  chunk_id: string | null;
-  document_id: string | null;
-  document_title: string | null;
-  source_path: string | null;
-  topic: string | null;
-  section: string | null;
-  content: string | null;
-}
-
 /** Reads every chunk and the version in one snapshot, page by page, and builds the index. */
 async function loadIndex(db: Kysely<Database>, params: Bm25Params, pageSize: number): Promise<KnowledgeIndex> {
   return db
@@ -63,39 +52,44 @@ async function loadIndex(db: Kysely<Database>, params: Bm25Params, pageSize: num
     .execute(async (trx) => {
       const state = await sql<{ version: string }>`SELECT version::text AS version FROM knowledge_state WHERE id = 1`.execute(trx);
       const version = state.rows[0]?.version ?? '0';
-      const rows: IndexSourceRow[] = [];
-      let after: string | null = null;
+      const rows: KnowledgeRow[] = [];
+      // In reading order (path, position): the same order on every database, so ties rank alike.
+      let after: { path: string; index: number } | null = null;
       for (;;) {
+        const from = after;
         let q = trx
           .selectFrom('knowledge_chunks as c')
           .innerJoin('knowledge_documents as d', 'd.id', 'c.document_id')
-          .select(['c.id', 'c.document_id as documentId', 'd.title', 'c.section', 'c.content'])
-          .orderBy('c.id')
+          .select(['c.id', 'c.document_id as documentId', 'd.title', 'd.source_path as sourcePath', 'd.topic', 'c.section', 'c.content', 'c.chunk_index as chunkIndex'])
+          .orderBy('d.source_path')
+          .orderBy('c.chunk_index')
           .limit(pageSize);
-        if (after !== null) q = q.where('c.id', '>', after);
+        if (from !== null) q = q.where((eb) => eb.or([eb('d.source_path', '>', from.path), eb.and([eb('d.source_path', '=', from.path), eb('c.chunk_index', '>', from.index)])]));
         const page = await q.execute();
-        rows.push(...page);
+        for (const r of page) rows.push({ id: r.id, documentId: r.documentId, title: r.title, sourcePath: r.sourcePath, topic: r.topic, section: r.section, content: r.content });
         const last = page.at(-1);
         if (!last || page.length < pageSize) break;
-        after = last.id;
+        after = { path: last.sourcePath, index: last.chunkIndex };
       }
       return KnowledgeIndex.build(version, rows, params);
     });
 }
 
-/** The version and the given chunks with their documents, in one statement. */
-async function fetchPassages(db: Kysely<Database>, ids: readonly string[]): Promise<{ version: string; rows: PassageRow[] }> {
-  const result = await sql<PassageRow>`
-    SELECT s.version::text AS version, p.*
+/** The knowledge version and the text of the given chunks, in one statement (one primary-key probe each). */
+async function fetchTexts(db: Kysely<Database>, ids: readonly string[]): Promise<{ version: string; texts: Map<string, string> }> {
+  if (ids.length === 0) {
+    const state = await sql<{ version: string }>`SELECT version::text AS version FROM knowledge_state WHERE id = 1`.execute(db);
+    return { version: state.rows[0]?.version ?? '0', texts: new Map() };
+  }
+  const result = await sql<{ version: string; id: string | null; content: string | null }>`
+    SELECT s.version::text AS version, c.id, c.content
     FROM knowledge_state AS s
-    LEFT JOIN (
-      SELECT c.id AS chunk_id, d.id AS document_id, d.title AS document_title, d.source_path, d.topic, c.section, c.content
-      FROM knowledge_chunks AS c JOIN knowledge_documents AS d ON d.id = c.document_id
-      WHERE c.id = ANY(${[...ids]}::uuid[])
-    ) AS p ON true
+    LEFT JOIN knowledge_chunks AS c ON c.id = ANY(${[...ids]}::uuid[])
     WHERE s.id = 1
   `.execute(db);
-  return { version: result.rows[0]?.version ?? '0', rows: result.rows };
+  const texts = new Map<string, string>();
+  for (const r of result.rows) if (r.id !== null && r.content !== null) texts.set(r.id, r.content);
+  return { version: result.rows[0]?.version ?? '0', texts };
 }
 
 /**
@@ -156,7 +150,7 @@ export function createIndexRetriever(
         const terms = expandQuery(text);
         if (terms.length === 0) return [];
         const hits = current.search(terms, topK + SPARE);
-        const { version, rows } = await fetchPassages(db, hits.map((h) => h.chunkId));
+        const { version, texts } = await fetchTexts(db, hits.map((h) => h.chunkId));
         if (version !== current.version && attempt === 0) {
           const next = await refresh(current);
           if (next !== current) {
@@ -164,21 +158,22 @@ export function createIndexRetriever(
             continue;
           }
         }
-        const byId = new Map(rows.filter((r) => r.chunk_id !== null).map((r) => [r.chunk_id, r]));
         const passages: RetrievedPassage[] = [];
         for (const hit of hits) {
-          const r = byId.get(hit.chunkId);
-          if (!r?.document_id || r.content === null) continue;
+          const meta = current.chunk(hit.chunkId);
+          const text = texts.get(hit.chunkId);
+          // A chunk deleted since this index was built (answered from a stale index) is left out.
+          if (!meta || text === undefined) continue;
           const similarity = similarityOf(hit);
           if (similarity < minSimilarity) continue;
           passages.push({
             chunkId: hit.chunkId,
-            documentId: r.document_id,
-            documentTitle: r.document_title ?? '',
-            sourcePath: r.source_path ?? '',
-            topic: r.topic,
-            section: r.section,
-            text: r.content,
+            documentId: meta.documentId,
+            documentTitle: meta.title,
+            sourcePath: meta.sourcePath,
+            topic: meta.topic,
+            section: meta.section,
+            text,
             similarity,
           });
         }

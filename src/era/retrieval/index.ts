@@ -11,6 +11,8 @@ export { createIndexRetriever, type IndexRetrieverOptions } from './index-retrie
 export { analyse } from './analyzer';
 export { expandQuery } from './expansion';
 export { similarityOf } from './similarity';
+export { type ChunkMeta, KnowledgeIndex, type KnowledgeRow, type RankedHit } from './knowledge-index';
+export { type Bm25Params, DEFAULT_BM25 } from './lexical-index';
 export { averageSimilarity, toSearchResults } from './search-results';
 export {
   figuresOf,
