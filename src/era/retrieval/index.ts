@@ -9,6 +9,7 @@ export { CHUNKER_VERSION, ingestKnowledge, type IngestLogger, type IngestOptions
 export { createFullTextRetriever, type FullTextRetrieverOptions, type RetrievedPassage, type RetrieveOptions, type Retriever } from './retriever';
 export { createIndexRetriever, type IndexRetrieverOptions } from './index-retriever';
 export { analyse } from './analyzer';
+export { countWords, splitSentences } from './text';
 export { expandQuery } from './expansion';
 export { similarityOf } from './similarity';
 export { type ChunkMeta, KnowledgeIndex, type KnowledgeRow, type RankedHit } from './knowledge-index';
