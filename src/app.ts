@@ -26,7 +26,7 @@ import { userMessageFor } from './bot/errors';
 import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
 import { createClaudeClient, createCallLog, loadPricing } from './llm';
-import { createIndexRetriever } from './era/retrieval';
+import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import type { Logger } from './logger';
@@ -87,13 +87,20 @@ export function createApp(parts: AppParts): App {
   const prompt = createPromptSource(config.promptPath);
   const pricing = loadPricing({ file: config.modelPricingFile, logger });
   const calls = createCallLog({ db, logger, pricing });
+  const retriever = createIndexRetriever(db, config.retrieval, {
+    onRebuildError: (err) => logger.error({ err, component: 'retrieval' }, 'rebuilding the retrieval index failed; the next question tries again'),
+  });
   const intent = createPromptCapture({
     db,
     logger,
-    classifier: createIntentClassifier({ client, model: config.intentModel, callLog: calls, logger }),
-  });
-  const retriever = createIndexRetriever(db, config.retrieval, {
-    onRebuildError: (err) => logger.error({ err, component: 'retrieval' }, 'rebuilding the retrieval index failed; the next question tries again'),
+    classifier: createIntentClassifier({
+      client,
+      model: config.intentModel,
+      callLog: calls,
+      logger,
+      // Offline, a message no rule catches takes the topic of the policy that best answers it.
+      guessTopic: parts.retrieval ? (text) => topicOfBestPassage(retriever, text) : undefined,
+    }),
   });
   // Generation waits out 429/529 itself (per item, between jobs' items), so its client does not retry.
   const generationClient = parts.anthropic === undefined ? createClaudeClient({ ...config.anthropic, maxRetries: 0, timeoutMs: 600_000 }, { logger }) : parts.anthropic;

@@ -17,6 +17,7 @@ import { KnowledgeIndex, type KnowledgeRow } from './knowledge-index';
 import { type Bm25Params, DEFAULT_BM25 } from './lexical-index';
 import type { RetrievedPassage, Retriever } from './retriever';
 import { similarityOf } from './similarity';
+import { isKnowledgeTopic, type KnowledgeTopic } from './document';
 
 /** Tuning knobs of the index retriever; the defaults suit production. */
 export interface IndexRetrieverOptions {
@@ -181,4 +182,16 @@ export function createIndexRetriever(
       }
     },
   };
+}
+
+/** Least similarity for a passage's policy topic to stand as a message's topic (offline guess). */
+export const TOPIC_GUESS_MIN_SIMILARITY = 0.3;
+
+/**
+ * The topic of the policy whose passage best answers a message, or null when none is similar enough
+ * or the best policy has no known topic. Used as the intent classifier's offline guess.
+ */
+export async function topicOfBestPassage(retriever: Retriever, text: string): Promise<KnowledgeTopic | null> {
+  const [best] = await retriever.retrieve(text, { topK: 1, minSimilarity: TOPIC_GUESS_MIN_SIMILARITY });
+  return best && isKnowledgeTopic(best.topic) ? best.topic : null;
 }
