@@ -132,6 +132,10 @@ export function createIndexRetriever(
     try {
       const built = await Promise.race([pending, late]);
       if (built) return built;
+    } catch (err) {
+      // A failed rebuild: the previous index still answers; the next question tries again.
+      options.onRebuildError?.(err);
+      return stale;
     } finally {
       clearTimeout(timer);
     }

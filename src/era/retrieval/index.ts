@@ -13,7 +13,7 @@ export { countWords, splitSentences } from './text';
 export { expandQuery } from './expansion';
 export { similarityOf } from './similarity';
 export { type ChunkMeta, KnowledgeIndex, type KnowledgeRow, type RankedHit } from './knowledge-index';
-export { type Bm25Params, DEFAULT_BM25 } from './lexical-index';
+export { type Bm25Params, DEFAULT_BM25, LexicalIndex } from './lexical-index';
 export { averageSimilarity, toSearchResults } from './search-results';
 export {
   figuresOf,
