@@ -5,7 +5,7 @@
  * held-out part, on PGlite and (when DATABASE_URL is set) on Postgres; then how the similarity
  * threshold separates answerable from unanswerable questions. Prints figures; never asserts.
  *
- *   npm run quality [-- --misses] [--full-text] [--pglite-only]
+ *   npm run quality:retrieval [-- --misses] [--full-text] [--pglite-only]   (npm run quality: this, then the topics)
  *   --misses lists the tuning questions missed in the top 3; --full-text measures the previous
  *   Postgres full-text retriever on the previous chunking (the 'before' figures).
  */

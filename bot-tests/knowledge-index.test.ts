@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { createIndexRetriever, expandQuery, ingestKnowledge, KnowledgeIndex, LexicalIndex } from '../src/era/retrieval';
+import { appliedMigrations, migrateDown, migrateToLatest } from '../db';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 
 const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
@@ -117,5 +118,26 @@ describe('the in-memory index', () => {
   it('ranks a section above the same words in a Purpose section', () => {
     const [top] = KnowledgeIndex.build('1', rows).search(expandQuery('overtime'), 2);
     expect(top?.chunkId).toBe('a');
+  });
+});
+
+describe.each(testDbKinds)('the knowledge version migration on %s', (kind) => {
+  it('goes down (table, triggers and function gone, knowledge writes still work) and up again', async () => {
+    const t = await createTestDatabase(kind);
+    try {
+      // Later migrations (other capabilities') go down first and come back up with it.
+      const applied = await appliedMigrations(t.db);
+      const fromHere = applied.slice(applied.indexOf('20261202110000_knowledge_version'));
+      expect(fromHere[0]).toBe('20261202110000_knowledge_version');
+      expect(await migrateDown(t.db, fromHere.length)).toEqual([...fromHere].reverse().map((m) => `Down ${m}`));
+      const left = await sql<{ n: number }>`select count(*)::int as n from pg_proc where proname = 'bump_knowledge_version'`.execute(t.db);
+      expect(left.rows[0]?.n).toBe(0);
+      await ingestKnowledge(t.db, KNOWLEDGE_DIR);
+      expect(await migrateToLatest(t.db)).toEqual(fromHere.map((m) => `Up ${m}`));
+      const [top] = await createIndexRetriever(t.db, { topK: 1, minSimilarity: 0 }).retrieve('jury duty pay');
+      expect(top?.sourcePath).toBe('pto-and-leave.md');
+    } finally {
+      await t.dispose();
+    }
   });
 });
