@@ -74,7 +74,9 @@ export async function growCorpus(db: Kysely<Database>, seeds: readonly SeedChunk
   const existing = await db.selectFrom('knowledge_chunks').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
   let missing = total - Number(existing.n);
   let added = 0;
-  for (let doc = 0; missing > 0; doc += 1) {
+  // Growing again (10,000 then 100,000) numbers the new documents after the ones already there.
+  const synthetic = await db.selectFrom('knowledge_documents').select((eb) => eb.fn.countAll<string>().as('n')).where('source_path', 'like', 'synthetic/%').executeTakeFirstOrThrow();
+  for (let doc = Number(synthetic.n); missing > 0; doc += 1) {
     const count = Math.min(perDocument, missing);
     const city = CITIES[doc % CITIES.length]!;
     const rows: Omit<NewKnowledgeChunk, 'document_id'>[] = Array.from({ length: count }, (_, i) => {

@@ -138,7 +138,8 @@ describe.each(testDbKinds)('offline grounded answers on %s', (kind) => {
     const sent = await h.say("My employee didn't show up and didn't call. What should I do?");
     const reply = lastReply(sent);
     expect(reply.text).toMatch(/^⚠️ Offline mode/);
-    expect(reply.text).toMatch(/- \*\*Attendance and No-Call\/No-Show Policy\*\*: .+ \[1\]/);
+    // The best section under its own heading, then its whole sentences, each cited.
+    expect(reply.text).toMatch(/\n#### Attendance and No-Call\/No-Show Policy — 5\.\d [^\n]+\n\n[^\n]+\. \[1\]\n/);
     expect(aiEntity(reply)!.citation!.length).toBeGreaterThanOrEqual(1);
     const turn = await h.t.db.selectFrom('tuning_conversation_turns').selectAll().executeTakeFirstOrThrow();
     expect(turn.metadata).toMatchObject({ offline: true });

@@ -15,7 +15,7 @@ describe('configuration', () => {
       anthropic: { model: DEFAULT_MODEL, maxTokens: 1024, maxRetries: 2 },
       maxNoteChars: 4000,
       exportLinkTtlMinutes: 15,
-      retrieval: { topK: 5, minSimilarity: 0.08 },
+      retrieval: { topK: 5, minSimilarity: 0.1 },
       streamUpdateIntervalMs: 1500,
     });
     expect(c.publicBaseUrl).toBe('http://localhost:3978');

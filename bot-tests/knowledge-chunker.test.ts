@@ -28,9 +28,16 @@ describe('chunkMarkdown', () => {
     expect(chunks).toEqual([{ index: 0, section: '3. Reporting › 3.2 Timing', content: 'Call two hours ahead.', wordCount: 4 }]);
   });
 
-  it('packs small sibling subsections under their parent, keeping their headings as text', () => {
+  it('makes each section its own chunk by default, so a passage is exactly one section', () => {
     const md = ['# T', '## 5. No-call', '### 5.1 Definition', 'Missing a shift without calling.', '### 5.2 First occurrence', 'A final written warning.', '## 6. Other', 'Separate.'].join('\n\n');
     const chunks = chunkMarkdown(md);
+    expect(chunks.map((c) => c.section)).toEqual(['5. No-call › 5.1 Definition', '5. No-call › 5.2 First occurrence', '6. Other']);
+    expect(chunks.map((c) => c.content)).toEqual(['Missing a shift without calling.', 'A final written warning.', 'Separate.']);
+  });
+
+  it('with packSiblings, packs small sibling subsections under their parent, keeping their headings as text', () => {
+    const md = ['# T', '## 5. No-call', '### 5.1 Definition', 'Missing a shift without calling.', '### 5.2 First occurrence', 'A final written warning.', '## 6. Other', 'Separate.'].join('\n\n');
+    const chunks = chunkMarkdown(md, { packSiblings: true });
     expect(chunks.map((c) => c.section)).toEqual(['5. No-call', '6. Other']);
     expect(chunks[0]!.content).toBe('5.1 Definition\n\nMissing a shift without calling.\n\n5.2 First occurrence\n\nA final written warning.');
   });

@@ -87,11 +87,15 @@ describe.each(testDbKinds)('knowledge ingestion on %s', (kind) => {
       expect(d.chunk_count).toBeGreaterThan(3);
     }
     const sample = await t.db.selectFrom('knowledge_chunks').select(['section', 'content', 'word_count', 'tsv'])
-      .where('section', '=', '5. No-call/no-show').executeTakeFirstOrThrow();
+      .where('section', '=', '5. No-call/no-show › 5.2 First no-call/no-show').executeTakeFirstOrThrow();
     expect(sample.word_count).toBe(sample.content.split(/\s+/).filter(Boolean).length);
     expect(sample.content).toContain('final written warning');
     expect(sample.content).not.toContain('Topic:');
     expect(sample.tsv).toContain("'show'");
+    // One chunk per section: a chunk's heading path ends at its own heading, and no heading is text.
+    const sections = await t.db.selectFrom('knowledge_chunks').select(['section', 'content']).execute();
+    expect(sections.filter((c) => c.section?.includes(' › ')).length).toBeGreaterThan(100);
+    expect(sections.filter((c) => /^\d+\.\d+ [A-Z]/m.test(c.content))).toEqual([]);
   });
 
   it('leaves every document alone on a second run', async () => {

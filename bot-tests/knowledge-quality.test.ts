@@ -1,56 +1,90 @@
 /**
- * Retrieval quality: questions as managers type them, each with the policy document that answers it.
- * The right document must be among the top 3 passages for at least 90% of them, on every database.
- * The questions were written before the documents and are not tuned to their wording; when a miss
- * appears, improve retrieval (or the documents, if they lack what a real policy would say), never the
- * question.
+ * Retrieval quality (issue 12): the manager questions of examples/era/quality/retrieval-questions.json,
+ * each labelled with the section that answers it, through ERA's retriever on the shipped policies, on
+ * every database. Section-level top-1 / top-3 and document-level top-3 are printed per part.
+ *
+ * The bars: the tuning part must keep section top-3 ≥ 90 % and top-1 ≥ 70 % (the issue's bar, met
+ * there). The held-out part does NOT reach the issue's bar (78 % / 58 % when this was written; see
+ * README, "What ERA answers from"): it is held to what was reached, so a change that loses ground on
+ * questions nobody tuned on fails here. Raise these floors as retrieval improves; never lower them
+ * to pass, and never edit a question to make it pass.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createFullTextRetriever, ingestKnowledge, type RetrievedPassage } from '../src/era/retrieval';
+import {
+  createIndexRetriever,
+  figuresOf,
+  ingestKnowledge,
+  loadQualityQuestions,
+  missLines,
+  qualityTable,
+  type QuestionOutcome,
+  runQuality,
+  splitOf,
+} from '../src/era/retrieval';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 
 const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
-const TOP_K = 3;
-/** The RETRIEVAL_MIN_SIMILARITY recommended for the full-text retriever: a hit must also clear it. */
-const MIN_SIMILARITY = 0.08;
-const REQUIRED_HIT_RATE = 0.9;
+const QUESTIONS = loadQualityQuestions(path.resolve(__dirname, '../examples/era/quality/retrieval-questions.json'));
 
-/** [question, the document that answers it]. */
-const QUESTIONS: ReadonlyArray<readonly [string, string]> = [
-  ['One of my trainers just didn\'t show up and never called, what do I do?', 'attendance-and-no-call-no-show.md'],
-  ['my front desk guy has been late like 5 times this month, is there a point system?', 'attendance-and-no-call-no-show.md'],
-  ['employee called out sick 10 minutes before her shift, does that count against her', 'attendance-and-no-call-no-show.md'],
-  ['can two front desk staff trade shifts without asking me', 'scheduling-and-shift-swaps.md'],
-  ['how much notice do I need to give before changing someone\'s schedule', 'scheduling-and-shift-swaps.md'],
-  ['what hours can a 16 year old work in kids club', 'scheduling-and-shift-swaps.md'],
-  ['how much PTO does a part-timer get', 'pto-and-leave.md'],
-  ['employee\'s grandmother died, how many days off do they get', 'pto-and-leave.md'],
-  ['one of my instructors got called for jury duty next month, is that paid?', 'pto-and-leave.md'],
-  ['how do I write up an employee for the first time', 'progressive-discipline.md'],
-  ['what\'s the difference between a verbal warning and a written warning', 'progressive-discipline.md'],
-  ['can I skip straight to a final warning if what he did was really bad', 'progressive-discipline.md'],
-  ['a member made a comment to my employee about her body', 'harassment-and-complaints.md'],
-  ['one of my staff told me her coworker keeps texting her inappropriate stuff but she doesn\'t want me to do anything', 'harassment-and-complaints.md'],
-  ['someone said their supervisor treats them differently because of their race', 'harassment-and-complaints.md'],
-  ['someone slipped on the wet floor in the locker room', 'workplace-safety.md'],
-  ['a trainer hurt his back moving weights, what paperwork do I need', 'workplace-safety.md'],
-  ['a guy at the front desk threatened to come back and hurt my staff', 'workplace-safety.md'],
-  ['employee quit on the spot, when is her last paycheck', 'termination-and-resignation.md'],
-  ['I want to let someone go who is still in their 90 day probation, can I just do it', 'termination-and-resignation.md'],
-  ['how much notice is someone supposed to give when they resign', 'termination-and-resignation.md'],
-  ['my employee forgot to clock out last night how do I fix it', 'pay-and-timekeeping.md'],
-  ['is it ok if my staff finish cleaning after they punch out', 'pay-and-timekeeping.md'],
-  ['trainer says his commission on a package was missing from his check', 'pay-and-timekeeping.md'],
-  ['can my staff be on their phones at the front desk', 'standards-of-conduct.md'],
-  ['a member wants to give my trainer a $200 gift card, is that allowed', 'standards-of-conduct.md'],
-  ['two of my employees are dating, one is the other\'s supervisor', 'standards-of-conduct.md'],
-  ['employee posted a video of a member working out on tiktok', 'standards-of-conduct.md'],
-  ['a pregnant employee asked if she can sit on a stool during her desk shift', 'accommodations.md'],
-  ['employee asked for Saturdays off for religious reasons', 'accommodations.md'],
-  ['my cleaner has a bad back and his doctor says no lifting over 20 lbs', 'accommodations.md'],
-];
+/** [part, section top-3, section top-1, document top-3] floors. */
+const BARS = {
+  tune: { sectionTop3: 0.9, sectionTop1: 0.7, documentTop3: 0.95 },
+  holdout: { sectionTop3: 0.75, sectionTop1: 0.55, documentTop3: 0.9 },
+} as const;
+
+describe('the retrieval question set', () => {
+  it('is large enough, covers every policy, and its labels name real headings', () => {
+    const answerable = QUESTIONS.filter((q) => q.answers.length > 0);
+    expect(answerable.length).toBeGreaterThanOrEqual(80);
+    expect(QUESTIONS.length - answerable.length).toBeGreaterThanOrEqual(10);
+    const documents = new Set(answerable.map((q) => q.answers[0]?.document));
+    expect(documents.size).toBe(10);
+    for (const q of answerable) {
+      for (const a of q.answers) {
+        const headings = readFileSync(path.join(KNOWLEDGE_DIR, a.document), 'utf8').split('\n').filter((l) => /^#{2,6} /.test(l)).map((l) => l.replace(/^#+\s*/, '').trim());
+        expect({ id: q.id, section: a.section, found: headings.includes(a.section) }).toEqual({ id: q.id, section: a.section, found: true });
+      }
+    }
+  });
+
+  it('keeps each question in the part its hash gives it, so the held-out part stays held out', () => {
+    for (const q of QUESTIONS) expect({ id: q.id, split: q.split }).toEqual({ id: q.id, split: splitOf(q.question) });
+    expect(new Set(QUESTIONS.map((q) => q.id)).size).toBe(QUESTIONS.length);
+  });
+});
 
 describe.each(testDbKinds)('retrieval quality on %s', (kind) => {
+  let t: TestDatabase;
+  let outcomes: QuestionOutcome[];
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    await ingestKnowledge(t.db, KNOWLEDGE_DIR);
+    outcomes = await runQuality(createIndexRetriever(t.db, { topK: 5, minSimilarity: 0 }), QUESTIONS);
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+
+  it.each(['tune', 'holdout'] as const)('the %s part stays at or above its section-level bars', (split) => {
+    const part = outcomes.filter((o) => o.question.split === split);
+    const f = figuresOf(part);
+    console.log(`retrieval quality on ${kind}, ${split} part:\n${qualityTable(part)}${split === 'tune' ? `\n${missLines(part).join('\n')}` : ''}`);
+    const bar = BARS[split];
+    expect(f.sectionTop3 / f.questions).toBeGreaterThanOrEqual(bar.sectionTop3);
+    expect(f.sectionTop1 / f.questions).toBeGreaterThanOrEqual(bar.sectionTop1);
+    expect(f.documentTop3 / f.questions).toBeGreaterThanOrEqual(bar.documentTop3);
+  });
+
+  it('scores the right sections above the rest, and unanswerable questions below answerable ones', () => {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const right = outcomes.flatMap((o) => (o.rightSimilarity === null ? [] : [o.rightSimilarity]));
+    const unanswerable = outcomes.filter((o) => o.question.answers.length === 0).map((o) => o.topSimilarity ?? 0);
+    expect(median(unanswerable)).toBeLessThan(median(right));
+  });
+});
+
+describe.each(testDbKinds)("the issue's examples on %s", (kind) => {
   let t: TestDatabase;
   beforeAll(async () => {
     t = await createTestDatabase(kind);
@@ -59,30 +93,34 @@ describe.each(testDbKinds)('retrieval quality on %s', (kind) => {
   afterAll(async () => {
     await t.dispose();
   });
+  const top = async (q: string, k = 5) => {
+    const passages = await createIndexRetriever(t.db, { topK: k, minSimilarity: 0 }).retrieve(q);
+    return passages.map((p) => `${p.sourcePath} › ${p.section ?? ''}`);
+  };
 
-  it(`finds the answering document in the top ${TOP_K} for at least ${REQUIRED_HIT_RATE * 100}% of ${QUESTIONS.length} manager questions`, async () => {
-    const retriever = createFullTextRetriever(t.db, { topK: TOP_K, minSimilarity: MIN_SIMILARITY });
-    const misses: string[] = [];
-    let first = 0;
-    const hitSimilarities: number[] = [];
-    for (const [question, expected] of QUESTIONS) {
-      const passages: RetrievedPassage[] = await retriever.retrieve(question);
-      const hit = passages.find((p) => p.sourcePath === expected);
-      if (passages[0]?.sourcePath === expected) first += 1;
-      if (hit) hitSimilarities.push(hit.similarity);
-      else {
-        const got = passages.map((p) => `${p.sourcePath} "${p.section ?? ''}" (${p.similarity.toFixed(2)})`).join('; ') || 'nothing';
-        misses.push(`  "${question}"\n    expected ${expected}, got: ${got}`);
-      }
-    }
-    const hits = hitSimilarities.length;
-    const rate = hits / QUESTIONS.length;
-    const sorted = [...hitSimilarities].sort((a, b) => a - b);
-    console.log(
-      `retrieval quality on ${kind}: ${hits}/${QUESTIONS.length} = ${(rate * 100).toFixed(1)}% in the top ${TOP_K} ` +
-        `(${first} ranked first); similarity of the hits: min ${sorted[0]?.toFixed(2)}, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)}, max ${sorted[sorted.length - 1]?.toFixed(2)}` +
-        (misses.length > 0 ? `\nmisses:\n${misses.join('\n')}` : '\nno misses'),
-    );
-    expect(rate).toBeGreaterThanOrEqual(REQUIRED_HIT_RATE);
+  it('finds the right sections where the full-text retriever handed ERA the wrong ones', async () => {
+    const noShow = await top("My employee didn't show up", 3);
+    expect(noShow[0]).toMatch(/^attendance-and-no-call-no-show\.md › 5\. No-call\/no-show › 5\.[12] /);
+    expect(noShow.join('\n')).not.toMatch(/Meal periods|Rest and meal breaks/);
+
+    const dating = await top('Two of my trainers are dating, is that allowed?', 3);
+    expect(dating).toContain('standards-of-conduct.md › 7. Relationships at work › 7.1 Between team members');
+    expect(dating.join('\n')).not.toMatch(/Tardiness|Points/);
+
+    const finalPay = await top("What's the process for final pay?", 3);
+    expect(finalPay.join('\n')).not.toMatch(/No magic words/);
+    expect(finalPay.filter((p) => p.startsWith('termination-and-resignation.md › 4. Final pay')).length).toBeGreaterThanOrEqual(2);
+
+    const religious = await top('An employee wants every Saturday off for religious reasons', 3);
+    expect(religious.some((p) => p.startsWith('accommodations.md › 6. Religious accommodation'))).toBe(true);
+
+    const injured = await top('One of my employees got hurt on the job today');
+    const teamMember = injured.findIndex((p) => p.includes('4. When a team member is hurt at work'));
+    const memberOrGuest = injured.findIndex((p) => p.includes('5. When a member or guest is hurt'));
+    expect(teamMember).toBeGreaterThanOrEqual(0);
+    expect(memberOrGuest === -1 || teamMember < memberOrGuest).toBe(true);
+
+    const tiktok = await top('Can I fire someone for posting about our club on TikTok?');
+    expect(tiktok.some((p) => p.startsWith('standards-of-conduct.md › 4. Social media'))).toBe(true);
   });
 });

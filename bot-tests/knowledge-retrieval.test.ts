@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { averageSimilarity, createFullTextRetriever, ingestKnowledge, type Retriever, toSearchResults } from '../src/era/retrieval';
+import { averageSimilarity, createFullTextRetriever, createIndexRetriever, ingestKnowledge, type Retriever, toSearchResults } from '../src/era/retrieval';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 
 const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
@@ -22,13 +22,24 @@ const HOSTILE: Array<[string, string]> = [
   ['30,000 characters', 'harassment '.repeat(3000)],
 ];
 
-describe.each(testDbKinds)('full-text retrieval on %s', (kind) => {
+type Make = (db: TestDatabase['db'], defaults: { topK: number; minSimilarity: number }) => Retriever;
+/**
+ * Both retrievers meet the same contract: the index retriever (ERA's, over one chunk per section) and
+ * the previous full-text one, kept for comparison, over the packed chunks it was built for.
+ */
+const RETRIEVERS: Array<[string, Make, boolean]> = [
+  ['index', (db, d) => createIndexRetriever(db, d), false],
+  ['full-text', (db, d) => createFullTextRetriever(db, d), true],
+];
+const CASES = testDbKinds.flatMap((kind) => RETRIEVERS.map(([name, make, packSiblings]) => [`${name} retrieval on ${kind}`, kind, make, packSiblings] as const));
+
+describe.each(CASES)('%s', (_label, kind, make, packSiblings) => {
   let t: TestDatabase;
   let retriever: Retriever;
   beforeAll(async () => {
     t = await createTestDatabase(kind);
-    await ingestKnowledge(t.db, KNOWLEDGE_DIR);
-    retriever = createFullTextRetriever(t.db, { topK: 5, minSimilarity: 0 });
+    await ingestKnowledge(t.db, KNOWLEDGE_DIR, { chunkOptions: { packSiblings } });
+    retriever = make(t.db, { topK: 5, minSimilarity: 0 });
   });
   afterAll(async () => {
     await t.dispose();
@@ -71,10 +82,10 @@ describe.each(testDbKinds)('full-text retrieval on %s', (kind) => {
   });
 
   it('uses the defaults given at creation, overridden per call', async () => {
-    const narrow = createFullTextRetriever(t.db, { topK: 2, minSimilarity: 0 });
+    const narrow = make(t.db, { topK: 2, minSimilarity: 0 });
     expect(await narrow.retrieve('warning')).toHaveLength(2);
     expect(await narrow.retrieve('warning', { topK: 6 })).toHaveLength(6);
-    const strict = createFullTextRetriever(t.db, { topK: 5, minSimilarity: 0.99 });
+    const strict = make(t.db, { topK: 5, minSimilarity: 0.99 });
     expect(await strict.retrieve('one of my trainers did not show up')).toEqual([]);
   });
 
@@ -93,7 +104,8 @@ describe.each(testDbKinds)('full-text retrieval on %s', (kind) => {
 
   it('ranks a passage holding every word of the question above partial matches', async () => {
     const passages = await retriever.retrieve('bereavement grandparent', { topK: 10 });
-    const both = passages.filter((p) => /bereavement/i.test(p.text) && /grandparent/i.test(p.text));
+    // A section's heading belongs to its passage: "4.1 Bereavement" holds the word "bereavement".
+    const both = passages.filter((p) => /bereavement/i.test(`${p.section ?? ''} ${p.text}`) && /grandparent/i.test(p.text));
     expect(both.length).toBeGreaterThan(0);
     expect(passages[0]!.chunkId).toBe(both[0]!.chunkId);
   });
@@ -101,7 +113,7 @@ describe.each(testDbKinds)('full-text retrieval on %s', (kind) => {
   it('rejects impossible options', async () => {
     for (const topK of [0, 1.5, 51]) await expect(retriever.retrieve('pto', { topK })).rejects.toThrow(RangeError);
     for (const minSimilarity of [-0.1, 1.5, Number.NaN]) await expect(retriever.retrieve('pto', { minSimilarity })).rejects.toThrow(RangeError);
-    expect(() => createFullTextRetriever(t.db, { topK: 0, minSimilarity: 0.1 })).toThrow(RangeError);
+    expect(() => make(t.db, { topK: 0, minSimilarity: 0.1 })).toThrow(RangeError);
   });
 
   it('maps real passages to the spec search_results JSON', async () => {

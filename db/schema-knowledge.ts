@@ -32,10 +32,19 @@ export interface KnowledgeChunksTable {
   tsv: ColumnType<string, never, never>;
 }
 
+/** One row (id 1): the knowledge base version, bumped by a trigger on every change (migration 20261202110000). */
+export interface KnowledgeStateTable {
+  id: Generated<number>;
+  /** BIGINT NOT NULL DEFAULT 1: pg reads it as a string, PGlite as a bigint; select it as `version::text`. */
+  version: ColumnType<string | bigint, string | number | undefined, string | number>;
+  changed_at: TimestampWithDefault;
+}
+
 /** The knowledge base tables, composed into `Database` by db/schema.ts. */
 export interface KnowledgeTables {
   knowledge_documents: KnowledgeDocumentsTable;
   knowledge_chunks: KnowledgeChunksTable;
+  knowledge_state: KnowledgeStateTable;
 }
 
 export type KnowledgeDocument = Selectable<KnowledgeDocumentsTable>;

@@ -22,7 +22,7 @@ import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
 import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
-import { createFullTextRetriever } from './era/retrieval';
+import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
 import { generateConversation, JobRunner, promoteSession } from './generation';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
@@ -115,7 +115,9 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
   const { config, database, logger } = parts;
   const db = database.db;
   const { client, calls, pricing, era } = claude;
-  const retriever = createFullTextRetriever(db, config.retrieval);
+  const retriever = createIndexRetriever(db, config.retrieval, {
+    onRebuildError: (err) => { logger.error({ err, component: 'retrieval' }, 'rebuilding the retrieval index failed; the next question tries again'); },
+  });
   return {
     db,
     config,
@@ -130,7 +132,18 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
     csvSize: (sessionId) => sessionCsvByteLength(db, sessionId),
     retriever: parts.retrieval ? { retrieve: (query) => retriever.retrieve(query) } : undefined,
     calls,
-    intent: createPromptCapture({ db, logger, classifier: createIntentClassifier({ client, model: config.intentModel, callLog: calls, logger }) }),
+    intent: createPromptCapture({
+      db,
+      logger,
+      classifier: createIntentClassifier({
+        client,
+        model: config.intentModel,
+        callLog: calls,
+        logger,
+        // Offline, a message no rule catches takes the topic of the policy that best answers it.
+        guessTopic: parts.retrieval ? (text) => topicOfBestPassage(retriever, text) : undefined,
+      }),
+    }),
     jobs: { runner: claude.jobRunner, pricing, model: config.anthropic.model, online: claude.generationClient !== null, client: claude.generationClient },
     promote: (sessionId, testerId, isAdmin) => promoteSession({ db, client, model: config.anthropic.model, callLog: calls, logger }, sessionId, { promotedBy: testerId, isAdmin }),
   };

@@ -53,7 +53,7 @@ const schema = z
     EXPORT_LINK_TTL_MINUTES: int(15, 1, 24 * 60),
     KNOWLEDGE_DIR: z.string().default('examples/era/knowledge'),
     RETRIEVAL_TOP_K: int(5, 1, 20),
-    RETRIEVAL_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.08),
+    RETRIEVAL_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.1),
     STREAM_UPDATE_INTERVAL_MS: int(1500, 1000, 60000),
     INTENT_MODEL: z.string().min(1).default('claude-haiku-5-5'),
     MODEL_PRICING_FILE: optionalText,

@@ -37,9 +37,14 @@ export function normaliseMarkers(text: string): string {
   );
 }
 
-function clip(text: string, max: number): string {
+/** Shortens text to at most `max` characters at a word boundary, marked with "…" (never mid-word). */
+export function clip(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+  if (flat.length <= max) return flat;
+  const cut = flat.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  // A single word longer than the limit is the one case cut inside a word.
+  return `${(space > 0 ? cut.slice(0, space) : cut).replace(/[\s,;:.–—-]+$/, '')}…`;
 }
 
 export interface TeamsCitation {

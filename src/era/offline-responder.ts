@@ -1,10 +1,12 @@
 /**
  * ERA without Claude: a deterministic, clearly labelled stand-in so a tester without an API key can
- * still exercise sessions, notes and export. It makes no network call. (A later change makes these
- * answers extractive from policy passages; this file is where that goes.)
+ * still exercise sessions, notes and export. It makes no network call. With policy passages it quotes
+ * them (whole sentences of the best sections, under their headings, each cited); without, it says how
+ * ERA would approach the topic.
  */
 import type { Logger } from '../logger';
-import { ZERO_USAGE, type EraAnswer, type EraResponder, type EraTurnInput } from './types';
+import { analyse, countWords, expandQuery, SECTION_SEPARATOR, splitSentences } from './retrieval';
+import { type EraAnswer, type EraPassage, type EraResponder, type EraTurnInput, ZERO_USAGE } from './types';
 
 /** The first line of every offline answer: a tester must never mistake it for Claude's. */
 export const OFFLINE_LABEL = "⚠️ Offline mode — no ANTHROPIC_API_KEY is set, so this is not Claude's answer.";
@@ -132,29 +134,70 @@ function promptTitle(systemPrompt: string): string | null {
   return first ? quote(first.replace(/^#+\s*/, ''), 80) : null;
 }
 
-const STOPWORDS = new Set(
-  'a an the and or but if of to in on at for with by from is are was were be been am do does did have has had i my me we our you your he she her his they them their it its this that what how can should would could when who whom which about as into not no'.split(' '),
-);
+/** How many passages an offline answer quotes, and how many sentences of each (the best first). */
+const QUOTED_PASSAGES = 3;
+const SENTENCES_FIRST = 4;
+const SENTENCES_OTHERS = 2;
+/** The best passage is quoted whole when it is this short (most policy sections are). */
+const WHOLE_SECTION_WORDS = 160;
 
-function words(text: string): string[] {
-  return (text.toLowerCase().match(/[a-z0-9']+/g) ?? []).filter((w) => w.length > 2 && !STOPWORDS.has(w));
+/** A passage's units (sentences, list items) in order, with how much each shares with the question. */
+interface Unit {
+  text: string;
+  order: number;
+  score: number;
 }
 
-/** Up to two of the passage's sentences that share the most words with the question, in passage order. */
-export function extractSentences(passage: string, question: string, maxChars = 320): string {
-  const asked = new Set(words(question).map((w) => w.slice(0, 5)));
-  const sentences = passage.replace(/\s+/g, ' ').match(/[^.!?]+[.!?]+|[^.!?]+$/g) ?? [passage];
-  const scored = sentences.map((text, i) => ({ text: text.trim(), i, score: words(text).filter((w) => asked.has(w.slice(0, 5))).length }));
-  const best = [...scored].sort((a, b) => b.score - a.score || a.i - b.i).slice(0, 2).sort((a, b) => a.i - b.i);
-  const joined = best.map((b) => b.text).join(' ');
-  return joined.length > maxChars ? `${joined.slice(0, maxChars - 1)}…` : joined;
+/**
+ * The passage's whole sentences and list items, scored by the question's terms (its own words and the
+ * policy words its phrasing stands for). A unit that begins mid-sentence (the "…" of a chunk's overlap
+ * with the previous one) is never quoted.
+ */
+function units(passage: string, question: string): Unit[] {
+  const asked = new Map(expandQuery(question).map((t) => [t.term, t.weight]));
+  return splitSentences(passage, { keepListItems: true })
+    .filter((u) => !u.startsWith('…'))
+    .map((text, order) => {
+      const terms = new Set(analyse(text));
+      let score = 0;
+      for (const t of terms) score += asked.get(t) ?? 0;
+      return { text: text.trim(), order, score };
+    });
 }
 
-/** The extractive offline answer: the most relevant sentences of the top passages, cited. */
-function extractiveAnswer(input: EraTurnInput, passages: NonNullable<EraTurnInput['passages']>): string {
-  const lines = [OFFLINE_LABEL, '', 'From the policies that match your question:'];
-  for (const p of passages.slice(0, 3)) lines.push(`- **${p.title}**: ${extractSentences(p.text, input.message)} [${p.n}]`);
-  lines.push('', 'These are quoted passages, not advice. Set ANTHROPIC_API_KEY for ERA\'s own answer; notes and /export work as usual.');
+/**
+ * Up to `max` whole units of a passage: the ones sharing most with the question, in passage order,
+ * the passage's opening ones when nothing matches. Never cut: a long sentence is quoted whole, and a
+ * list item keeps its marker.
+ */
+export function extractSentences(passage: string, question: string, max = SENTENCES_FIRST): string[] {
+  const all = units(passage, question);
+  const ranked = [...all].sort((a, b) => b.score - a.score || a.order - b.order);
+  const picked = (ranked[0]?.score ?? 0) > 0 ? ranked.filter((u) => u.score > 0).slice(0, max) : all.slice(0, max);
+  return picked.sort((a, b) => a.order - b.order).map((u) => u.text);
+}
+
+/** The heading of a quoted passage: its policy and, when it has one, the deepest section heading. */
+function headingOf(p: EraPassage): string {
+  const section = p.section?.split(SECTION_SEPARATOR).at(-1);
+  return section ? `${p.title} — ${section}` : p.title;
+}
+
+/**
+ * The extractive offline answer: for each of the top passages, its section as a Markdown heading and
+ * its most relevant whole sentences (the best passage whole when short), each cited [n] so the
+ * citations match the passages.
+ */
+function extractiveAnswer(input: EraTurnInput, passages: readonly EraPassage[]): string {
+  const lines = [OFFLINE_LABEL, '', 'From the policies that match your question (quoted, not advice):'];
+  passages.slice(0, QUOTED_PASSAGES).forEach((p, i) => {
+    const whole = i === 0 && countWords(p.text) <= WHOLE_SECTION_WORDS;
+    const quoted = whole ? units(p.text, input.message).map((u) => u.text) : extractSentences(p.text, input.message, i === 0 ? SENTENCES_FIRST : SENTENCES_OTHERS);
+    if (quoted.length === 0) return;
+    lines.push('', `#### ${headingOf(p)}`, '');
+    for (const q of quoted) lines.push(`${q} [${p.n}]`);
+  });
+  lines.push('', "These are quoted passages, not advice. Set ANTHROPIC_API_KEY for ERA's own answer; notes and /export work as usual.");
   return lines.join('\n');
 }
 

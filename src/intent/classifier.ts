@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { IntentSource } from '../../db';
 import { type CallLog, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
-import { matchRules } from './rules';
+import { isSmallTalk, matchRules } from './rules';
 import { INTENT_IDS, INTENT_TOPICS, type IntentId, isIntentId, OTHER_INTENT } from './topics';
 
 /** A predicted topic and who predicted it. */
@@ -46,10 +46,17 @@ export interface IntentClassifierDeps {
   timeoutMs?: number;
   /** SDK retries for this call (default 1). */
   maxRetries?: number;
+  /**
+   * Offline only (no client), when no rule fires: a deterministic guess, e.g. the topic of the policy
+   * whose passage best answers the message (app.ts passes the retriever's). Null: no guess.
+   */
+  guessTopic?: (text: string) => Promise<IntentId | null>;
 }
 
 /** The prediction when nothing better is possible: low enough to land in review. */
 export const FALLBACK_CONFIDENCE = 0.3;
+/** An offline guess (guessTopic): better than nothing, still under the review threshold (0.7). */
+export const GUESS_CONFIDENCE = 0.5;
 const MAX_TOKENS = 100;
 // The topic is in the first sentences; a pasted policy page would only make the call slower and dearer.
 const MAX_INPUT_CHARS = 4000;
@@ -163,7 +170,11 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
     try {
       const rule = matchRules(text);
       if (rule) return { intent: rule.intent, confidence: rule.confidence, source: 'rule', ruleName: rule.ruleName };
-      if (!deps.client || text.trim() === '') return fallback();
+      if (text.trim() === '' || isSmallTalk(text)) return fallback();
+      if (!deps.client) {
+        const guess = deps.guessTopic ? await deps.guessTopic(text) : null;
+        return guess ? { intent: guess, confidence: GUESS_CONFIDENCE, source: 'fallback' } : fallback();
+      }
       return await askClaude(deps.client, text, ctx);
     } catch (err) {
       // Only a bug of ours gets here (askClaude catches the API's failures): still never the caller's problem.

@@ -13,11 +13,12 @@ export {
   type IntentTopic,
 } from './topics';
 export { InvalidIntentError, PredictionNotFoundError, InvalidExportOptionError } from './errors';
-export { INTENT_RULES, matchRules, type IntentRule, type RuleMatch } from './rules';
+export { INTENT_RULES, isSmallTalk, matchRules, type IntentRule, type RuleMatch } from './rules';
 export {
   createIntentClassifier,
   parseClassifierReply,
   FALLBACK_CONFIDENCE,
+  GUESS_CONFIDENCE,
   type ClassifyContext,
   type IntentClassifier,
   type IntentClassifierDeps,
@@ -43,3 +44,4 @@ export {
   type ReviewRecord,
   type ReviewExportOptions,
 } from './exports';
+export { loadTopicMessages, rulesOnly, type TopicPredictor, topicReport, topicTable, type TopicFigures, type TopicMessage, type TopicReport } from './quality';

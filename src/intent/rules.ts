@@ -44,7 +44,8 @@ const rule = (topic: Topic, name: string, pattern: RegExp, confidence = STRONG):
 // Case-insensitive unless an acronym would otherwise match ordinary words (OT, ADA).
 export const INTENT_RULES: readonly IntentRule[] = [
   rule('attendance', 'no_call_no_show', /\bno[- ]?call\b|\bno[- ]?shows?\b/i),
-  rule('attendance', 'did_not_show', /\b(?:didn'?t|did not|never|doesn'?t|does not|won'?t) (?:show|turn)(?:ed)?(?: up)?\b/i),
+  rule('attendance', 'did_not_show', /\b(?:didn'?t|did not|never|doesn'?t|does not|won'?t|hasn'?t|has not) (?:show|turn|come|came)(?:ed)?(?: up| in)?\b|\bghosted\b/i),
+  rule('attendance', 'left_early', /\bwalk(?:ed|s|ing)? (?:out|off)\b|\bleft (?:\w+ ){0,3}early\b|\bleav(?:e|es|ing) early\b/i),
   rule('attendance', 'tardiness', /\btard(?:y|ies|iness)\b|\b(?:comes?|coming|came|shows?|showing|showed|arrives?|arriving|arrived|clock(?:s|ed)? in|running) (?:in |up )?late\b/i),
   rule('attendance', 'absence', /\babsen(?:t|ces?|teeism)\b|\battendance\b/i),
   rule('attendance', 'call_out', /\bcall(?:s|ed|ing)?[- ]?(?:out|in sick)\b|\bcall-?outs?\b/i),
@@ -53,6 +54,7 @@ export const INTENT_RULES: readonly IntentRule[] = [
 
   rule('scheduling', 'shift_swap', /\bshift[- ]?(?:swaps?|trades?)\b|\b(?:swap|trade)(?:s|ped|ping|d|ing)? (?:\w+ ){0,3}shifts?\b/i),
   rule('scheduling', 'coverage', /\bcoverage\b|\bcover (?:a|my|his|her|their|the|this|that|an?) ?(?:\w+ )?shifts?\b|\bpick(?:s|ed|ing)? up (?:\w+ )?shifts?\b/i),
+  rule('scheduling', 'change_shift', /\b(?:change|move|cancel|cut|shorten|add)(?:s|d|ed|ing)? (?:a |her |his |their |the |someone'?s )?(?:\w+ )?shifts?\b|\bsend(?:ing)? (?:\w+ )?home early\b|\bcut (?:\w+ )?hours\b|\b(?:shift|schedule)s? (?:that'?s |that is )?(?:already )?posted\b/i),
   rule('scheduling', 'schedule_change', /\bschedul(?:e|ing) (?:changes?|conflicts?|requests?)\b|\b(?:posted|weekly|work) schedules?\b|\bclopen(?:ing)?s?\b|\bdouble shifts?\b/i),
   rule('scheduling', 'swap', /\bswap(?:s|ped|ping)?\b/i, WEAK),
   rule('scheduling', 'schedule', /\bschedul(?:e|es|ed|ing)\b|\brota\b|\broster\b|\bon[- ]call\b/i, WEAK),
@@ -62,6 +64,7 @@ export const INTENT_RULES: readonly IntentRule[] = [
   rule('leave', 'fmla', /\bFMLA\b|\bleaves? of absence\b|\bLOA\b|\bon leave\b/i),
   rule('leave', 'kind_of_leave', /\b(?:medical|maternity|paternity|parental|family|bereavement|military|unpaid|sick) leave\b|\bbereavement\b|\bjury duty\b/i),
   rule('leave', 'sick_time', /\bsick (?:time|days?|pay|hours)\b/i),
+  rule('leave', 'medical_absence', /\bsurgery\b|\bout (?:for )?(?:\d+|a few|several|two|three|four|five|six|a couple of) (?:days|weeks|months)\b|\bmedical (?:leave|reasons?)\b/i),
   rule('leave', 'time_off', /\btime off\b|\bdays? off\b|\bleave\b/i, WEAK),
 
   rule('discipline', 'progressive', /\bprogressive discipline\b|\bdisciplin(?:e|ary|ed|ing)\b/i),
@@ -75,17 +78,24 @@ export const INTENT_RULES: readonly IntentRule[] = [
   rule('harassment', 'retaliation', /\bretaliat\w*|\bwhistle-?blow\w*|\bhostile (?:work )?environment\b/i),
   rule('harassment', 'bullying', /\bbull(?:y|ied|ies|ying)\b|\binappropriate(?:ly)? (?:comments?|touch\w*|jokes?|remarks?|texts?|messages?|photos?)\b/i),
   rule('harassment', 'complaint', /\bcomplain(?:t|ts|ed|ing)? (?:about|against) (?:a |her |his |their |my )?(?:manager|supervisor|coworker|co-worker|colleague|trainer)\b/i),
-  rule('harassment', 'complaint_weak', /\bcomplaints?\b|\buncomfortable\b/i, WEAK),
+  rule('harassment', 'body_comments', /\bcomments? about (?:her|his|their|my|someone'?s) (?:body|looks|appearance|weight|chest|butt)\b|\bhow (?:she|he) looks\b|\bhitting on\b|\bcoming on to\b|\bflirt\w*/i),
+  rule('harassment', 'sexual', /\bsexual\w*|\bexplicit\b|\bnudes?\b|\bgrop\w*|\bgrabbed (?:her|him|me)\b/i),
+  rule('harassment', 'protected_characteristic', /\bbecause (?:she'?s|he'?s|they'?re|of (?:her|his|their)) (?:\w+ )?(?:muslim|jewish|christian|hindu|sikh|gay|lesbian|bi|trans\w*|black|white|asian|hispanic|latin\w*|old(?:er)?|young(?:er)?|age|race|religion|accent|disab\w*|pregnan\w*)\b/i),
+  rule('harassment', 'investigation', /\binvestigat\w*/i, WEAK),
+  rule('harassment', 'complaint_weak', /\bcomplain\w*|\buncomfortable\b/i, WEAK),
 
   rule('safety', 'injury', /\binjur\w*|\bworkers'? ?comp(?:ensation)?\b|\bincident reports?\b/i),
-  rule('safety', 'slip_fall', /\bslipped\b|\btripped\b|\bwet floors?\b|\bfell (?:off|down|on|from)\b/i),
+  rule('safety', 'slip_fall', /\bslip(?:s|ped|ping)?\b|\btrip(?:ped|ping)\b|\bwet floors?\b|\bfell (?:off|down|on|from)\b|\bleak\w*|\bspill\w*/i),
+  rule('safety', 'threat', /\bthreat\w*|\bweapons?\b|\bguns?\b|\bknife\b|\bshov(?:ed|ing)\b|\bpunched (?:him|her|someone|a)\b/i),
+  rule('safety', 'medical_emergency', /\bpassed out\b|\bcollaps\w*|\bfaint\w*|\bunconscious\b|\bseizure\b|\bcut (?:his|her|their|my) (?:hand|finger|arm|leg|head)\b|\bbleed\w*/i),
   rule('safety', 'hazard', /\bhazard\w*|\bunsafe\b|\bsafety\b|\bOSHA\b|\b(?:broken|faulty|damaged|frayed) (?:\w+ )?(?:equipment|treadmill|machine|cable|bench|rack)s?\b/i),
   rule('safety', 'accident', /\baccidents?\b|\bfirst aid\b|\bambulance\b|\bAED\b|\bconcussion\b/i),
   rule('safety', 'hurt', /\bhurt\b|\bfell\b|\bchemicals?\b/i, WEAK),
 
-  rule('termination', 'terminate', /\bterminat\w*|\b(?:fire|firing|fired) (?:him|her|them|someone|an? \w+|my \w+|this \w+)\b|\bfired\b|\blet (?:him|her|them) go\b|\blay(?:ing)? ?offs?\b|\blaid off\b/i),
+  rule('termination', 'terminate', /\bterminat\w*|\b(?:fire|firing|fired) (?:one|him|her|them|someone|somebody|an? \w+|my \w+|this \w+|that \w+|the \w+)\b|\bfired\b|\blet (?:\w+ ){0,2}go\b|\blay(?:ing)? ?offs?\b|\blaid off\b/i),
   rule('termination', 'resignation', /\bresign\w*|\bquit(?:s|ting)?\b|\btwo weeks'? notice\b|\bput in (?:his|her|their) notice\b/i),
   rule('termination', 'final_pay', /\bfinal (?:pay|paycheck|paychecks|check|wages)\b|\bexit interview\b/i),
+  rule('termination', 'reference', /\breferences?\b/i),
   rule('termination', 'separation', /\bseparation\b|\boffboard\w*/i, WEAK),
 
   rule('pay', 'overtime', /\bovertime\b/i),
@@ -99,13 +109,15 @@ export const INTENT_RULES: readonly IntentRule[] = [
   rule('conduct', 'phones', /\b(?:on|using|uses|glued to) (?:his|her|their|the|a) (?:cell ?)?phones?\b|\bcell ?phones?\b|\bphone use\b/i),
   rule('conduct', 'social_media', /\bsocial media\b|\b(?:instagram|tiktok|facebook|twitter|snapchat)\b/i),
   rule('conduct', 'members', /\b(?:rude|yelled|yelling|argu(?:ed|ing)|snapped) (?:at|to|with) (?:a |the )?(?:member|client|customer|guest)s?\b|\bmember complaints?\b/i),
-  rule('conduct', 'relationships', /\bdating\b|\bromantic(?:ally)?\b|\b(?:relationship|involved) with (?:a |an |her |his |their )?(?:coworker|co-worker|colleague|member|client|subordinate|employee|direct report)\b/i),
+  rule('conduct', 'relationships', /\b(?:date|dating|dated) (?:a |one of |his |her |their |my )?(?:\w+ )?(?:clients?|members?|coworkers?|co-workers?|trainers?|employees?|staff|subordinates?|boss|manager)\b|\bdating\b|\bromantic(?:ally)?\b|\b(?:relationship|involved) with (?:a |an |her |his |their )?(?:coworker|co-worker|colleague|member|client|subordinate|employee|direct report)\b/i),
   rule('conduct', 'behaviour', /\bcode of conduct\b|\bunprofessional\b|\bprofanity\b|\bdrunk\b|\bsmell(?:s|ed)? (?:like|of) (?:alcohol|weed|marijuana)\b|\btheft\b|\bstealing\b|\bstole\b|\bconflict of interest\b/i),
-  rule('conduct', 'conduct_weak', /\bphones?\b|\bmembers?\b|\brude\b|\bposted\b|\bgossip\w*|\bswearing\b|\bcursing\b/i, WEAK),
+  rule('conduct', 'conduct_weak', /\bphones?\b|\brude\b|\bposted\b|\bgossip\w*|\bswearing\b|\bcursing\b/i, WEAK),
 
   rule('accommodation', 'accommodation', /\baccommodat\w*|\bdisabilit\w*|\bdisabled\b|\bservice animal\b|\bwheelchair\b/i),
   rule('accommodation', 'ada', /\bADA\b/),
-  rule('accommodation', 'pregnancy', /\bpregnan\w*|\blactation\b|\bpump(?:ing)? (?:breast )?milk\b|\bnursing mother\b/i),
+  rule('accommodation', 'pregnancy', /\bpregnan\w*|\blactation\b|\bpump(?:ing)?\b|\bbreast ?feed\w*|\bnursing mother\b/i),
+  rule('accommodation', 'treatment', /\b(?:work|schedule|shifts?) around (?:his|her|their) (?:\w+ )?(?:treatments?|dialysis|chemo\w*|therapy|appointments?|doctor)\b/i),
+  rule('accommodation', 'condition', /\b(?:medical )?condition\b|\bdialysis\b|\bchemo\w*/i, WEAK),
   rule('accommodation', 'religious', /\breligio\w*|\bprayer\b|\bsabbath\b|\bhijab\b|\bramadan\b|\bturban\b/i),
   rule('accommodation', 'restrictions', /\b(?:light|restricted|modified) duty\b|\b(?:work|medical|doctor'?s?) restrictions?\b|\blifting restrictions?\b/i),
 ];
@@ -180,4 +192,12 @@ export function matchRules(text: string, rules: readonly IntentRule[] = INTENT_R
   const ambiguous = second !== undefined && top.score - second.score < CLOSE_GAP;
   const confidence = ambiguous ? Math.max(MIN_AMBIGUOUS, top.score - AMBIGUITY_PENALTY) : top.score;
   return { intent: top.topic, confidence: round2(confidence), ruleName: top.best.name };
+}
+
+/** Greetings, thanks and test messages: `other` whatever a retrieval guess would say. */
+const SMALL_TALK = /^\s*(?:hi|hello|hey|yo|thanks?|thank you|thx|ty|test(?:ing)?|ok(?:ay)?|cool|great|got it|perfect|bye|good (?:morning|afternoon|evening))\b[\s\w,'!.?-]{0,30}$/i;
+
+/** Whether a message is small talk rather than a question (short, opening with a greeting or thanks). */
+export function isSmallTalk(text: string): boolean {
+  return text.length <= 40 && SMALL_TALK.test(normalise(text));
 }

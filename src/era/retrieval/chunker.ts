@@ -15,6 +15,12 @@ export interface ChunkOptions {
   maxWords: number;
   /** Words of trailing sentences repeated at the start of the next chunk of the same section. */
   overlapWords: number;
+  /**
+   * Pack small sibling sections of one top-level section into a chunk (version 1's behaviour). Off by
+   * default: a chunk is then one section, so retrieval can rank the section that answers a question
+   * rather than a bundle of them, and a passage's heading says exactly what it is.
+   */
+  packSiblings: boolean;
 }
 
 /** One chunk of a document. */
@@ -27,7 +33,7 @@ export interface Chunk {
   wordCount: number;
 }
 
-export const DEFAULT_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({ targetWords: 220, maxWords: 350, overlapWords: 30 });
+export const DEFAULT_CHUNK_OPTIONS: Readonly<ChunkOptions> = Object.freeze({ targetWords: 220, maxWords: 350, overlapWords: 30, packSiblings: false });
 
 /** Separator of heading levels in `Chunk.section`. */
 export const SECTION_SEPARATOR = ' › ';
@@ -179,8 +185,8 @@ export function chunkMarkdown(markdown: string, options: Partial<ChunkOptions> =
     const first = current[0];
     const last = current.at(-1);
     if (first && last) {
-      // Pack only within one top-level section, so a chunk's section path stays meaningful.
-      const sameTop = samePath(last.path, block.path) || commonPrefix(first.path, block.path).length > 0;
+      // Pack only within one section (or, with packSiblings, one top-level section).
+      const sameTop = samePath(last.path, block.path) || (o.packSiblings && commonPrefix(first.path, block.path).length > 0);
       if (!sameTop || words >= o.targetWords || words + block.words > o.maxWords) {
         chunks.push(render(current, overlap, chunks.length));
         // Overlap only continues the same section: a new heading starts fresh.

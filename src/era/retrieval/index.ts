@@ -7,4 +7,27 @@ export { isKnowledgeTopic, KNOWLEDGE_TOPICS, type KnowledgeTopic, parseDocument,
 export { KnowledgeDirNotFoundError, KnowledgeReadError } from './errors';
 export { CHUNKER_VERSION, ingestKnowledge, type IngestLogger, type IngestOptions, type IngestSummary } from './ingest';
 export { createFullTextRetriever, type FullTextRetrieverOptions, type RetrievedPassage, type RetrieveOptions, type Retriever } from './retriever';
+export { createIndexRetriever, type IndexRetrieverOptions, TOPIC_GUESS_MIN_SIMILARITY, topicOfBestPassage } from './index-retriever';
+export { analyse } from './analyzer';
+export { countWords, splitSentences } from './text';
+export { expandQuery } from './expansion';
+export { similarityOf } from './similarity';
+export { type ChunkMeta, KnowledgeIndex, type KnowledgeRow, type RankedHit } from './knowledge-index';
+export { type Bm25Params, DEFAULT_BM25, LexicalIndex } from './lexical-index';
 export { averageSimilarity, toSearchResults } from './search-results';
+export {
+  figuresOf,
+  loadQualityQuestions,
+  missLines,
+  passageAnswers,
+  percent,
+  qualityTable,
+  type QualityFigures,
+  type QualityQuestion,
+  type QualitySplit,
+  type QuestionOutcome,
+  runQuality,
+  splitOf,
+  thresholdFigures,
+  type ThresholdFigures,
+} from './quality';

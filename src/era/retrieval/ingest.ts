@@ -15,7 +15,7 @@ import { isKnowledgeTopic, parseDocument } from './document';
 import { KnowledgeDirNotFoundError, KnowledgeReadError } from './errors';
 
 /** Bump when the chunker's output changes for the same input: every document is then re-chunked. */
-export const CHUNKER_VERSION = 1;
+export const CHUNKER_VERSION = 2;
 
 /** The logging ingestion needs: a pino logger fits. */
 export interface IngestLogger {

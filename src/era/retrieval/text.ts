@@ -10,13 +10,18 @@ export function countWords(text: string): number {
 const ABBREVIATION = /(?:\b(?:[A-Za-z]\.){2,}|\b(?:Mr|Mrs|Ms|Dr|St|No|vs|etc|Inc|approx|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)$/;
 const LIST_ITEM = /^\s*(?:[-*+]|\d+[.)])\s+/;
 
+/** A list item's marker alone ("1.", "2)") is the start of its item, never a sentence of its own. */
+const BARE_LIST_MARKER = /^\s*\d+[.)]$/;
+
 /**
  * Splits text into sentences. Each line of a list is its own unit (list items rarely end with a
  * period); other lines are split after `.`, `!` or `?` followed by a capital, a digit or a quote,
- * except after common abbreviations.
+ * except after common abbreviations. With `keepListItems`, a list item stays whole even when it holds
+ * several sentences.
  */
-export function splitSentences(text: string): string[] {
+export function splitSentences(text: string, options: { keepListItems?: boolean } = {}): string[] {
   const units: string[] = [];
+  const whole = new Set<string>();
   let paragraph: string[] = [];
   const flushParagraph = () => {
     if (paragraph.length > 0) units.push(paragraph.join(' '));
@@ -27,17 +32,22 @@ export function splitSentences(text: string): string[] {
     else if (LIST_ITEM.test(line)) {
       flushParagraph();
       units.push(line.trim());
+      if (options.keepListItems) whole.add(line.trim());
     } else paragraph.push(line.trim());
   }
   flushParagraph();
 
   const sentences: string[] = [];
   for (const unit of units) {
+    if (whole.has(unit)) {
+      sentences.push(unit);
+      continue;
+    }
     const pieces = unit.split(/(?<=[.!?]["')\]]?)\s+(?=["'(\[]?[A-Z0-9])/);
     let pending = '';
     for (const piece of pieces) {
       pending = pending ? `${pending} ${piece}` : piece;
-      if (!ABBREVIATION.test(pending)) {
+      if (!ABBREVIATION.test(pending) && !BARE_LIST_MARKER.test(pending)) {
         sentences.push(pending);
         pending = '';
       }

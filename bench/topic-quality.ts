@@ -1,0 +1,46 @@
+/**
+ * npm run quality:topics — the topic classifier's report (issue 12): the labelled manager messages of
+ * examples/era/quality/topic-messages.json through the classifier's deterministic path, what runs
+ * offline and in tests (keyword rules; when none fires, the topic of the policy that best answers the
+ * message, from the index retriever over the shipped policies on PGlite; else `other`), with per-topic
+ * precision and recall and accuracy, for the tuning part and the held-out part; then the rules alone
+ * (the path before issue 12). --errors lists the tuning part's mistakes. Prints; never asserts.
+ */
+import path from 'node:path';
+import { createIndexRetriever, ingestKnowledge, topicOfBestPassage } from '../src/era/retrieval';
+import { createIntentClassifier, loadTopicMessages, rulesOnly, type TopicPredictor, topicReport, topicTable } from '../src/intent';
+import { createLogger } from '../src/logger';
+import { KNOWLEDGE_DIR } from './shipped-knowledge';
+import { withPglite } from './throwaway-db';
+
+const FILE = path.resolve(__dirname, '../examples/era/quality/topic-messages.json');
+
+async function report(label: string, predict: TopicPredictor): Promise<void> {
+  const messages = loadTopicMessages(FILE);
+  for (const split of ['tune', 'holdout'] as const) {
+    const r = await topicReport(messages.filter((m) => m.split === split), predict);
+    console.log(`\n### Topics, ${label}: ${split === 'tune' ? 'tuning part' : 'held-out part (not tuned on)'}\n\n${topicTable(r)}`);
+    if (split === 'tune' && process.argv.includes('--errors')) for (const e of r.errors) console.log(`- ${e.id} "${e.message}": ${e.topic}, predicted ${e.predicted}`);
+  }
+}
+
+async function main(): Promise<void> {
+  await withPglite(async ({ db }) => {
+    await ingestKnowledge(db, KNOWLEDGE_DIR);
+    const retriever = createIndexRetriever(db, { topK: 5, minSimilarity: 0 });
+    const classifier = createIntentClassifier({
+      client: null,
+      model: 'offline',
+      callLog: { record: () => Promise.resolve() },
+      logger: createLogger('silent'),
+      guessTopic: (text) => topicOfBestPassage(retriever, text),
+    });
+    await report('offline classifier (rules, then the best passage\'s policy)', async (text) => (await classifier.classify(text, { sessionId: null, testerId: null })).intent);
+  });
+  if (process.argv.includes('--rules-only')) await report('rules alone', rulesOnly);
+}
+
+main().catch((err: unknown) => {
+  console.error(`topic report failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+});
