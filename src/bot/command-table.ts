@@ -3,9 +3,11 @@
  * know the command" list and the Teams manifest's command menu (src/cli/teams-app-package.ts) are all
  * derived from it: adding a command is adding an entry here.
  */
+import type { Dialog } from 'botbuilder-dialogs';
 import type { CommandHelp } from '../cards';
 import type { CommandHandler } from './command-context';
-import { GENERATE_DIALOG } from './dialogs/generate-dialog';
+import type { BotDeps } from './deps';
+import { GenerateDialog } from './dialogs/generate-dialog';
 import { conversationCommand, planCommand, qualityCommand, reviewCommand } from './handlers/dataset-commands';
 import { jobCommand, jobsCommand } from './handlers/job-commands';
 import {
@@ -32,8 +34,8 @@ export interface CommandEntry {
   menu?: string;
   /** A one-step command: parse, call a service, answer. */
   run?: CommandHandler;
-  /** A command with several steps or that waits for the tester: the dialog to begin. */
-  dialog?: string;
+  /** A command with several steps or that waits for the tester: the dialog the bot registers and begins. */
+  dialog?: (deps: BotDeps) => Dialog;
 }
 
 export const COMMAND_TABLE: readonly CommandEntry[] = [
@@ -59,7 +61,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'approve', syntax: null, description: 'Approve a training conversation', arg: 'free', run: reviewCommand('approve') },
   { name: 'flag', syntax: null, description: 'Flag a training conversation, with what is wrong', arg: 'free', run: reviewCommand('flag') },
   {
-    name: 'generate', syntax: '/generate N | N-M | filters | all', arg: 'free', dialog: GENERATE_DIALOG,
+    name: 'generate', syntax: '/generate N | N-M | filters | all', arg: 'free', dialog: (deps) => new GenerateDialog(deps),
     description: 'Generate training conversations with Claude, after a confirmation card with count, time and cost',
   },
   { name: 'jobs', syntax: '/jobs, /job ID', description: 'Generation jobs and their progress (Pause, Resume, Cancel on the card)', arg: 'free', run: jobsCommand },
@@ -78,6 +80,11 @@ export function commandNamed(name: string): CommandEntry | undefined {
 /** The /help rows (and the welcome card's list). */
 export function helpEntries(): CommandHelp[] {
   return COMMAND_TABLE.flatMap((c) => (c.syntax === null ? [] : [{ name: c.syntax, description: c.description }]));
+}
+
+/** Every command's dialog, built once per bot (its id is the dialog's id). */
+export function commandDialogs(deps: BotDeps): Map<string, Dialog> {
+  return new Map(COMMAND_TABLE.flatMap((c) => (c.dialog ? [[c.name, c.dialog(deps)] as const] : [])));
 }
 
 /** The Teams manifest's command menu: title (the word) and description, in table order. */

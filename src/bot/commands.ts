@@ -13,10 +13,7 @@ export type ParsedCommand =
   | { kind: 'unknown'; word: string }
   | { kind: 'bad-argument'; name: string; arg: string };
 
-/** Strips Teams' <at>…</at> mention markup that removeRecipientMention may leave. */
-export function stripMentions(text: string): string {
-  return text.replace(/<at>[^<]*<\/at>/gi, ' ').trim();
-}
+export { stripMentions } from './wire';
 
 /** The command in a message, or null when it is a question for ERA. */
 export function parseCommand(text: string): ParsedCommand | null {

@@ -8,12 +8,11 @@ import { type BotState, type FileConsentCardResponse, type InvokeResponse, Teams
 import { welcomeCard } from '../cards';
 import { answerTurn, DialogStateConflictError, prepareTurn, type Tester, uploadConsentedCsv } from '../tuning';
 import { sendCard } from './command-context';
-import { COMMAND_TABLE, commandNamed, helpEntries, unknownCommandText } from './command-table';
+import { COMMAND_TABLE, commandDialogs, commandNamed, helpEntries, unknownCommandText } from './command-table';
 import { parseCommand, stripMentions } from './commands';
 import { conversationMetadata } from './conversation';
 import type { BotDeps } from './deps';
 import { DialogHost } from './dialogs/dialog-host';
-import { GenerateDialog } from './dialogs/generate-dialog';
 import { userMessageFor } from './errors';
 import { feedbackResponse } from './feedback';
 import { type ActionResponse, badActionResponse, cardResponse, messageResponse } from './invoke-response';
@@ -30,13 +29,17 @@ function recordOf(value: unknown): Record<string, unknown> | null {
 /** The router: see the file comment for where each activity goes. */
 export class TuningBot extends TeamsActivityHandler {
   readonly dialogs: DialogHost;
+  /** Command name → the id of the dialog it begins. */
+  private readonly dialogIds = new Map<string, string>();
 
   constructor(
     private readonly deps: BotDeps,
     dialogState: BotState,
   ) {
     super();
-    this.dialogs = new DialogHost(dialogState, [new GenerateDialog(deps)]);
+    const dialogs = commandDialogs(deps);
+    for (const [name, dialog] of dialogs) this.dialogIds.set(name, dialog.id);
+    this.dialogs = new DialogHost(dialogState, [...dialogs.values()]);
     for (const entry of COMMAND_TABLE) {
       if (entry.dialog === undefined && entry.run === undefined) throw new Error(`command ${entry.name} has neither a handler nor a dialog`);
     }
@@ -108,8 +111,9 @@ export class TuningBot extends TeamsActivityHandler {
       return;
     }
     const entry = commandNamed(command.name);
-    if (entry?.dialog !== undefined) {
-      await this.dialogs.begin(context, entry.dialog, { tester, spec: command.arg });
+    const dialogId = this.dialogIds.get(command.name);
+    if (dialogId !== undefined) {
+      await this.dialogs.begin(context, dialogId, { tester, spec: command.arg });
       return;
     }
     await this.dialogs.endActive(context);

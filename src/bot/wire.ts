@@ -30,3 +30,8 @@ export function conversationTypeOf(activity: Activity): string | null {
   if (!conversation || typeof conversation !== 'object') return null;
   return wireString((conversation as Record<string, unknown>).conversationType);
 }
+
+/** Strips Teams' <at>…</at> mention markup that removeRecipientMention may leave. */
+export function stripMentions(text: string): string {
+  return text.replace(/<at>[^<]*<\/at>/gi, ' ').trim();
+}

@@ -14,10 +14,9 @@ import { sendCard, sendText } from '../command-context';
 import {
   confirmationFor, type ConfirmedSelection, GENERATE_USAGE, JobCommandError, jobsOf, launchJob, looksLikeGenerateSpec, NOTHING_LEFT,
 } from '../handlers/job-commands';
-import { stripMentions } from '../commands';
 import type { BotDeps } from '../deps';
 import { progressCard } from '../job-cards';
-import { messageTextOf } from '../wire';
+import { messageTextOf, stripMentions } from '../wire';
 import { RELEASED } from './dialog-host';
 
 export const GENERATE_DIALOG = 'generate';
