@@ -37,7 +37,7 @@ function samples(split: 'tune' | 'holdout'): { points: Sample[]; outcomes: Array
 }
 
 /** Logistic regression of y on x by gradient descent (two parameters, a few hundred points). */
-function fit(points: readonly Sample[]): { a: number; b: number } {
+function fitLogistic(points: readonly Sample[]): { a: number; b: number } {
   let a = 1;
   let b = 0;
   for (let step = 0; step < 20_000; step += 1) {
@@ -55,7 +55,7 @@ function fit(points: readonly Sample[]): { a: number; b: number } {
 }
 
 const tune = samples('tune');
-const { a, b } = fit(tune.points);
+const { a, b } = fitLogistic(tune.points);
 console.log(`Fitted on ${tune.points.length} passages of the tuning part: similarity = 1 / (1 + exp(-(${a.toFixed(3)} × score ${b >= 0 ? '+' : '−'} ${Math.abs(b).toFixed(3)})))`);
 console.log('(paste into similarity.ts; the tables below use the constants currently there)\n');
 for (const [label, set] of [['tuning part', tune], ['held-out part', samples('holdout')]] as const) {

@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import type { Attachment } from 'botbuilder';
+import type { SessionWelcome } from '../tuning';
 import answerTemplate from './answer.json';
 import exportTemplate from './export.json';
 import helpTemplate from './help.json';
@@ -110,13 +111,8 @@ function topicLine(t: NonNullable<AnswerCardInput['topic']>): string {
     : `Topic: **${t.label}** · ${t.source} · confidence ${t.confidence.toFixed(2)}`;
 }
 
-export interface WelcomeCardInput {
-  sessionId: string;
-  promptVersion: string;
-  branch: string | null;
-  promptPath: string;
-  model: string;
-  offline: boolean;
+/** The session facts the tuning service returns, plus what the card lists around them. */
+export interface WelcomeCardInput extends SessionWelcome {
   commands: CommandHelp[];
   /** Set when /new closed a session to open this one. */
   closedSessionId?: string | null;
