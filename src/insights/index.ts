@@ -1,0 +1,14 @@
+/**
+ * The tuning loop (issue 10): per-turn metrics and the LLM judge, prompt suggestions, replays of
+ * recorded sessions on a candidate prompt, version comparisons, the LLM-ready bundle and the judge's
+ * calibration. No Teams here: long work reports progress through listeners and takes an AbortSignal.
+ */
+export { InsightsError, InsightsRefusal, RubricFileError, InsightsNotFoundError, CandidateError, InsightsStateError, InsightsFileError } from './errors';
+export { METRICS_VERSION, MAX_STRUCTURED_WORDS, needsEscalation, programmaticMetrics, wordCount, type MetricsInput, type ProgrammaticMetrics } from './metrics';
+export { backfillMetrics, metricsOfTurn, recordTurnMetrics, storeTurnMetrics, type BackfillResult } from './metrics-store';
+export { describeSelection, type TurnSelection } from './turn-selection';
+export { loadRubric, parseRubric, type Rubric } from './rubric';
+export { JUDGE_OUTPUT_SCHEMA, judgeRequest, readJudgeAnswer, type JudgeContext, type JudgeReading } from './judge-request';
+export { latestJudgements, storeJudgement, type JudgeScores, type JudgementInput } from './judgements';
+export { createJudge, loadJudgeContext, type Judge, type JudgeDeps, type JudgeOutcome } from './judge';
+export { createJudgeQueue, type JudgeQueue, type JudgeQueueOptions, type JudgeTask } from './judge-queue';
