@@ -12,3 +12,6 @@ export { JUDGE_OUTPUT_SCHEMA, judgeRequest, readJudgeAnswer, type JudgeContext, 
 export { latestJudgements, storeJudgement, type JudgeScores, type JudgementInput } from './judgements';
 export { createJudge, loadJudgeContext, type Judge, type JudgeDeps, type JudgeOutcome } from './judge';
 export { createJudgeQueue, type JudgeQueue, type JudgeQueueOptions, type JudgeTask } from './judge-queue';
+export { collectOpenBatches, submitBatch, type ApplyOutcome, type ApplyResult, type BatchDeps, type BatchItem, type BatchProgress } from './batches';
+export { applyJudgingResult, countJudged, DEFAULT_JUDGING_BATCH_SIZE, judgeInBatches, judgingCustomId } from './judge-batch';
+export { rescoreTurns, type RescoreDeps, type RescoreOptions, type RescoreProgress, type RescoreResult } from './rescore';

@@ -2,7 +2,7 @@
  * Judgements: each judging of a turn (turn_judgements) and the spec's score columns on the turn, which
  * hold the latest successful one. Written together, in one transaction, so they never disagree.
  */
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, JudgementRationale, TurnJudgement } from '../../db';
 
 type Db = Kysely<Database>;
@@ -34,6 +34,11 @@ export interface JudgementInput {
  * success under the same key.
  */
 export async function storeJudgement(db: Db, input: JudgementInput): Promise<void> {
+  await db.transaction().execute((trx) => writeJudgement(trx, input));
+}
+
+/** storeJudgement inside the caller's transaction (a batch result and its request mark commit together). */
+export async function writeJudgement(trx: Transaction<Database>, input: JudgementInput): Promise<void> {
   const ok = input.scores !== null;
   const values = {
     turn_id: input.turnId,
@@ -50,38 +55,36 @@ export async function storeJudgement(db: Db, input: JudgementInput): Promise<voi
     custom_id: input.customId ?? null,
     judged_at: new Date(),
   };
-  await db.transaction().execute(async (trx) => {
+  await trx
+    .insertInto('turn_judgements')
+    .values(values)
+    .onConflict((oc) => {
+      const update = oc.columns(['turn_id', 'rubric_version', 'judge_model']).doUpdateSet({
+        status: values.status,
+        professionalism_score: values.professionalism_score,
+        empathy_score: values.empathy_score,
+        clarity_score: values.clarity_score,
+        rationale: values.rationale,
+        error: values.error,
+        request_id: values.request_id,
+        batch_id: values.batch_id,
+        custom_id: values.custom_id,
+        judged_at: values.judged_at,
+      });
+      return ok ? update : update.where('turn_judgements.status', '<>', 'ok');
+    })
+    .execute();
+  if (input.scores) {
     await trx
-      .insertInto('turn_judgements')
-      .values(values)
-      .onConflict((oc) => {
-        const update = oc.columns(['turn_id', 'rubric_version', 'judge_model']).doUpdateSet({
-          status: values.status,
-          professionalism_score: values.professionalism_score,
-          empathy_score: values.empathy_score,
-          clarity_score: values.clarity_score,
-          rationale: values.rationale,
-          error: values.error,
-          request_id: values.request_id,
-          batch_id: values.batch_id,
-          custom_id: values.custom_id,
-          judged_at: values.judged_at,
-        });
-        return ok ? update : update.where('turn_judgements.status', '<>', 'ok');
+      .updateTable('tuning_conversation_turns')
+      .set({
+        professionalism_score: input.scores.professionalism,
+        empathy_score: input.scores.empathy,
+        clarity_score: input.scores.clarity,
       })
+      .where('id', '=', input.turnId)
       .execute();
-    if (input.scores) {
-      await trx
-        .updateTable('tuning_conversation_turns')
-        .set({
-          professionalism_score: input.scores.professionalism,
-          empathy_score: input.scores.empathy,
-          clarity_score: input.scores.clarity,
-        })
-        .where('id', '=', input.turnId)
-        .execute();
-    }
-  });
+  }
 }
 
 /** The latest judgement of each turn (any rubric or model), by turn id. */

@@ -42,7 +42,6 @@ export async function recordTurnMetrics(db: Db, turn: Pick<Turn, 'id'> & Metrics
 
 /** What a backfill did. */
 export interface BackfillResult {
-  examined: number;
   updated: number;
 }
 
@@ -53,16 +52,15 @@ const PAGE = 500;
  * (force: every selected turn). Pages by id, so it runs in bounded memory and is safe to repeat.
  */
 export async function backfillMetrics(db: Db, selection: TurnSelection, options: { force?: boolean; signal?: AbortSignal } = {}): Promise<BackfillResult> {
-  let after = '';
-  let examined = 0;
+  let after: string | null = null;
   let updated = 0;
   for (;;) {
     if (options.signal?.aborted) break;
     let query = whereSelected(turnsQuery(db), selection)
       .select(['t.id', 't.user_message', 't.era_response', 't.search_results'])
-      .where('t.id', '>', after)
       .orderBy('t.id')
       .limit(PAGE);
+    if (after !== null) query = query.where('t.id', '>', after);
     if (!options.force) {
       query = query.where(sql<boolean>`coalesce((t.metadata->>'metrics_version')::int, 0) < ${METRICS_VERSION}::int`);
     }
@@ -71,11 +69,10 @@ export async function backfillMetrics(db: Db, selection: TurnSelection, options:
     await db.transaction().execute(async (trx) => {
       for (const row of rows) await storeTurnMetrics(trx, row.id, metricsOfTurn(row));
     });
-    examined += rows.length;
     updated += rows.length;
     const last = rows.at(-1);
     if (!last) break;
     after = last.id;
   }
-  return { examined, updated };
+  return { updated };
 }
