@@ -15,3 +15,11 @@ export { createJudgeQueue, type JudgeQueue, type JudgeQueueOptions, type JudgeTa
 export { collectOpenBatches, submitBatch, type ApplyOutcome, type ApplyResult, type BatchDeps, type BatchItem, type BatchProgress } from './batches';
 export { applyJudgingResult, countJudged, DEFAULT_JUDGING_BATCH_SIZE, judgeInBatches, judgingCustomId } from './judge-batch';
 export { rescoreTurns, type RescoreDeps, type RescoreOptions, type RescoreProgress, type RescoreResult } from './rescore';
+export { improvementNotes, isPositiveNote, loadSessionData, type LabelledNote, type SessionData, type SessionTurnData } from './session-data';
+export { annotatedPatch, applyEdits, type AppliedEdits, type NoteNamer } from './patch';
+export { readSuggesterAnswer, SUGGEST_OUTPUT_SCHEMA, suggestRequest, type SuggesterAnswer } from './suggest-request';
+export { DIGEST_LABEL, notesDigest } from './digest';
+export {
+  createSuggestion, getSuggestion, produceSuggestion, resumeSuggestions, suggestForSession, suggestionPatchFile,
+  type PromptFile, type SuggestDeps,
+} from './suggest';
