@@ -23,3 +23,16 @@ export {
   createSuggestion, getSuggestion, produceSuggestion, resumeSuggestions, suggestForSession, suggestionPatchFile,
   type PromptFile, type SuggestDeps,
 } from './suggest';
+export { contentVersion, resolveCandidate, type Candidate, type CandidateSpec } from './candidate';
+export { diffJson, retrievalDiff, type RetrievalDiff } from './retrieval-diff';
+export {
+  cancelReplay, claimReplay, createReplays, getReplay, orphanedReplays, releaseReplay, retryReplay, sessionsWithNotesSince, REPLAY_LEASE_MS,
+  type CreateReplaysInput,
+} from './replay-store';
+export { NO_MATCH_TEMPLATE, NO_MATCH_TEXT, type ReplayPassage, type ReplayRetriever } from './replay-turn';
+export {
+  runReplay, scoreAndCompare, type JudgeSessions, type ReplayDeps, type ReplayOutcome, type ReplayProgress, type ReplayRunResult, type RunReplayOptions,
+} from './replay';
+export {
+  compareReplays, compareVersions, JUDGE_METRICS, METRIC_NAMES, writeComparisons, type Comparison, type MetricDelta, type MetricName, type TurnPair,
+} from './compare';
