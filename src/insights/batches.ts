@@ -152,7 +152,7 @@ export async function collectOpenBatches(
   deps: BatchDeps,
   purpose: InsightBatchPurpose,
   apply: ApplyResult,
-  options: { signal?: AbortSignal; onProgress?: (p: BatchProgress) => void; rowIds?: readonly string[] } = {},
+  options: { signal?: AbortSignal; onProgress?: (p: BatchProgress) => void | Promise<void>; rowIds?: readonly string[] } = {},
 ): Promise<'done' | 'aborted'> {
   for (;;) {
     if (options.signal?.aborted) return 'aborted';
@@ -177,9 +177,9 @@ export async function collectOpenBatches(
         batch = await pollUntilEnded(deps.client, batchId, {
           pollMs: deps.pollMs,
           signal: options.signal,
-          onPoll: (b) => {
+          onPoll: async (b) => {
             const c = b.request_counts;
-            options.onProgress?.({ batchId, status: b.processing_status, requests: row.request_count, answered: c.succeeded + c.errored + c.canceled + c.expired });
+            await options.onProgress?.({ batchId, status: b.processing_status, requests: row.request_count, answered: c.succeeded + c.errored + c.canceled + c.expired });
           },
         });
       } catch (err) {

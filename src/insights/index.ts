@@ -36,3 +36,4 @@ export {
 export {
   compareReplays, compareVersions, JUDGE_METRICS, METRIC_NAMES, writeComparisons, type Comparison, type MetricDelta, type MetricName, type TurnPair,
 } from './compare';
+export { runReplaysInBatches, type BatchReplayDeps } from './replay-batch';
