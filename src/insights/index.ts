@@ -37,3 +37,4 @@ export {
   compareReplays, compareVersions, JUDGE_METRICS, METRIC_NAMES, writeComparisons, type Comparison, type MetricDelta, type MetricName, type TurnPair,
 } from './compare';
 export { runReplaysInBatches, type BatchReplayDeps } from './replay-batch';
+export { buildBundle, promptTextAt, type Bundle, type BundleFormat, type BundleOptions } from './bundle';
