@@ -25,10 +25,11 @@ export interface MetricDelta {
   bTurns: number;
 }
 
-type Aggregate = Record<MetricName, { mean: number | null; n: number }>;
+/** Per metric: the mean over the turns with a value, and how many turns that is. */
+export type Aggregate = Record<MetricName, { mean: number | null; n: number }>;
 
-/** Means and counts of every metric over the turns of SESSION_IDS. */
-async function aggregate(db: Db, sessionIds: readonly string[]): Promise<Aggregate> {
+/** Means and counts of every metric over the turns of SESSION_IDS (what /stats shows for a session). */
+export async function metricAverages(db: Db, sessionIds: readonly string[]): Promise<Aggregate> {
   const out = Object.fromEntries(METRIC_NAMES.map((m) => [m, { mean: null, n: 0 }])) as Aggregate;
   if (sessionIds.length === 0) return out;
   const value = (m: MetricName) => (m.endsWith('_score') ? sql.ref(`t.${m}`) : sql`case when ${sql.ref(`t.${m}`)} then 1.0 else 0.0 end`);
@@ -57,7 +58,7 @@ function deltas(a: Aggregate, b: Aggregate): MetricDelta[] {
 /** Writes (or rewrites) the replay's comparison rows, one per metric. */
 export async function writeComparisons(db: Db, replay: PromptReplay): Promise<MetricDelta[]> {
   if (!replay.replay_session_id) throw new InsightsRefusal(`Replay ${replay.id.slice(0, 8)} has no session to compare.`);
-  const rows = deltas(await aggregate(db, [replay.source_session_id]), await aggregate(db, [replay.replay_session_id]));
+  const rows = deltas(await metricAverages(db, [replay.source_session_id]), await metricAverages(db, [replay.replay_session_id]));
   const versionA = replay.base_version ?? '(unknown)';
   for (const r of rows) {
     await db.insertInto('prompt_version_comparisons').values({
@@ -104,7 +105,7 @@ export async function compareReplays(db: Db, replayIds: readonly string[]): Prom
   const replays = await db.selectFrom('prompt_replays').selectAll().where('id', 'in', [...replayIds]).orderBy('created_at').execute();
   const sources = replays.map((r) => r.source_session_id);
   const targets = replays.flatMap((r) => (r.replay_session_id ? [r.replay_session_id] : []));
-  const metrics = deltas(await aggregate(db, sources), await aggregate(db, targets));
+  const metrics = deltas(await metricAverages(db, sources), await metricAverages(db, targets));
   const turns = await db.selectFrom('tuning_conversation_turns').selectAll().where('session_id', 'in', [...sources, ...targets]).orderBy('turn_number').execute();
   const pairs: TurnPair[] = [];
   for (const r of replays) {
@@ -136,5 +137,5 @@ export async function compareVersions(db: Db, versionA: string, versionB: string
   const ids = async (v: string) => (await db.selectFrom('prompt_tuning_sessions').select('id').where('master_prompt_version', '=', v).execute()).map((r) => r.id);
   const [a, b] = await Promise.all([ids(versionA), ids(versionB)]);
   if (a.length === 0 && b.length === 0) throw new InsightsRefusal(`No session was recorded under ${versionA} or ${versionB}.`);
-  return { metrics: deltas(await aggregate(db, a), await aggregate(db, b)), sessionsA: a.length, sessionsB: b.length };
+  return { metrics: deltas(await metricAverages(db, a), await metricAverages(db, b)), sessionsA: a.length, sessionsB: b.length };
 }

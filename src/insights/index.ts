@@ -34,7 +34,7 @@ export {
   runReplay, scoreAndCompare, type JudgeSessions, type ReplayDeps, type ReplayOutcome, type ReplayProgress, type ReplayRunResult, type RunReplayOptions,
 } from './replay';
 export {
-  compareReplays, compareVersions, JUDGE_METRICS, METRIC_NAMES, writeComparisons, type Comparison, type MetricDelta, type MetricName, type TurnPair,
+  compareReplays, compareVersions, JUDGE_METRICS, METRIC_NAMES, metricAverages, writeComparisons, type Aggregate, type Comparison, type MetricDelta, type MetricName, type TurnPair,
 } from './compare';
 export { runReplaysInBatches, type BatchReplayDeps } from './replay-batch';
 export { buildBundle, promptTextAt, type Bundle, type BundleFormat, type BundleOptions } from './bundle';
