@@ -15,7 +15,7 @@ export { createJudgeQueue, type JudgeQueue, type JudgeQueueOptions, type JudgeTa
 export { collectOpenBatches, submitBatch, type ApplyOutcome, type ApplyResult, type BatchDeps, type BatchItem, type BatchProgress } from './batches';
 export { applyJudgingResult, countJudged, DEFAULT_JUDGING_BATCH_SIZE, judgeInBatches, judgingCustomId } from './judge-batch';
 export { rescoreTurns, type RescoreDeps, type RescoreOptions, type RescoreProgress, type RescoreResult } from './rescore';
-export { improvementNotes, isPositiveNote, loadSessionData, type LabelledNote, type SessionData, type SessionTurnData } from './session-data';
+export { improvementNotes, isPositiveNote, loadSessionData, resolveSessionRef, type LabelledNote, type SessionData, type SessionTurnData } from './session-data';
 export { annotatedPatch, applyEdits, type AppliedEdits, type NoteNamer } from './patch';
 export { readSuggesterAnswer, SUGGEST_OUTPUT_SCHEMA, suggestRequest, type SuggesterAnswer } from './suggest-request';
 export { DIGEST_LABEL, notesDigest } from './digest';
@@ -38,3 +38,5 @@ export {
 } from './compare';
 export { runReplaysInBatches, type BatchReplayDeps } from './replay-batch';
 export { buildBundle, promptTextAt, type Bundle, type BundleFormat, type BundleOptions } from './bundle';
+export { AUC_SCORES, CATEGORY_CHECKS, calibrationReport, cohenKappa, rocAuc, type AucScore, type CalibrationItem, type CalibrationReport, type CategoryAgreement } from './calibration';
+export { loadCalibrationItems, loadCalibrationSet, readCalibrationSet, type CalibrationSet } from './calibration-data';

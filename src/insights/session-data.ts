@@ -2,9 +2,9 @@
  * A session as the tuning loop reads it: its turns in order, each with its notes (labelled N1, N2, … in
  * turn and time order, the labels a suggestion names) and its latest judging.
  */
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database, Improvement, Session, Turn, TurnJudgement } from '../../db';
-import { InsightsNotFoundError } from './errors';
+import { InsightsNotFoundError, InsightsRefusal } from './errors';
 import { latestJudgements } from './judgements';
 
 type Db = Kysely<Database>;
@@ -77,4 +77,18 @@ export async function loadSessionData(db: Db, sessionId: string): Promise<Sessio
 /** The improvement notes (not the positive ones) of a session, in label order. */
 export function improvementNotes(data: SessionData): LabelledNote[] {
   return data.turns.flatMap((t) => t.notes.filter((n) => !n.positive));
+}
+
+/**
+ * A session by full id or unambiguous prefix (8 characters as /sessions shows), any tester's: for operator
+ * tools. @throws InsightsNotFoundError, InsightsRefusal when the prefix is ambiguous
+ */
+export async function resolveSessionRef(db: Db, ref: string): Promise<string> {
+  const wanted = ref.trim().toLowerCase();
+  if (!/^[0-9a-f-]{4,36}$/.test(wanted)) throw new InsightsNotFoundError('session', ref);
+  const rows = await db.selectFrom('prompt_tuning_sessions').select('id').where(sql`id::text`, 'like', `${wanted}%`).limit(2).execute();
+  const [only] = rows;
+  if (!only) throw new InsightsNotFoundError('session', ref);
+  if (rows.length > 1) throw new InsightsRefusal(`More than one session starts with "${ref}": give more of the id.`);
+  return only.id;
 }
