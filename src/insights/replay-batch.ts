@@ -75,6 +75,40 @@ function applyReplayResult(anthropic: ReplayDeps['anthropic']): ApplyResult {
   };
 }
 
+/** What one replay needs in this round. */
+type Step = { kind: 'ready'; replay: PromptReplay } | { kind: 'request'; item: BatchItem } | { kind: 'stored' } | { kind: 'ended'; result: ReplayRunResult };
+
+/** Decides a claimed replay's step: score it, send its next turn, store a canned turn, or fail it. */
+async function stepOf(deps: BatchReplayDeps, replay: PromptReplay, worker: string, online: boolean): Promise<Step> {
+  if (replay.done_turns >= replay.total_turns) return { kind: 'ready', replay };
+  const fail = async (why: string): Promise<Step> => ({ kind: 'ended', result: { outcome: 'failed', replay: await finishReplay(deps.db, replay, 'failed', why), metrics: null } });
+  if (!online) return fail('batch mode needs Claude (no ANTHROPIC_API_KEY is set)');
+  const k = replay.done_turns + 1;
+  if ((await attemptsOf(deps.db, replay.id, k)) >= MAX_ATTEMPTS) return fail(`turn ${k}: the batch request failed ${MAX_ATTEMPTS} times`);
+  const prepared = await prepareTurn(deps.db, replay, await sourceTurns(deps.db, replay), k, deps);
+  if (prepared.noMatch) {
+    const row = replayTurnRow(replay, prepared, noMatchAnswer(false), { processingTimeMs: 0 });
+    await deps.db.transaction().execute((trx) => storeReplayTurn(trx, replay.id, worker, row));
+    return { kind: 'stored' };
+  }
+  return {
+    kind: 'request',
+    item: {
+      customId: customIdFor(replay.id, k), params: buildMessagesParams(prepared.input, deps.anthropic), replayId: replay.id, turnNumber: k,
+      payload: { passages: prepared.passages.map((x) => ({ ...x })), retrieved: prepared.retrieved, history: prepared.input.history.map((h) => ({ ...h })) },
+    },
+  };
+}
+
+/** The turn ids of SESSION_IDS without a successful judging under RUBRIC_VERSION and MODEL. */
+async function unjudgedTurns(db: Db, sessionIds: string[], rubricVersion: string, model: string): Promise<string[]> {
+  const rows = await db.selectFrom('tuning_conversation_turns as t').select('t.id').where('t.session_id', 'in', sessionIds)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('turn_judgements as j').select(sql`1`.as('one')).whereRef('j.turn_id', '=', 't.id')
+      .where('j.rubric_version', '=', rubricVersion).where('j.judge_model', '=', model).where('j.status', '=', 'ok'))))
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /**
  * Runs (or resumes) REPLAY_IDS in batch mode until all have ended or the signal stops it. Results per
  * replay; 'stopped' ones carry on at the next call (their open batches are collected, not resent).
@@ -94,23 +128,23 @@ export async function runReplaysInBatches(
     if (held.size === 0) return;
     await deps.db.updateTable('prompt_replays').set({ lease_expires_at: new Date(Date.now() + REPLAY_LEASE_MS) }).where('id', 'in', [...held]).where('claimed_by', '=', worker).execute();
   };
+  const end = (id: string, result: ReplayRunResult): void => {
+    results.set(id, result);
+    held.delete(id);
+  };
   const stopAll = async (): Promise<Map<string, ReplayRunResult>> => {
     for (const id of held) {
       const replay = await deps.db.selectFrom('prompt_replays').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
       if (!results.has(id)) results.set(id, { outcome: 'stopped', replay, metrics: null });
-      await releaseReplay(deps.db, id, worker);
     }
     return results;
   };
-  /** Judges the turns of SESSION_IDS lacking a judging under the current rubric, in one batch. */
+  /** Judges every unjudged old and new turn of the sessions in one batch. */
   const judgeSessions = async (sessionIds: string[], signal?: AbortSignal): Promise<boolean> => {
     await backfillMetrics(deps.db, { sessionIds });
     if (!bdeps || deps.judge.mode === 'offline') return true;
     const rubric = await deps.judge.rubric();
-    const ids = (await deps.db.selectFrom('tuning_conversation_turns as t').select('t.id').where('t.session_id', 'in', sessionIds)
-      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('turn_judgements as j').select(sql`1`.as('one')).whereRef('j.turn_id', '=', 't.id')
-        .where('j.rubric_version', '=', rubric.version).where('j.judge_model', '=', deps.judge.model).where('j.status', '=', 'ok'))))
-      .execute()).map((r) => r.id);
+    const ids = await unjudgedTurns(deps.db, sessionIds, rubric.version, deps.judge.model);
     return (await judgeInBatches(bdeps, ids, rubric, deps.judge.model, { signal, onProgress: renew })).outcome === 'done';
   };
   try {
@@ -119,71 +153,43 @@ export async function runReplaysInBatches(
       if (bdeps && (await collectOpenBatches(bdeps, 'replay', applyReplayResult(deps.anthropic), { signal: options.signal, onProgress: renew })) === 'aborted') return await stopAll();
       const items: BatchItem[] = [];
       const ready: PromptReplay[] = [];
-      let progressed = false;
+      let stored = false;
       for (const id of replayIds) {
         if (results.has(id)) continue;
         const claim = await claimReplay(deps.db, id, worker);
         if (!claim) continue; // another runner holds it; it is not ours to finish
-        const replay: PromptReplay = claim.replay;
         if (!claim.claimed) {
-          results.set(id, { outcome: replay.status === 'completed' ? 'completed' : replay.status === 'failed' ? 'failed' : 'cancelled', replay, metrics: null });
+          const r = claim.replay;
+          results.set(id, { outcome: r.status === 'completed' ? 'completed' : r.status === 'failed' ? 'failed' : 'cancelled', replay: r, metrics: null });
           continue;
         }
         held.add(id);
-        options.onProgress?.({ replayId: id, status: replay.status, phase: replay.done_turns < replay.total_turns ? 'turns' : 'scoring', done: replay.done_turns, total: replay.total_turns });
-        if (replay.done_turns >= replay.total_turns) {
-          // Scored once every replay's turns are in, so all are judged in one batch.
-          ready.push(replay);
-          continue;
-        }
-        if (!bdeps) {
-          results.set(id, { outcome: 'failed', replay: await finishReplay(deps.db, replay, 'failed', 'batch mode needs Claude (no ANTHROPIC_API_KEY is set)'), metrics: null });
-          held.delete(id);
-          continue;
-        }
-        const k = replay.done_turns + 1;
-        if ((await attemptsOf(deps.db, id, k)) >= MAX_ATTEMPTS) {
-          results.set(id, { outcome: 'failed', replay: await finishReplay(deps.db, replay, 'failed', `turn ${k}: the batch request failed ${MAX_ATTEMPTS} times`), metrics: null });
-          held.delete(id);
-          continue;
-        }
-        const prepared = await prepareTurn(deps.db, replay, await sourceTurns(deps.db, replay), k, deps);
-        if (prepared.noMatch) {
-          const row = replayTurnRow(replay, prepared, noMatchAnswer(false), { processingTimeMs: 0 });
-          await deps.db.transaction().execute((trx) => storeReplayTurn(trx, id, worker, row));
-          progressed = true;
-          continue;
-        }
-        items.push({
-          customId: customIdFor(id, k), params: buildMessagesParams(prepared.input, deps.anthropic), replayId: id, turnNumber: k,
-          payload: { passages: prepared.passages.map((x) => ({ ...x })), retrieved: prepared.retrieved, history: prepared.input.history.map((h) => ({ ...h })) },
-        });
+        const r = claim.replay;
+        options.onProgress?.({ replayId: id, status: r.status, phase: r.done_turns < r.total_turns ? 'turns' : 'scoring', done: r.done_turns, total: r.total_turns });
+        const step = await stepOf(deps, r, worker, bdeps !== null);
+        if (step.kind === 'ready') ready.push(step.replay);
+        else if (step.kind === 'request') items.push(step.item);
+        else if (step.kind === 'stored') stored = true;
+        else end(id, step.result);
       }
       if (items.length > 0 && bdeps) {
         const sent = await submitBatch(bdeps, 'replay', items, { round_turns: items.map((i) => i.turnNumber ?? 0) });
-        if (sent.refused) {
-          for (const item of items) {
-            const replay = await deps.db.selectFrom('prompt_replays').selectAll().where('id', '=', item.replayId ?? '').executeTakeFirstOrThrow();
-            results.set(replay.id, { outcome: 'failed', replay: await finishReplay(deps.db, replay, 'failed', sent.refused), metrics: null });
-            held.delete(replay.id);
-          }
+        for (const item of sent.refused ? items : []) {
+          const r = await deps.db.selectFrom('prompt_replays').selectAll().where('id', '=', item.replayId ?? '').executeTakeFirstOrThrow();
+          end(r.id, { outcome: 'failed', replay: await finishReplay(deps.db, r, 'failed', sent.refused ?? 'refused'), metrics: null });
         }
         log.info({ requests: items.length, batchId: sent.batchId }, 'replay round sent');
         continue;
       }
-      if (progressed) continue;
-      if (ready.length > 0) {
-        const sessions = ready.flatMap((r) => [r.source_session_id, ...(r.replay_session_id ? [r.replay_session_id] : [])]);
-        if (!(await judgeSessions(sessions, options.signal))) return await stopAll();
-        for (const replay of ready) {
-          const done = await scoreAndCompare(deps, replay, { signal: options.signal, judgeSessions: async () => true });
-          if (done.outcome === 'stopped') return await stopAll();
-          results.set(replay.id, done);
-          held.delete(replay.id);
-        }
-        continue;
+      if (stored) continue;
+      if (ready.length === 0) break;
+      // Scored once every replay's turns are in, so all are judged in one batch.
+      if (!(await judgeSessions(ready.flatMap((r) => [r.source_session_id, ...(r.replay_session_id ? [r.replay_session_id] : [])]), options.signal))) return await stopAll();
+      for (const replay of ready) {
+        const done = await scoreAndCompare(deps, replay, { signal: options.signal, judgeSessions: async () => true });
+        if (done.outcome === 'stopped') return await stopAll();
+        end(replay.id, done);
       }
-      break;
     }
     return results;
   } finally {
