@@ -8,7 +8,7 @@
 import type { Activity } from 'botbuilder';
 import { comparisonCard, replayProgressCard, suggestionCard } from '../src/cards';
 import {
-  compareReplays, createJudgeQueue, createReplays, loadSessionData, recordTurnMetrics, resolveCandidate, runReplay, suggestForSession,
+  compareReplays, createJudgeQueue, createReplays, loadSessionData, recordTurnMetrics, resolveCandidate, runReplay, suggestForSession, suggestionView,
 } from '../src/insights';
 import { actionData, cardOf, cardTexts, createHarness, executeValue, type Harness } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
@@ -65,13 +65,7 @@ describe.each(testDbKinds)('chat → notes → suggest → replay with the sugge
 
     const suggestion = await suggestForSession(w.suggest(h.config.promptPath), session.id, { requestedBy: 'aad-meg-0001' });
     expect(suggestion.status).toBe('ready');
-    const names = new Map(scored.turns.flatMap((t) => t.notes.map((n) => [n.id, `${n.label} (${n.category ?? 'note'})`] as const)));
-    const card = suggestionCard({
-      suggestionId: suggestion.id, sessionId: session.id, status: suggestion.status, mode: suggestion.mode, baseVersion: suggestion.base_version, model: suggestion.model,
-      summary: suggestion.summary, edits: suggestion.edits.items.map((e) => ({ notes: e.note_ids.map((id) => names.get(id) ?? id), rationale: e.rationale })),
-      refused: suggestion.refused.items.map((r) => ({ reason: r.reason, rationale: r.edit.rationale })), patch: suggestion.patch, digest: suggestion.digest, error: suggestion.error,
-      patchUrl: 'https://bot.test/exports/patch/x',
-    });
+    const card = suggestionCard({ ...(await suggestionView(h.t.db, suggestion.id)), patchUrl: 'https://bot.test/exports/patch/x' });
     expect(cardTexts(card)).toContain(`**Edit 1** answers N1 (tone), N3 (tone): ${suggestion.edits.items[0]!.rationale}`);
 
     // The button's data is all a handler needs to start the replay.

@@ -202,4 +202,17 @@ describe.each(testDbKinds)('suggestions (%s)', (kind) => {
       writeFileSync(repo.promptPath, original);
     }
   });
+
+  it('a pending suggestion whose process died is produced by resumeSuggestions once its lease expires, and only then', async () => {
+    const { session: s } = await session('aad-sg-8');
+    const d = deps();
+    const { createSuggestion, resumeSuggestions } = await import('../src/insights');
+    const pending = await createSuggestion(d, s.id, null);
+    expect(await resumeSuggestions(d)).toBe(0); // its lease is still live: another process may be on it
+    await t.db.updateTable('prompt_suggestions').set({ lease_expires_at: new Date(Date.now() - 1000) }).where('id', '=', pending.id).execute();
+    expect(await resumeSuggestions(d)).toBe(1);
+    expect((await getSuggestion(t.db, pending.id)).status).toBe('ready');
+    expect(await resumeSuggestions(d)).toBe(0);
+    expect(fake.messageRequests()).toHaveLength(1);
+  });
 });

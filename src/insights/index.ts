@@ -20,7 +20,7 @@ export { annotatedPatch, applyEdits, type AppliedEdits, type NoteNamer } from '.
 export { readSuggesterAnswer, SUGGEST_OUTPUT_SCHEMA, suggestRequest, type SuggesterAnswer } from './suggest-request';
 export { DIGEST_LABEL, notesDigest } from './digest';
 export {
-  createSuggestion, getSuggestion, produceSuggestion, resumeSuggestions, suggestForSession, suggestionPatchFile,
+  createSuggestion, getSuggestion, produceSuggestion, resumeSuggestions, suggestForSession, suggestionPatchFile, suggestionView,
   type PromptFile, type SuggestDeps,
 } from './suggest';
 export { contentVersion, resolveCandidate, type Candidate, type CandidateSpec } from './candidate';

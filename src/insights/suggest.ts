@@ -159,3 +159,16 @@ export function suggestionPatchFile(s: PromptSuggestion): { fileName: string; te
   }
   return { fileName: `suggestion-${s.id.slice(0, 8)}.patch`, text: s.patch.endsWith('\n') ? s.patch : `${s.patch}\n` };
 }
+
+/** What the suggestion card shows: the row with each edit's notes named as the session labels them (N1 (tone)). */
+export async function suggestionView(db: Db, suggestionId: string) {
+  const s = await getSuggestion(db, suggestionId);
+  const data = await loadSessionData(db, s.session_id);
+  const names = new Map(data.turns.flatMap((t) => t.notes.map((n) => [n.id, `${n.label} (${n.category ?? 'note'})`] as const)));
+  return {
+    suggestionId: s.id, sessionId: s.session_id, status: s.status, mode: s.mode, baseVersion: s.base_version, model: s.model, summary: s.summary,
+    edits: s.edits.items.map((e) => ({ notes: e.note_ids.map((id) => names.get(id) ?? id), rationale: e.rationale })),
+    refused: s.refused.items.map((r) => ({ reason: r.reason, rationale: r.edit.rationale })),
+    patch: s.patch, digest: s.digest, error: s.error,
+  };
+}
