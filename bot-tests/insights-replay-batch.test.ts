@@ -4,7 +4,7 @@
  * stopped while polling is resumed by the next without sending any batch twice; an errored request is sent
  * again in the next round.
  */
-import { compareReplays, createReplays, resolveCandidate, runReplaysInBatches, type BatchReplayDeps } from '../src/insights';
+import { cancelReplay, compareReplays, createReplays, resolveCandidate, runReplaysInBatches, type BatchReplayDeps } from '../src/insights';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 import { type FakeAnthropic, startFakeAnthropic } from './helpers/fake-anthropic';
 import { ACKNOWLEDGE_RULE } from './helpers/fake-insights';
@@ -102,5 +102,21 @@ describe.each(testDbKinds)('replay in batch mode (%s)', (kind) => {
     const rounds = creates();
     // Round 1: A1 errored, B1 stored; round 2: A1 again with B2; then A2, A3; then judging.
     expect(rounds.slice(0, 4).map((r) => r.map((id) => id.slice(-2)))).toEqual([['_1', '_1'], ['_1', '_2'], ['_2'], ['_3']]);
+  });
+
+  it('a round answered after its replays were cancelled stores nothing', async () => {
+    const { replays } = await setUp('aad-rb-4');
+    fake.batchOptions({ pollsBeforeEnd: 100_000 });
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 300);
+    await runReplaysInBatches(deps(), replays.map((r) => r.id), { signal: stop.signal });
+    clearTimeout(timer);
+    for (const r of replays) await cancelReplay(t.db, r.id, 'aad-rb-4');
+    fake.endBatch('msgbatch_fake_000001');
+    const after = await runReplaysInBatches(deps(), replays.map((r) => r.id));
+    expect([...after.values()].map((r) => r.outcome)).toEqual(['cancelled', 'cancelled']);
+    const stored = await t.db.selectFrom('tuning_conversation_turns').select('id').where('session_id', 'in', replays.map((r) => r.replay_session_id ?? '')).execute();
+    expect(stored).toEqual([]);
+    expect(creates()).toHaveLength(1);
   });
 });
