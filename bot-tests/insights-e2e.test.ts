@@ -15,12 +15,15 @@ import { testDbKinds } from './helpers/db';
 import { ACKNOWLEDGE_RULE, ACKNOWLEDGEMENT, eraReply } from './helpers/fake-insights';
 import { world } from './helpers/insights-world';
 
+// Alone it takes a few seconds; on a loaded shared machine (load average 10 on 2 cores) one run passed 60 s.
+const SLOW = 240_000;
+
 describe.each(testDbKinds)('chat → notes → suggest → replay with the suggestion → comparison (%s)', (kind) => {
   let h: Harness;
   beforeAll(async () => {
     h = await createHarness(kind, { claude: true, knowledge: true });
     h.fake?.reply((body) => eraReply(body));
-  });
+  }, SLOW);
   afterAll(async () => {
     await h.close();
   });
@@ -91,5 +94,5 @@ describe.each(testDbKinds)('chat → notes → suggest → replay with the sugge
     expect(sent.some((a) => cardOf(a))).toBe(true);
     const open = await h.t.db.selectFrom('prompt_tuning_sessions').select(['id']).where('tester_id', '=', 'aad-meg-0001').where('session_end', 'is', null).execute();
     expect(open.map((o) => o.id)).toEqual([session.id]);
-  });
+  }, SLOW);
 });
