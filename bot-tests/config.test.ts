@@ -17,8 +17,10 @@ describe('configuration', () => {
       exportLinkTtlMinutes: 15,
       retrieval: { topK: 5, minSimilarity: 0.1 },
       streamUpdateIntervalMs: 1500,
+      judge: { model: 'claude-haiku-5-5', concurrency: 2 },
     });
     expect(c.publicBaseUrl).toBe('http://localhost:3978');
+    expect(c.judge.rubricPath).toMatch(/examples\/era\/JUDGE_RUBRIC\.md$/);
   });
 
   it('binds to all interfaces only when Bot Framework auth is configured', () => {
@@ -38,6 +40,8 @@ describe('configuration', () => {
     [{ EXPORT_SIGNING_SECRET: 'short' }, /EXPORT_SIGNING_SECRET: must be at least 32 characters/],
     [{ RETRIEVAL_MIN_SIMILARITY: '2' }, /RETRIEVAL_MIN_SIMILARITY: Number must be less than or equal to 1/],
     [{ PUBLIC_BASE_URL: 'not a url' }, /PUBLIC_BASE_URL: Invalid url/],
+    [{ JUDGE_CONCURRENCY: '0' }, /JUDGE_CONCURRENCY: Number must be greater than or equal to 1/],
+    [{ JUDGE_MODEL: '' }, /JUDGE_MODEL: String must contain at least 1 character/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: Invalid enum value/],
   ])('names the variable in %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
+import type { InsightsTables } from './schema-insights';
 import type { KnowledgeTables } from './schema-knowledge';
 import type { LlmTables } from './schema-llm';
 import type { TrainingTables } from './schema-training';
@@ -20,6 +21,7 @@ export * from './schema-types';
 export * from './schema-knowledge';
 export * from './schema-llm';
 export * from './schema-training';
+export * from './schema-insights';
 
 export interface PromptTuningSessionsTable {
   id: Generated<string>;
@@ -61,6 +63,14 @@ export interface TuningConversationTurnsTable {
    * conversation_id. reply_activity_id is indexed: card actions and feedback find their turn by it.
    */
   metadata: JsonbWithDefault<JsonObject | null>;
+  /** Spec 000 metrics (migration 20261202120000): programmatic, set when the turn is stored. */
+  has_policy_citation: boolean | null;
+  appropriate_action_suggested: boolean | null;
+  structure_complete: boolean | null;
+  /** Spec 000 metrics: the LLM judge's 1-5 scores; NULL until judged (and always offline). */
+  professionalism_score: number | null;
+  empathy_score: number | null;
+  clarity_score: number | null;
 }
 
 export interface TuningImprovementsTable {
@@ -85,7 +95,7 @@ export interface BotStateTable {
 }
 
 /** Every table of the product: the tuning chat here, the other capabilities in their own files. */
-export interface Database extends KnowledgeTables, LlmTables, TrainingTables {
+export interface Database extends KnowledgeTables, LlmTables, TrainingTables, InsightsTables {
   prompt_tuning_sessions: PromptTuningSessionsTable;
   tuning_conversation_turns: TuningConversationTurnsTable;
   tuning_improvements: TuningImprovementsTable;

@@ -59,6 +59,9 @@ const schema = z
     MODEL_PRICING_FILE: optionalText,
     ADMIN_ALLOWLIST: list,
     GENERATION_BATCH_POLL_SECONDS: int(60, 1, 3600),
+    JUDGE_MODEL: z.string().min(1).default('claude-haiku-5-5'),
+    JUDGE_RUBRIC_PATH: z.string().default('examples/era/JUDGE_RUBRIC.md'),
+    JUDGE_CONCURRENCY: int(2, 1, 16),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -108,6 +111,8 @@ export interface Config {
   adminAllowlist: string[];
   /** Batch-mode generation jobs: how often a running Message Batches batch is polled. */
   generationBatchPollMs: number;
+  /** The LLM judge of the tuning loop: its model, its rubric file (beside the prompt), its parallel calls. */
+  judge: { model: string; rubricPath: string; concurrency: number };
 }
 
 export class ConfigError extends DomainError {}
@@ -154,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelPricingFile: e.MODEL_PRICING_FILE ? path.resolve(e.MODEL_PRICING_FILE) : undefined,
     adminAllowlist: e.ADMIN_ALLOWLIST,
     generationBatchPollMs: e.GENERATION_BATCH_POLL_SECONDS * 1000,
+    judge: { model: e.JUDGE_MODEL, rubricPath: path.resolve(e.JUDGE_RUBRIC_PATH), concurrency: e.JUDGE_CONCURRENCY },
   };
 }
 

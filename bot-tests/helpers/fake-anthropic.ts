@@ -51,6 +51,11 @@
  * request but the first `completeBeforeCancel` (default 0) is `canceled`: neither consumes a step.
  * enqueueBatchApi(...errorSteps) makes the next requests to any /v1/messages/batches* path fail, one each,
  * before authentication and routing, as with enqueue() (so a create that fails creates nothing).
+ *
+ * The tuning loop's judge and suggester (fake-insights.ts): a request whose structured-output schema is the
+ * judge's (professionalism / empathy / clarity) or the suggester's (summary / edits) is answered as that
+ * role, deterministically, on /v1/messages and in batches alike, whatever the default responder; queued
+ * steps still come first. fake.judge(fn) sets how the judge scores a reply (default: defaultJudgeScores).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -76,6 +81,7 @@ import {
   type MessagesRequestBody,
   type RecordedRequest,
 } from './fake-anthropic-protocol';
+import { defaultJudgeScores, type FakeJudgeFn, insightsAnswer } from './fake-insights';
 
 export * from './fake-anthropic-protocol';
 
@@ -112,6 +118,8 @@ export interface FakeAnthropic {
   endBatch(id: string): void;
   /** Queues one-shot error responses for the next requests to any /v1/messages/batches* path. */
   enqueueBatchApi(...steps: FakeErrorStep[]): void;
+  /** Sets how the fake judge scores ERA's reply text (reset restores defaultJudgeScores). */
+  judge(fn: FakeJudgeFn): void;
   /**
    * Forgets requests, queued steps, the cache simulation, batches (numbering restarts at 1), batch
    * options and queued batch errors, and restores the default responder.
@@ -149,6 +157,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
   const timers = new Set<NodeJS.Timeout>();
   const defaultText = (body: MessagesRequestBody): string => `Fake answer to: ${lastUserText(body)}`;
   let responder: FakeResponder = defaultText;
+  let judgeScores: FakeJudgeFn = defaultJudgeScores;
+  /** The judge or suggester answers by schema; anything else goes to the test's responder. */
+  const respond = (body: MessagesRequestBody, recorded: RecordedRequest): string | FakeStep => insightsAnswer(body, judgeScores) ?? responder(body, recorded);
   let sequence = 0;
   const batchStates: BatchState[] = [];
   const batchQueue: FakeErrorStep[] = [];
@@ -247,7 +258,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     if (queued && 'text' in queued) return sendMessage(res, requestId, body, queued);
     // A bare delay: wait, then answer as the default responder would.
     if (queued && !(await wait(queued.delayMs, res))) return;
-    const produced = responder(body, recorded);
+    const produced = respond(body, recorded);
     const step: FakeStep = typeof produced === 'string' ? { text: produced } : produced;
     if ('text' in step) return sendMessage(res, requestId, body, step);
     if ('hangUp' in step) return void req.socket.destroy();
@@ -266,7 +277,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     // A queued bare delay is skipped: the default responder answers, as it would after the wait.
     let step: FakeStep | undefined = queued && ('text' in queued || 'status' in queued || 'hangUp' in queued) ? queued : undefined;
     if (!step) {
-      const produced = responder(params, { ...state.create, body: params, rawBody: JSON.stringify(params) });
+      const produced = respond(params, { ...state.create, body: params, rawBody: JSON.stringify(params) });
       step = typeof produced === 'string' ? { text: produced } : produced;
     }
     const errored = (status: number, message: string): FakeBatchResult => ({
@@ -438,6 +449,9 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
     reply(fn) {
       responder = fn;
     },
+    judge(fn) {
+      judgeScores = fn;
+    },
     enqueue(...steps) {
       queue.push(...steps);
     },
@@ -447,6 +461,7 @@ export async function startFakeAnthropic(): Promise<FakeAnthropic> {
       queue.length = 0;
       cachedPrompts.clear();
       responder = defaultText;
+      judgeScores = defaultJudgeScores;
       batchStates.length = 0;
       batchQueue.length = 0;
       batchOptions = DEFAULT_BATCH_OPTIONS;

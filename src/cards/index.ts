@@ -219,3 +219,7 @@ export function exportCard(input: { sessionId: string; turns: number; improvemen
 /** Attachment helpers for the bot. */
 export const attach = (card: CardJson): Attachment => asAttachment(card);
 export { jobCancelledCard, jobConfirmCard, jobProgressCard, progressBar, type JobProgressView } from './jobs';
+export {
+  comparisonCard, JUDGE_OFFLINE_TEXT, replayProgressCard, scoreAverageFacts, suggestionCard, turnScoresLine,
+  type ComparisonCardInput, type ComparisonMetric, type ReplayProgressInput, type SuggestionCardInput, type TurnScores,
+} from './insights';

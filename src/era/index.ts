@@ -17,3 +17,4 @@ export {
 } from './prompt';
 export type { EraPassage } from './types';
 export { aiMessageEntity, citedNumbers, normaliseMarkers, confidenceScore, MAX_CITATIONS, type AiMessageEntity, type TeamsCitation } from './citations';
+export { runGit, type GitResult, type GitRunOptions } from './git';

@@ -3,3 +3,7 @@ export { createClaudeClient, isApiError, type ClaudeClientOptions } from './clau
 export { usageFromApi, ZERO_LLM_USAGE, type CallIo, type CallOutput, type CallRequest, type LlmUsage } from './types';
 export { BATCH_PRICE_FACTOR, loadPricing, parsePricing, PricingFileError, type CallCost, type ModelPrice, type Pricing } from './pricing';
 export { createCallLog, noopCallLog, type CallLog, type CallLogDeps, type CallLogEntry } from './call-log';
+export {
+  batchResults, BATCH_CREATE_TIMEOUT_MS, createBatchOnce, findLostBatch, pollUntilEnded, requestCountOf, waitUnlessAborted,
+  type BatchRequestParams, type CreateOutcome, type LostBatch, type PollOptions,
+} from './message-batches';

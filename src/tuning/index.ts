@@ -32,6 +32,7 @@ export { uploadSessionCsv, ExportUploadError } from './export-upload';
 export type {
   CallRecorder, IntentCapture, IntentPrediction, PassageRetriever, PromptProvider, ReplySink, RetrievedPassageLike, TopicView, TurnReply, TurnServiceDeps,
 } from './turn-ports';
-export { prepareTurn, answerTurn, NO_MATCH_TEMPLATE, NO_MATCH_TEXT, type PreparedTurn, type SessionWelcome, type TurnRequest } from './turn-service';
+export { NO_MATCH_TEMPLATE, NO_MATCH_TEXT, noMatchAnswer } from './no-match';
+export { prepareTurn, answerTurn, type PreparedTurn, type SessionWelcome, type TurnRequest } from './turn-service';
 export { prepareSessionExport, uploadConsentedCsv, type SessionExport } from './export-service';
 export { readDialogState, writeDialogState, deleteDialogState, DialogStateConflictError, type StoredDialogState } from './dialog-state';

@@ -9,16 +9,13 @@ import { APIUserAbortError } from '@anthropic-ai/sdk';
 import { isDatabaseUnavailable, type JsonObject, type Session, type Turn } from '../../db';
 import { citedNumbers, confidenceScore, type EraAnswer, type EraPassage, EraUnavailableError, normaliseMarkers } from '../era';
 import type { Logger } from '../logger';
+import { NO_MATCH_TEMPLATE, noMatchAnswer } from './no-match';
 import { ensureOpenSession, findOpenSession } from './sessions';
 import { cleanText, describeCleaning } from './text';
 import type { IntentPrediction, ReplySink, TurnServiceDeps } from './turn-ports';
 import { recentTurns, recordTurn, setReplyActivityId } from './turns';
 import type { Tester } from './types';
 
-/** The canned answer when no passage is similar enough: Claude is not asked to improvise policy. */
-export const NO_MATCH_TEMPLATE = 'no_policy_match';
-export const NO_MATCH_TEXT =
-  "I could not find this in the policies I have, so I won't guess. Could you tell me a bit more (which policy area, what happened, when)? If it's urgent or involves safety, harassment or a possible termination, contact the Employee Relations team directly.";
 
 const NO_USAGE = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 
@@ -151,8 +148,7 @@ async function askEra(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind:
   const passages: NumberedPassage[] = found.map((p, i) => ({ n: i + 1, title: p.documentTitle, section: p.section, text: p.text, similarity: p.similarity, chunkId: p.chunkId }));
   const base = { passages, historyTurns: history.length, promptSha256: prompt.sha256 };
   if (deps.retriever && passages.length === 0) {
-    const answer: EraAnswer = { text: NO_MATCH_TEXT, model: 'template', offline: deps.era.mode === 'offline', stopReason: null, usage: NO_USAGE, requestId: null, latencyMs: 0 };
-    return { ...base, answer, templateUsed: NO_MATCH_TEMPLATE, stopped: sink.outcome === 'cancelled' };
+    return { ...base, answer: noMatchAnswer(deps.era.mode === 'offline'), templateUsed: NO_MATCH_TEMPLATE, stopped: sink.outcome === 'cancelled' };
   }
   let lastSnapshot = '';
   const abort = new AbortController();
