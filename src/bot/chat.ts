@@ -8,7 +8,7 @@ import { type Activity, ActivityTypes, CardFactory, MessageFactory, type TurnCon
 import type { JsonObject, Session, Turn } from '../../db';
 import type { Logger } from '../logger';
 import { welcomeCard } from '../cards';
-import { citedNumbers, confidenceScore, type EraAnswer, EraUnavailableError, type EraPassage, normaliseMarkers } from '../era';
+import { citedNumbers, confidenceScore, type EraAnswer, eraCallIo, EraUnavailableError, type EraPassage, normaliseMarkers } from '../era';
 import { cleanText, describeCleaning, ensureOpenSession, findOpenSession, recentTurns, recordTurn, setReplyActivityId, type Tester } from '../tuning';
 import { COMMAND_HELP } from './commands';
 import type { BotDeps, IntentPrediction, RetrievedPassageLike } from './deps';
@@ -148,7 +148,7 @@ async function answerAndStore(context: TurnContext, deps: BotDeps, tester: Teste
   } catch (err) {
     if (err instanceof APIUserAbortError && stream?.outcome === 'cancelled') {
       cancelled = true;
-      answer = { text: lastSnapshot, model: deps.era.model, offline: false, stopReason: 'cancelled_by_tester', usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, requestId: null, latencyMs: Date.now() - eraStarted };
+      answer = { text: lastSnapshot, model: deps.era.model, offline: false, stopReason: 'cancelled_by_tester', usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, requestId: null, latencyMs: Date.now() - eraStarted, io: eraCallIo(err) };
     } else {
       if (err instanceof EraUnavailableError) {
         // The message is still captured, marked as a failed workflow.
@@ -156,7 +156,7 @@ async function answerAndStore(context: TurnContext, deps: BotDeps, tester: Teste
         if (prediction && deps.intent) {
           await deps.intent.logPrediction({ testerId: tester.id, sessionId: session.id, turnId: null, messageIndex: null, prompt: message, prediction, executionError: err.kind });
         }
-        await deps.calls?.record({ purpose: 'answer', model: deps.era.model, usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, latencyMs: Date.now() - eraStarted, status: 'error', error: `${err.kind}: ${err.message}`, requestId: err.requestId, sessionId: session.id, testerId: tester.id });
+        await deps.calls?.record({ purpose: 'answer', model: deps.era.model, usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }, latencyMs: Date.now() - eraStarted, status: 'error', error: `${err.kind}: ${err.message}`, requestId: err.requestId, sessionId: session.id, testerId: tester.id, io: err.io });
       }
       throw err;
     }
@@ -252,6 +252,7 @@ async function answerAndStore(context: TurnContext, deps: BotDeps, tester: Teste
       turnId: turn.id,
       testerId: tester.id,
       metadata: { offline: answer.offline, passages: passages.length, cited: cited.length, cancelled },
+      io: answer.io,
     });
   }
 }

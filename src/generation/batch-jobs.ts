@@ -34,7 +34,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { APIConnectionError, APIError, NotFoundError } from '@anthropic-ai/sdk';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database, JsonObject } from '../../db';
-import { type CallLog, type CallLogEntry, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
+import { type CallIo, type CallLog, type CallLogEntry, callRequestOf, type Pricing, structuredOutputOf, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
 import { checkAnswer, GenerationError, generationRequest, prepareGeneration, retryAfterMsOf, setBackToPlanned, storeGenerated } from './generator';
 import {
@@ -387,6 +387,22 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
     return 'stop';
   };
 
+  /**
+   * The request a batch item was sent as, built again the way submit built it: the plan's prompt and the
+   * retry context the item still holds (its result is not changed between submit and apply). Null (the
+   * call is logged without I/O) when the conversation can no longer be prepared.
+   */
+  const sentRequest = async (trx: Transaction<Database>, conversationId: string, result: JsonObject | null): Promise<CallIo['request'] | null> => {
+    try {
+      const prepared = await prepareGeneration(trx, conversationId);
+      return callRequestOf(generationRequest(b.model, b.maxTokens, prepared.prompt, retryOf(result)));
+    } catch (err) {
+      if (!(err instanceof GenerationError)) throw err;
+      log.warn({ conversationId, err: err.message }, 'batch request could not be rebuilt; its call is logged without I/O');
+      return null;
+    }
+  };
+
   /** Stores one result; returns what became of its item. */
   const apply = async (batch: Anthropic.Messages.MessageBatch, cid: string, result: Anthropic.Messages.MessageBatchResult): Promise<'succeeded' | 'failed' | 'other' | 'skipped'> => {
     const at = new Date(now());
@@ -402,6 +418,7 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
       const planned = await trx.selectFrom('training_conversations').selectAll().where('id', '=', item.conversation_id).executeTakeFirst();
       const key = planned?.conversation_id ?? item.conversation_id;
       const meta = { conversation_key: key, conversation_id: item.conversation_id, attempt: item.attempts + 1, job_id: jobId, batch_id: batch.id, custom_id: cid };
+      const sent = await sentRequest(trx, item.conversation_id, item.result);
       const free = freeRetriesOf(item.result);
       /** Not the conversation's fault: pending again without an attempt, up to a limit. */
       const retryFree = async (why: string) => {
@@ -431,6 +448,7 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
         entry = {
           purpose: 'generation', model: message.model, usage, latencyMs: null, stopReason: message.stop_reason ?? null, status: 'ok', batch: true, at,
           metadata: { ...meta, valid: checked.seed !== null, ...(checked.seed ? {} : { validation_errors: checked.errors }) },
+          ...(sent ? { io: { request: sent, output: structuredOutputOf(checked.text) } } : {}),
         };
         if (checked.seed && planned) {
           const durationMs = Math.max(0, at.getTime() - Date.parse(batch.created_at));
@@ -454,7 +472,10 @@ export async function runBatchJob(deps: RunBatchJobDeps, jobId: string): Promise
       }
       if (result.type === 'errored') {
         const error = result.error.error;
-        entry = { purpose: 'generation', model: b.model, usage: ZERO_LLM_USAGE, latencyMs: null, status: 'error', error: `${error.type}: ${error.message}`, batch: true, at, metadata: meta };
+        entry = {
+          purpose: 'generation', model: b.model, usage: ZERO_LLM_USAGE, latencyMs: null, status: 'error', error: `${error.type}: ${error.message}`, batch: true, at, metadata: meta,
+          ...(sent ? { io: { request: sent, output: null } } : {}),
+        };
         if (error.type === 'overloaded_error' || error.type === 'rate_limit_error') return retryFree(`${error.type}: ${error.message}`);
         // The same request would be refused again: no point spending another day on it.
         return countAttempt(`${error.type}: ${error.message}`, item.result, error.type === 'invalid_request_error');

@@ -6,7 +6,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { APIError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
 import type { Kysely, Transaction } from 'kysely';
 import type { ConversationGenerationStatus, ConversationTemplate, Database, TrainingConversation } from '../../db';
-import { type CallLog, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
+import { type CallLog, callRequestOf, type LlmUsage, type Pricing, structuredOutputOf, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
 import { formatPath } from './errors';
 import { buildGenerationPrompt, fromWireFormat, GENERATED_CONVERSATION_SCHEMA, UnfilledPlaceholderError } from './generation-prompt';
@@ -275,6 +275,8 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
       const meta = { conversation_key: key, conversation_id: conversationUuid, attempt, job_id: options.jobId ?? null, template_id: template.template_id };
       let data: Anthropic.Message;
       let requestId: string | null;
+      // Copied now: a rejected answer appends its feedback to `request` for the next attempt.
+      const sent = callRequestOf(request);
       try {
         const res = await client.messages.create(request, { signal: options.signal }).withResponse();
         data = res.data;
@@ -285,6 +287,7 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
           purpose: 'generation', model: deps.model, usage: ZERO_LLM_USAGE,
           latencyMs: Math.round(performance.now() - callStarted), status: 'error',
           error: err instanceof Error ? err.message : String(err), requestId: apiErr?.requestID ?? null, metadata: meta,
+          io: { request: sent, output: null },
         });
         if (apiErr && !(apiErr instanceof APIUserAbortError)) throw apiFailure(apiErr, key);
         throw err;
@@ -305,6 +308,7 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
         purpose: 'generation', model: data.model, usage: callUsage, latencyMs: Math.round(performance.now() - callStarted),
         stopReason: data.stop_reason ?? null, status: 'ok', requestId,
         metadata: { ...meta, valid: seed !== null, ...(seed ? {} : { validation_errors: lastErrors }) },
+        io: { request: sent, output: structuredOutputOf(checked.text) },
       });
       if (!seed) {
         logger.warn({ attempt, errors: lastErrors }, 'generated conversation failed validation');
