@@ -4,3 +4,5 @@ export { usageFromApi, ZERO_LLM_USAGE, type CallIo, type CallOutput, type CallRe
 export { BATCH_PRICE_FACTOR, loadPricing, parsePricing, PricingFileError, type CallCost, type ModelPrice, type Pricing } from './pricing';
 export { createCallLog, noopCallLog, systemPromptHash, type CallLog, type CallLogDeps, type CallLogEntry } from './call-log';
 export { callRequestOf, rebuildRequestBody, structuredOutputOf, textOfContent, type MessagesRequestBody } from './call-io';
+export { CALL_EXPORT_FORMATS, callExportLines, type CallExportFormat, type CallExportOptions, type CallExportStats } from './call-export';
+export { readCallIo } from './call-io-store';
