@@ -29,6 +29,8 @@ import { createClaudeClient, createCallLog, loadPricing } from './llm';
 import { createFullTextRetriever } from './era/retrieval';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
+import { createApiAuth, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
+import { createAnonymizer } from './privacy';
 import type { Logger } from './logger';
 import { createServer, type HealthInfo } from './server';
 import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
@@ -177,6 +179,11 @@ export function createApp(parts: AppParts): App {
 
   const exportDownload = createExportDownloadHandler({ db, secret, logger });
   const promptExport = createPromptExportHandler({ db, secret, logger });
+  const apiAuth = createApiAuth({ required: config.auth !== null, apiKeys: config.apiKeys });
+  if (apiAuth.required && config.apiKeys.length === 0) logger.warn('API_KEYS is empty: every /api/… request is refused (401)');
+  const generationsLatest = createGenerationsLatestHandler({
+    db, auth: apiAuth, logger, privacy: createAnonymizer({ anonymize: null, secret: '', redact: config.privacy.redact }),
+  });
   const server = createServer({
     adapter,
     bot,
@@ -184,6 +191,7 @@ export function createApp(parts: AppParts): App {
     health,
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
+    api: [{ path: GENERATIONS_LATEST_PATH, handler: (req, res) => generationsLatest(req, res) }],
   });
   return { adapter, bot, server, era, jobRunner };
 }

@@ -21,6 +21,8 @@ export interface ServerDeps {
   health: () => Promise<HealthInfo>;
   exportDownload: (req: restify.Request, res: restify.Response) => Promise<void>;
   promptExport: (req: restify.Request, res: restify.Response) => Promise<void>;
+  /** JSON API routes (GET), each authenticating through src/http's ApiAuth itself. */
+  api?: Array<{ path: string; handler: (req: restify.Request, res: restify.Response) => Promise<void> }>;
 }
 
 /** Bot Framework activities are small; this bounds what a client can make the server buffer. */
@@ -52,6 +54,13 @@ export function createServer(deps: ServerDeps): restify.Server {
     const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
     await deps.exportDownload({ params: { token } } as unknown as restify.Request, res);
   });
+
+  for (const route of deps.api ?? []) {
+    // restify tells async handlers from callback ones by their declaration: this one must be async.
+    server.get(route.path, async (req, res) => {
+      await route.handler(req, res);
+    });
+  }
 
   server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {
     deps.logger.warn({ path: req.path(), status: err.statusCode, err: { name: err.name, message: err.message } }, 'request rejected');

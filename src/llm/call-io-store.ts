@@ -1,7 +1,7 @@
 /** Reads a call's stored request and output back (llm_call_io joined with its system prompt). */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { Kysely, Transaction } from 'kysely';
-import type { Database, JsonObject, JsonValue } from '../../db';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database, JsonObject, JsonValue, LlmCallPurpose } from '../../db';
 import type { CallIo, CallOutput, CallRequest } from './types';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -53,4 +53,48 @@ export async function readCallIo(db: Db, callId: string): Promise<CallIo | null>
     .where('io.call_id', '=', callId)
     .executeTakeFirst();
   return row ? callIoFromRow(row) : null;
+}
+
+/** The latest answered call of a purpose, with its output: spec 003's cached read. */
+export interface LatestCallOutput {
+  callId: string;
+  purpose: LlmCallPurpose;
+  model: string;
+  promptVersion: string | null;
+  sessionId: string | null;
+  turnId: string | null;
+  output: CallOutput;
+  createdAt: Date;
+}
+
+/** Narrows the cached read to one session and/or one tester's calls. */
+export interface LatestOutputScope {
+  sessionId?: string;
+  testerId?: string;
+}
+
+/**
+ * The newest call of PURPOSE that answered (status ok, an output stored, not stopped by the tester),
+ * within SCOPE; null when there is none. Served by idx_llm_calls_purpose_created.
+ */
+export async function latestCallOutput(db: Db, purpose: LlmCallPurpose, scope: LatestOutputScope = {}): Promise<LatestCallOutput | null> {
+  const row = await db
+    .selectFrom('llm_calls as c')
+    .innerJoin('llm_call_io as io', 'io.call_id', 'c.id')
+    .select(['c.id', 'c.purpose', 'c.model', 'c.prompt_version', 'c.session_id', 'c.turn_id', 'c.created_at', 'io.output_text', 'io.output_structured'])
+    .where('c.purpose', '=', purpose)
+    .where('c.status', '=', 'ok')
+    .where('io.has_output', '=', true)
+    .where(sql<boolean>`coalesce(c.metadata->>'cancelled', 'false') <> 'true'`)
+    .$if(scope.sessionId !== undefined, (q) => q.where('c.session_id', '=', scope.sessionId ?? ''))
+    .$if(scope.testerId !== undefined, (q) => q.where('c.tester_id', '=', scope.testerId ?? ''))
+    .orderBy('c.created_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row) return null;
+  const output: CallOutput = row.output_structured === null ? { text: row.output_text } : { text: row.output_text, structured: row.output_structured };
+  return {
+    callId: row.id, purpose: row.purpose, model: row.model, promptVersion: row.prompt_version, sessionId: row.session_id, turnId: row.turn_id, output, createdAt: row.created_at,
+  };
 }

@@ -5,4 +5,4 @@ export { BATCH_PRICE_FACTOR, loadPricing, parsePricing, PricingFileError, type C
 export { createCallLog, noopCallLog, systemPromptHash, type CallLog, type CallLogDeps, type CallLogEntry } from './call-log';
 export { callRequestOf, rebuildRequestBody, structuredOutputOf, textOfContent, type MessagesRequestBody } from './call-io';
 export { CALL_EXPORT_FORMATS, callExportLines, type CallExportFormat, type CallExportOptions, type CallExportStats } from './call-export';
-export { readCallIo } from './call-io-store';
+export { latestCallOutput, readCallIo, type LatestCallOutput, type LatestOutputScope } from './call-io-store';
