@@ -10,6 +10,7 @@ import * as m20261124090100 from './20261124090100_llm_calls_and_prompt_capture'
 import * as m20261125090000 from './20261125090000_training_data';
 import * as m20261202100000 from './20261202100000_llm_call_io';
 import * as m20261202100100 from './20261202100100_statement_level_session_counts';
+import * as m20261202100200 from './20261202100200_retention_archive';
 
 export const migrations: Record<string, Migration> = {
   '20261123090000_prompt_tuning_tables': m20261123090000,
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '20261125090000_training_data': m20261125090000,
   '20261202100000_llm_call_io': m20261202100000,
   '20261202100100_statement_level_session_counts': m20261202100100,
+  '20261202100200_retention_archive': m20261202100200,
 };
 
 export const migrationProvider: MigrationProvider = {
