@@ -31,6 +31,7 @@ import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import { createApiAuth, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
 import { createAnonymizer } from './privacy';
+import { startRetentionSchedule } from './retention';
 import type { Logger } from './logger';
 import { createServer, type HealthInfo } from './server';
 import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
@@ -55,6 +56,11 @@ export interface App {
   bot: TuningBot;
   server: restify.Server;
   era: EraResponder;
+  /**
+   * Starts the scheduled tasks the config turns on (the daily retention run; none by default). Call once
+   * the server listens; stop the handle at shutdown (a run in progress ends after its current batch).
+   */
+  startSchedules(): { stop(): Promise<void> };
 }
 
 function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOptions {
@@ -193,5 +199,9 @@ export function createApp(parts: AppParts): App {
     promptExport: (req, res) => promptExport(req, res),
     api: [{ path: GENERATIONS_LATEST_PATH, handler: (req, res) => generationsLatest(req, res) }],
   });
-  return { adapter, bot, server, era, jobRunner };
+  const startSchedules = () => {
+    const retention = config.retention ? startRetentionSchedule({ db, logger, settings: config.retention }) : null;
+    return { stop: async () => retention?.stop() };
+  };
+  return { adapter, bot, server, era, jobRunner, startSchedules };
 }

@@ -2,6 +2,7 @@
  * Retention under the `retention` lease (one run at a time across bot instances and the command line),
  * and its daily schedule in the bot (RETENTION_DAYS set; off by default).
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
@@ -14,9 +15,9 @@ export const RETENTION_LEASE = 'retention';
 /** Renewed after every batch; a holder that died frees it after this long. */
 const LEASE_MS = 10 * 60_000;
 
-/** A holder id for this process: host and pid, so an operator can tell who holds the lease. */
+/** A holder id: role, host and pid (so an operator can tell who holds the lease), unique per caller. */
 export function defaultHolder(role: string): string {
-  return `${role}@${hostname()}:${process.pid}`;
+  return `${role}@${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
 /**
@@ -54,19 +55,27 @@ export interface RetentionScheduleSettings {
 export type RetentionSchedule = DailyTask;
 
 /** Starts the daily run; `stop()` ends it (a run in progress stops after its current batch). */
-export function startRetentionSchedule(deps: { db: Kysely<Database>; logger: Logger; settings: RetentionScheduleSettings; now?: () => number }): RetentionSchedule {
+export function startRetentionSchedule(deps: {
+  db: Kysely<Database>;
+  logger: Logger;
+  settings: RetentionScheduleSettings;
+  now?: () => number;
+  setTimer?: (fn: () => void, ms: number) => { cancel(): void };
+}): RetentionSchedule {
   const { db, settings } = deps;
   const logger = deps.logger.child({ component: 'retention' });
   const now = deps.now ?? Date.now;
+  const holder = defaultHolder('bot');
   return startDailyTask({
     name: 'retention',
     timeUtc: settings.timeUtc,
     logger,
     now,
+    setTimer: deps.setTimer,
     run: async (signal) => {
       const cutoff = new Date(now() - settings.days * 86_400_000);
       try {
-        const result = await runRetentionExclusive(db, { cutoff, archive: settings.archive, batchSessions: settings.batchSessions, signal }, defaultHolder('bot'));
+        const result = await runRetentionExclusive(db, { cutoff, archive: settings.archive, batchSessions: settings.batchSessions, signal }, holder);
         logger.info({ event: 'retention_done', mode: result.mode, cutoff: cutoff.toISOString(), batches: result.batches, ...result.counts, stopped: result.stopped }, 'retention run finished');
       } catch (err) {
         if (err instanceof RetentionBusyError) {
