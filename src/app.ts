@@ -183,7 +183,7 @@ export function createApp(parts: AppParts): App {
     };
   };
 
-  const exportDownload = createExportDownloadHandler({ db, secret, logger });
+  const exportDownload = createExportDownloadHandler({ db, secret, logger, copyOut: database.copyOut });
   const promptExport = createPromptExportHandler({ db, secret, logger });
   const apiAuth = createApiAuth({ required: config.auth !== null, apiKeys: config.apiKeys });
   if (apiAuth.required && config.apiKeys.length === 0) logger.warn('API_KEYS is empty: every /api/… request is refused (401)');
