@@ -43,7 +43,8 @@ function copyOutOn(pool: pg.Pool): (statement: string) => Promise<Readable> {
       released = true;
       client.release(err);
     };
-    const stream = client.query(copyTo(statement));
+    // 1 MiB of buffer rather than 16 KiB: fewer hand-offs between the socket, the parser and the reader.
+    const stream = client.query(copyTo(statement, { highWaterMark: 1 << 20 }));
     stream.once('end', () => release());
     stream.once('error', (err: Error) => release(err));
     // Closed before its end (the reader went away): the connection is mid-COPY and must not be reused.

@@ -31,16 +31,24 @@ function cell(expr: string): string {
  */
 export function sessionCsvCopyStatement(sessionId: string): string {
   if (!UUID_PATTERN.test(sessionId)) throw new RangeError('session id must be a uuid');
+  // The turn's cells are made once per turn (OFFSET 0 keeps the subquery from being flattened into
+  // the join, where they would be made again for every note); the turns come in order, so the sort
+  // by note time is an incremental one within each turn.
   return `COPY (
   SELECT t.turn_number,
-         ${cell('t.user_message')} AS user_message,
-         ${cell('t.era_response')} AS era_response,
+         t.user_message,
+         t.era_response,
          ${cell("COALESCE(i.improvement_note, '')")} AS improvement_note,
          ${cell("COALESCE(i.category, '')")} AS category,
          to_char(i.timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "timestamp"
-  FROM tuning_conversation_turns t
+  FROM (
+    SELECT id, turn_number, ${cell('user_message')} AS user_message, ${cell('era_response')} AS era_response
+    FROM tuning_conversation_turns
+    WHERE session_id = '${sessionId.toLowerCase()}'::uuid
+    ORDER BY turn_number
+    OFFSET 0
+  ) t
   LEFT JOIN tuning_improvements i ON i.turn_id = t.id
-  WHERE t.session_id = '${sessionId.toLowerCase()}'::uuid
   ORDER BY t.turn_number, i.timestamp, i.id
 ) TO STDOUT WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')`;
 }
@@ -108,7 +116,7 @@ export type CopyOut = (statement: string) => Promise<Readable>;
  */
 export async function openSessionCsvCopy(copyOut: CopyOut, sessionId: string): Promise<Readable> {
   const raw = await copyOut(sessionCsvCopyStatement(sessionId));
-  const csv = new CsvRecordEnds();
+  const csv = new CsvRecordEnds({ highWaterMark: 1 << 20 });
   // A database error mid-way reaches the reader as the CSV stream's error; a reader that goes away
   // destroys the COPY stream, which drops its connection.
   raw.once('error', (err) => csv.destroy(err));
