@@ -133,8 +133,8 @@ export function createApp(parts: AppParts): App {
       prompt,
       members: parts.members ?? new TeamsMemberDirectory(logger),
       exportLinks: {
-        create: (sessionId, testerId) => {
-          const { token, expiresAt } = createExportToken({ sessionId, testerId }, secret, config.exportLinkTtlMinutes);
+        create: (sessionId, testerId, anonymize?: 'strip' | 'pseudonymize') => {
+          const { token, expiresAt } = createExportToken({ sessionId, testerId, ...(anonymize ? { anonymize } : {}) }, secret, config.exportLinkTtlMinutes);
           return { url: `${config.publicBaseUrl}/exports/${token}`, expiresAt };
         },
         createPrompts: (mode, parameter, testerId) => {
@@ -183,7 +183,9 @@ export function createApp(parts: AppParts): App {
     };
   };
 
-  const exportDownload = createExportDownloadHandler({ db, secret, logger, copyOut: database.copyOut });
+  const exportDownload = createExportDownloadHandler({
+    db, secret, logger, copyOut: database.copyOut, privacy: { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret },
+  });
   const promptExport = createPromptExportHandler({ db, secret, logger });
   const apiAuth = createApiAuth({ required: config.auth !== null, apiKeys: config.apiKeys });
   if (apiAuth.required && config.apiKeys.length === 0) logger.warn('API_KEYS is empty: every /api/… request is refused (401)');

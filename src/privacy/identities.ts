@@ -24,3 +24,16 @@ export async function rememberKnownTesters(db: Kysely<Database>, anonymizer: Ano
   for (const { id } of ids) anonymizer.remember({ id });
   return identities.length + ids.length;
 }
+
+/**
+ * JSON lines (one document per line) with every string passed through ANONYMIZER: for exports written
+ * as JSONL by code that knows nothing of privacy (generation fine-tuning data).
+ */
+export async function* anonymizedJsonLines(lines: AsyncIterable<string>, anonymizer: Anonymizer): AsyncGenerator<string, void, undefined> {
+  for await (const chunk of lines) {
+    for (const line of chunk.split('\n')) {
+      if (line.trim() === '') continue;
+      yield `${JSON.stringify(anonymizer.json(JSON.parse(line) as unknown))}\n`;
+    }
+  }
+}
