@@ -11,6 +11,8 @@
  *   live sessions, and history may hold several never-closed sessions of one tester;
  * - foreign keys and triggers are not copied: archived rows reference nothing live (a restore puts them
  *   back through the live tables' constraints and counting triggers).
+ * nlu_prompt_logs gets an index on conversation_id (idx_nlu_prompt_logs_conversation): deleting a
+ * session cascades to its prompt-capture rows by that column.
  * prompt_tuning_sessions_archive also records when a session was archived (`archived_at`, its only
  * column beyond the source's). A column added to a source table later must be added to its archive
  * table in the same migration: the retention tool compares them and refuses to run otherwise.
@@ -21,6 +23,9 @@ import { type Kysely, sql } from 'kysely';
 const TABLES = ['prompt_tuning_sessions', 'tuning_conversation_turns', 'tuning_improvements', 'llm_calls', 'llm_call_io', 'nlu_prompt_logs'];
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Deleting a session cascades to its prompt-capture rows by conversation_id, which had no index: each
+  // deleted session scanned the whole log. (Created first, so the archive table gets it too.)
+  await sql`CREATE INDEX idx_nlu_prompt_logs_conversation ON nlu_prompt_logs(conversation_id)`.execute(db);
   for (const table of TABLES) {
     await sql`CREATE TABLE ${sql.table(`${table}_archive`)} (LIKE ${sql.table(table)} INCLUDING ALL)`.execute(db);
   }
@@ -81,6 +86,7 @@ COMMENT ON TABLE task_leases IS
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE IF EXISTS task_leases`.execute(db);
+  await sql`DROP INDEX IF EXISTS idx_nlu_prompt_logs_conversation`.execute(db);
   for (const table of [...TABLES].reverse()) {
     await sql`DROP TABLE IF EXISTS ${sql.table(`${table}_archive`)}`.execute(db);
   }

@@ -76,17 +76,20 @@ const add = (a: RetentionCounts, b: RetentionCounts): RetentionCounts => ({
 const oldSession = (cutoff: Date) =>
   sql<boolean>`GREATEST(s.session_start, COALESCE(s.session_end, s.session_start), COALESCE(s.updated_at, s.session_start)) < ${cutoff}`;
 
-/** What belongs to a set of sessions (their ids as a uuid[] expression). */
+/**
+ * What belongs to a set of sessions (their ids as a uuid[] expression). Calls and prompt logs are found
+ * by session or by turn through a UNION, not an OR, so each side uses its index.
+ */
 function sessionScope(ids: RawBuilder<unknown>) {
   const turns = sql`SELECT id FROM tuning_conversation_turns WHERE session_id = ANY(${ids})`;
-  const calls = sql`(session_id = ANY(${ids}) OR turn_id IN (${turns}))`;
+  const calls = sql`id IN (SELECT id FROM llm_calls WHERE session_id = ANY(${ids}) UNION SELECT id FROM llm_calls WHERE turn_id IN (${turns}))`;
   return {
     sessions: sql`id = ANY(${ids})`,
     turns: sql`session_id = ANY(${ids})`,
     notes: sql`turn_id IN (${turns})`,
     calls,
     callIo: sql`call_id IN (SELECT id FROM llm_calls WHERE ${calls})`,
-    promptLogs: sql`(conversation_id = ANY(${ids}) OR turn_id IN (${turns}))`,
+    promptLogs: sql`id IN (SELECT id FROM nlu_prompt_logs WHERE conversation_id = ANY(${ids}) UNION SELECT id FROM nlu_prompt_logs WHERE turn_id IN (${turns}))`,
   };
 }
 
