@@ -415,14 +415,16 @@ describe.each(testDbKinds)('training schema on %s', (kind) => {
 
   it('runs its migration down (dropping all nine tables, keeping update_updated_at_column) and up again', async () => {
     const before = await appliedMigrations(db);
-    expect(before.at(-1)).toBe('20261125090000_training_data');
-    expect(await migrateDown(db, 1)).toEqual(['Down 20261125090000_training_data']);
+    // Later migrations (if any) go down first, then this one.
+    const later = before.slice(before.indexOf('20261125090000_training_data') + 1);
+    expect(before).toContain('20261125090000_training_data');
+    expect(await migrateDown(db, later.length + 1)).toEqual([...[...later].reverse().map((m) => `Down ${m}`), 'Down 20261125090000_training_data']);
     const left = await sql<{ table_name: string }>`select table_name from information_schema.tables
       where table_schema = current_schema() and table_name = any(${[...TRAINING_TABLES]})`.execute(db);
     expect(left.rows).toEqual([]);
     const fn = await sql<{ n: number }>`select count(*)::int as n from pg_proc where proname = 'update_updated_at_column'`.execute(db);
     expect(fn.rows[0]?.n).toBe(1);
-    expect(await migrateToLatest(db)).toEqual(['Up 20261125090000_training_data']);
+    expect(await migrateToLatest(db)).toEqual(['Up 20261125090000_training_data', ...later.map((m) => `Up ${m}`)]);
     const c = await conversation();
     expect(c.generation_status).toBe('planned');
   });

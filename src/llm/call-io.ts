@@ -26,8 +26,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A deep copy holding only what JSON carries: what the SDK serialises is what gets recorded. */
-function jsonCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+function jsonCopy(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value)) as unknown;
 }
 
 /**
@@ -36,8 +36,8 @@ function jsonCopy<T>(value: T): T {
  *   pass `stream: true` for a streamed call so the record rebuilds the body that went out.
  */
 export function callRequestOf(body: MessagesRequestBody): CallRequest {
-  const copy = jsonCopy(body) as unknown as Record<string, unknown>;
-  const { model, system, messages, tools, output_config: outputConfig, ...rest } = copy;
+  const copy = jsonCopy(body);
+  const { model, system, messages, tools, output_config: outputConfig, ...rest } = isRecord(copy) ? copy : {};
   const params: Record<string, unknown> = { ...rest };
 
   let systemText: string | null = null;

@@ -74,6 +74,45 @@ interface Needle {
   replacement: string;
 }
 
+/** Finds known identities in text and replaces them, longest first, in one pass per case rule. */
+class IdentityScrubber {
+  private readonly needles = new Map<string, Needle>();
+  private compiled: { insensitive: RegExp | null; sensitive: RegExp | null; byKey: Map<string, string> } | null = null;
+
+  /** Adds VALUE (three characters or more); ids and e-mails anywhere, names only as whole words. */
+  add(value: string | null | undefined, flags: 'i' | '', replacement: string, wordOnly: boolean): void {
+    const v = value?.trim();
+    if (!v || v.length < 3) return;
+    const body = escapeRegExp(v);
+    const pattern = wordOnly ? `(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])` : body;
+    this.needles.set(`${flags}:${flags === 'i' ? v.toLowerCase() : v}`, { pattern, flags, replacement });
+    this.compiled = null;
+  }
+
+  private compile() {
+    if (this.compiled) return this.compiled;
+    // Longest first, so "Meg Tester" is replaced before "Meg" could split it.
+    const sorted = [...this.needles.entries()].sort((a, b) => b[0].length - a[0].length);
+    const byKey = new Map<string, string>();
+    for (const [key, n] of sorted) byKey.set(key, n.replacement);
+    const join = (flags: 'i' | '') => {
+      const parts = sorted.filter(([, n]) => n.flags === flags).map(([, n]) => n.pattern);
+      return parts.length ? new RegExp(parts.join('|'), `gu${flags}`) : null;
+    };
+    this.compiled = { insensitive: join('i'), sensitive: join(''), byKey };
+    return this.compiled;
+  }
+
+  scrub(value: string): string {
+    if (this.needles.size === 0) return value;
+    const { insensitive, sensitive, byKey } = this.compile();
+    let out = value;
+    if (insensitive) out = out.replace(insensitive, (m) => byKey.get(`i:${m.toLowerCase()}`) ?? STRIPPED);
+    if (sensitive) out = out.replace(sensitive, (m) => byKey.get(`:${m}`) ?? STRIPPED);
+    return out;
+  }
+}
+
 /** Creates the anonymizer for one export. Throws RangeError on a short secret when a mode is set. */
 export function createAnonymizer(options: PrivacyOptions): Anonymizer {
   const mode = options.anonymize;
@@ -82,46 +121,10 @@ export function createAnonymizer(options: PrivacyOptions): Anonymizer {
   }
   const redacted = mode ? PII_KINDS : PII_KINDS.filter((k) => options.redact.includes(k));
   const kinds = new Set<PiiKind>(redacted);
-  const needles = new Map<string, Needle>();
-  let compiled: { insensitive: RegExp | null; sensitive: RegExp | null; byKey: Map<string, string> } | null = null;
-
-  const label = (id: string | null, fallback: string): string => (mode === 'pseudonymize' ? pseudonymFor(id ?? fallback, options.secret) : STRIPPED);
-
-  function add(value: string | null | undefined, flags: 'i' | '', replacement: string, wordOnly: boolean): void {
-    const v = value?.trim();
-    if (!v || v.length < 3) return;
-    const body = escapeRegExp(v);
-    // Ids and e-mails are matched wherever they stand; names only as whole words.
-    const pattern = wordOnly ? `(?<![\\p{L}\\p{N}])${body}(?![\\p{L}\\p{N}])` : body;
-    needles.set(`${flags}:${flags === 'i' ? v.toLowerCase() : v}`, { pattern, flags, replacement });
-    compiled = null;
-  }
-
-  function compile() {
-    if (compiled) return compiled;
-    // Longest first, so "Meg Tester" is replaced before "Meg" could split it.
-    const sorted = [...needles.entries()].sort((a, b) => b[0].length - a[0].length);
-    const byKey = new Map<string, string>();
-    for (const [key, n] of sorted) byKey.set(key, n.replacement);
-    const join = (flags: 'i' | '') => {
-      const parts = sorted.filter(([, n]) => n.flags === flags).map(([, n]) => n.pattern);
-      return parts.length ? new RegExp(parts.join('|'), `gu${flags}`) : null;
-    };
-    compiled = { insensitive: join('i'), sensitive: join(''), byKey };
-    return compiled;
-  }
-
-  function scrub(value: string): string {
-    if (!mode || needles.size === 0) return value;
-    const { insensitive, sensitive, byKey } = compile();
-    let out = value;
-    if (insensitive) out = out.replace(insensitive, (m) => byKey.get(`i:${m.toLowerCase()}`) ?? STRIPPED);
-    if (sensitive) out = out.replace(sensitive, (m) => byKey.get(`:${m}`) ?? STRIPPED);
-    return out;
-  }
+  const identities = new IdentityScrubber();
 
   function text(value: string): string {
-    const scrubbed = scrub(value);
+    const scrubbed = mode ? identities.scrub(value) : value;
     return kinds.size ? redactPii(scrubbed, kinds) : scrubbed;
   }
 
@@ -145,12 +148,12 @@ export function createAnonymizer(options: PrivacyOptions): Anonymizer {
     testerDetail: (value) => (mode ? null : value),
     remember(identity) {
       if (!mode) return;
-      const replacement = label(identity.id, identity.email ?? identity.name ?? '');
-      add(identity.id, '', replacement, false);
-      add(identity.email, 'i', replacement, false);
-      add(identity.name, 'i', replacement, true);
+      const replacement = mode === 'pseudonymize' ? pseudonymFor(identity.id ?? identity.email ?? identity.name ?? '', options.secret) : STRIPPED;
+      identities.add(identity.id, '', replacement, false);
+      identities.add(identity.email, 'i', replacement, false);
+      identities.add(identity.name, 'i', replacement, true);
       for (const part of identity.name?.split(/\s+/) ?? []) {
-        if (/^\p{Lu}\p{L}{2,}$/u.test(part)) add(part, '', replacement, true);
+        if (/^\p{Lu}\p{L}{2,}$/u.test(part)) identities.add(part, '', replacement, true);
       }
     },
     text,
