@@ -24,6 +24,18 @@ const optionalText = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+/** A comma/space separated list that keeps its case (keys, not names). */
+const secretList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(/[,\s]+/).map((s) => s.trim()).filter(Boolean));
+const API_KEY_ENTRY = /^(sha256:[0-9a-f]{64}|[^\s,]{24,})$/;
+const PII_ENTRY = /^(emails|phones|none)$/;
+const boolean = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? def : ['true', '1', 'yes'].includes(v)));
 
 const schema = z
   .object({
@@ -59,6 +71,13 @@ const schema = z
     MODEL_PRICING_FILE: optionalText,
     ADMIN_ALLOWLIST: list,
     GENERATION_BATCH_POLL_SECONDS: int(60, 1, 3600),
+    API_KEYS: secretList.refine((keys) => keys.every((k) => API_KEY_ENTRY.test(k)), 'each key must be at least 24 characters, or sha256:<64 hex digits> of one'),
+    REDACT_PII: list.refine((kinds) => kinds.every((k) => PII_ENTRY.test(k)), 'use emails, phones, both (emails,phones) or none'),
+    ANONYMIZE_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    RETENTION_DAYS: optionalText.pipe(z.coerce.number().int().min(1).max(36500).optional()),
+    RETENTION_ARCHIVE: boolean(false),
+    RETENTION_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, UTC)').default('03:00'),
+    RETENTION_BATCH_SESSIONS: int(100, 1, 10000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -108,6 +127,12 @@ export interface Config {
   adminAllowlist: string[];
   /** Batch-mode generation jobs: how often a running Message Batches batch is polled. */
   generationBatchPollMs: number;
+  /** Keys accepted as `Authorization: Bearer <key>` on the JSON APIs: plain keys or `sha256:<hex>` of them. */
+  apiKeys: string[];
+  /** Exports: what is redacted from message text, and the key of anonymised exports' pseudonyms. */
+  privacy: { redact: Array<'emails' | 'phones'>; anonymizeSecret?: string };
+  /** The daily retention run in the bot; null: off (the default). */
+  retention: { days: number; archive: boolean; timeUtc: string; batchSessions: number } | null;
 }
 
 export class ConfigError extends DomainError {}
@@ -154,6 +179,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelPricingFile: e.MODEL_PRICING_FILE ? path.resolve(e.MODEL_PRICING_FILE) : undefined,
     adminAllowlist: e.ADMIN_ALLOWLIST,
     generationBatchPollMs: e.GENERATION_BATCH_POLL_SECONDS * 1000,
+    apiKeys: e.API_KEYS,
+    privacy: {
+      redact: e.REDACT_PII.filter((k): k is 'emails' | 'phones' => k === 'emails' || k === 'phones'),
+      // Pseudonyms stay stable across exports only with a fixed key; the signing secret is one.
+      anonymizeSecret: e.ANONYMIZE_SECRET ?? e.EXPORT_SIGNING_SECRET,
+    },
+    retention:
+      e.RETENTION_DAYS === undefined
+        ? null
+        : { days: e.RETENTION_DAYS, archive: e.RETENTION_ARCHIVE, timeUtc: e.RETENTION_TIME_UTC, batchSessions: e.RETENTION_BATCH_SESSIONS },
   };
 }
 
