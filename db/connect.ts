@@ -4,9 +4,11 @@
  * hold UTC wall-clock time and are read back as UTC instants.
  */
 import { mkdirSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import Cursor from 'pg-cursor';
 import { SerializedPGliteDialect } from './pglite-dialect';
 import type { Database } from './schema';
@@ -18,7 +20,50 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
   /** Where it is, with any password masked: for logs and error messages. */
   describe: string;
+  /**
+   * Postgres only: runs STATEMENT, a `COPY (…) TO STDOUT`, and streams its bytes with backpressure (a
+   * slow reader pauses the server). It runs on a small pool of its own, so long downloads never take the
+   * bot's connections; the promise rejects when no connection is free within 2 s or the COPY fails to
+   * start, so a caller can still answer with a status code. Destroying the stream early drops its
+   * connection (a half-read COPY cannot be reused).
+   */
+  copyOut?: (statement: string) => Promise<Readable>;
   close(): Promise<void>;
+}
+
+/** Connections for COPY exports: a few long streams at once, beside the bot's pool. */
+const COPY_POOL_SIZE = 2;
+
+function copyOutOn(pool: pg.Pool): (statement: string) => Promise<Readable> {
+  return async (statement) => {
+    const client = await pool.connect();
+    let released = false;
+    const release = (err?: Error) => {
+      if (released) return;
+      released = true;
+      client.release(err);
+    };
+    // 1 MiB of buffer rather than 16 KiB: fewer hand-offs between the socket, the parser and the reader.
+    const stream = client.query(copyTo(statement, { highWaterMark: 1 << 20 }));
+    stream.once('end', () => { release(); });
+    stream.once('error', (err: Error) => { release(err); });
+    // Closed before its end (the reader went away): the connection is mid-COPY and must not be reused.
+    stream.once('close', () => { release(new Error('COPY stream closed early')); });
+    // Wait for the first bytes (or the end, or an error) so a failing COPY rejects here.
+    await new Promise<void>((resolve, reject) => {
+      const done = () => {
+        stream.off('error', fail);
+        resolve();
+      };
+      const fail = (err: Error) => {
+        stream.off('readable', done);
+        reject(err);
+      };
+      stream.once('readable', done);
+      stream.once('error', fail);
+    });
+    return stream;
+  };
 }
 
 export class DatabaseUnreachableError extends Error {
@@ -82,7 +127,27 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
       await db.destroy().catch(() => undefined);
       throw new DatabaseUnreachableError(describe, err);
     }
-    return { db, kind: 'postgres', describe, close: () => db.destroy() };
+    const copyPool = new pg.Pool({
+      connectionString: target.url,
+      max: COPY_POOL_SIZE,
+      connectionTimeoutMillis: 2000,
+      idleTimeoutMillis: 30000,
+      options: '-c TimeZone=UTC',
+    });
+    copyPool.on('error', (err) => options.onPoolError?.(err));
+    copyPool.on('connect', (client) => {
+      client.on('error', (err) => options.onPoolError?.(err));
+    });
+    return {
+      db,
+      kind: 'postgres',
+      describe,
+      copyOut: copyOutOn(copyPool),
+      close: async () => {
+        await db.destroy();
+        await copyPool.end();
+      },
+    };
   }
 
   const describe = target.dataDir ? `PGlite at ${target.dataDir}` : 'PGlite in memory';

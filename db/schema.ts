@@ -5,8 +5,10 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 import type { InsightsTables } from './schema-insights';
+import type { CallIoTables } from './schema-call-io';
 import type { KnowledgeTables } from './schema-knowledge';
 import type { LlmTables } from './schema-llm';
+import type { RetentionTables } from './schema-retention';
 import type { TrainingTables } from './schema-training';
 import type {
   Jsonb,
@@ -20,6 +22,8 @@ import type {
 export * from './schema-types';
 export * from './schema-knowledge';
 export * from './schema-llm';
+export * from './schema-call-io';
+export * from './schema-retention';
 export * from './schema-training';
 export * from './schema-insights';
 
@@ -95,7 +99,7 @@ export interface BotStateTable {
 }
 
 /** Every table of the product: the tuning chat here, the other capabilities in their own files. */
-export interface Database extends KnowledgeTables, LlmTables, TrainingTables, InsightsTables {
+export interface Database extends KnowledgeTables, LlmTables, CallIoTables, RetentionTables, TrainingTables, InsightsTables {
   prompt_tuning_sessions: PromptTuningSessionsTable;
   tuning_conversation_turns: TuningConversationTurnsTable;
   tuning_improvements: TuningImprovementsTable;

@@ -26,8 +26,11 @@ import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
 import { generateConversation, JobRunner, promoteSession } from './generation';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
+import { createApiAuth, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
 import { type CallLog, createCallLog, createClaudeClient, loadPricing, type Pricing } from './llm';
 import type { Logger } from './logger';
+import { createAnonymizer } from './privacy';
+import { startRetentionSchedule } from './retention';
 import { createServer, type HealthInfo } from './server';
 import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
 
@@ -51,6 +54,11 @@ export interface App {
   bot: TuningBot;
   server: restify.Server;
   era: EraResponder;
+  /**
+   * Starts the scheduled tasks the config turns on (the daily retention run; none by default). Call once
+   * the server listens; stop the handle at shutdown (a run in progress ends after its current batch).
+   */
+  startSchedules(): { stop(): Promise<void> };
 }
 
 function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOptions {
@@ -99,8 +107,8 @@ function createJobRunner(parts: AppParts, adapter: CloudAdapter, claude: { clien
 /** Signed download links for a session's CSV and the prompt-capture exports. */
 function exportLinks(config: Config, secret: string): BotDeps['exportLinks'] {
   return {
-    create: (sessionId, testerId) => {
-      const { token, expiresAt } = createExportToken({ sessionId, testerId }, secret, config.exportLinkTtlMinutes);
+    create: (sessionId, testerId, anonymize?: 'strip' | 'pseudonymize') => {
+      const { token, expiresAt } = createExportToken({ sessionId, testerId, ...(anonymize ? { anonymize } : {}) }, secret, config.exportLinkTtlMinutes);
       return { url: `${config.publicBaseUrl}/exports/${token}`, expiresAt };
     },
     createPrompts: (mode, parameter, testerId) => {
@@ -191,8 +199,15 @@ export function createApp(parts: AppParts): App {
   const jobRunner = createJobRunner(parts, adapter, { client: generationClient, calls, pricing });
   const bot = new TuningBot(botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }), new PrivateConversationState(new PostgresStorage(db)));
 
-  const exportDownload = createExportDownloadHandler({ db, secret, logger });
+  const exportDownload = createExportDownloadHandler({
+    db, secret, logger, copyOut: database.copyOut, privacy: { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret },
+  });
   const promptExport = createPromptExportHandler({ db, secret, logger });
+  const apiAuth = createApiAuth({ required: config.auth !== null, apiKeys: config.apiKeys });
+  if (apiAuth.required && config.apiKeys.length === 0) logger.warn('API_KEYS is empty: every /api/… request is refused (401)');
+  const generationsLatest = createGenerationsLatestHandler({
+    db, auth: apiAuth, logger, privacy: createAnonymizer({ anonymize: null, secret: '', redact: config.privacy.redact }),
+  });
   const server = createServer({
     adapter,
     bot,
@@ -200,6 +215,11 @@ export function createApp(parts: AppParts): App {
     health: healthCheck(parts, era),
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
+    api: [{ path: GENERATIONS_LATEST_PATH, handler: (req, res) => generationsLatest(req, res) }],
   });
-  return { adapter, bot, server, era, jobRunner };
+  const startSchedules = () => {
+    const retention = config.retention ? startRetentionSchedule({ db, logger, settings: config.retention }) : null;
+    return { stop: async () => retention?.stop() };
+  };
+  return { adapter, bot, server, era, jobRunner, startSchedules };
 }

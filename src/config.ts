@@ -24,6 +24,18 @@ const optionalText = z
   .optional()
   .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
+/** A comma/space separated list that keeps its case (keys, not names). */
+const secretList = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(/[,\s]+/).map((s) => s.trim()).filter(Boolean));
+const API_KEY_ENTRY = /^(sha256:[0-9a-f]{64}|[^\s,]{24,})$/;
+const PII_ENTRY = /^(emails|phones|none)$/;
+const boolean = (def: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? def : ['true', '1', 'yes'].includes(v)));
 
 const schema = z
   .object({
@@ -62,6 +74,13 @@ const schema = z
     JUDGE_MODEL: z.string().min(1).default('claude-haiku-5-5'),
     JUDGE_RUBRIC_PATH: z.string().default('examples/era/JUDGE_RUBRIC.md'),
     JUDGE_CONCURRENCY: int(2, 1, 16),
+    API_KEYS: secretList.refine((keys) => keys.every((k) => API_KEY_ENTRY.test(k)), 'each key must be at least 24 characters, or sha256:<64 hex digits> of one'),
+    REDACT_PII: list.refine((kinds) => kinds.every((k) => PII_ENTRY.test(k)), 'use emails, phones, both (emails,phones) or none'),
+    ANONYMIZE_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    RETENTION_DAYS: optionalText.pipe(z.coerce.number().int().min(1).max(36500).optional()),
+    RETENTION_ARCHIVE: boolean(false),
+    RETENTION_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, UTC)').default('03:00'),
+    RETENTION_BATCH_SESSIONS: int(100, 1, 10000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -113,6 +132,12 @@ export interface Config {
   generationBatchPollMs: number;
   /** The LLM judge of the tuning loop: its model, its rubric file (beside the prompt), its parallel calls. */
   judge: { model: string; rubricPath: string; concurrency: number };
+  /** Keys accepted as `Authorization: Bearer <key>` on the JSON APIs: plain keys or `sha256:<hex>` of them. */
+  apiKeys: string[];
+  /** Exports: what is redacted from message text, and the key of anonymised exports' pseudonyms. */
+  privacy: { redact: Array<'emails' | 'phones'>; anonymizeSecret?: string };
+  /** The daily retention run in the bot; null: off (the default). */
+  retention: { days: number; archive: boolean; timeUtc: string; batchSessions: number } | null;
 }
 
 export class ConfigError extends DomainError {}
@@ -160,6 +185,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     adminAllowlist: e.ADMIN_ALLOWLIST,
     generationBatchPollMs: e.GENERATION_BATCH_POLL_SECONDS * 1000,
     judge: { model: e.JUDGE_MODEL, rubricPath: path.resolve(e.JUDGE_RUBRIC_PATH), concurrency: e.JUDGE_CONCURRENCY },
+    apiKeys: e.API_KEYS,
+    privacy: {
+      redact: e.REDACT_PII.filter((k): k is 'emails' | 'phones' => k === 'emails' || k === 'phones'),
+      // Pseudonyms stay stable across exports only with a fixed key; the signing secret is one.
+      anonymizeSecret: e.ANONYMIZE_SECRET ?? e.EXPORT_SIGNING_SECRET,
+    },
+    retention:
+      e.RETENTION_DAYS === undefined
+        ? null
+        : { days: e.RETENTION_DAYS, archive: e.RETENTION_ARCHIVE, timeUtc: e.RETENTION_TIME_UTC, batchSessions: e.RETENTION_BATCH_SESSIONS },
   };
 }
 

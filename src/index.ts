@@ -55,6 +55,8 @@ async function main(): Promise<void> {
     `Tuning Bot listening on ${config.host}:${port}`,
   );
 
+  const schedules = app.startSchedules();
+
   // Generation jobs this bot was running when it stopped carry on, with their progress cards.
   app.jobRunner.resumeInterrupted().catch((err: unknown) => { logger.error({ err }, 'could not resume interrupted generation jobs'); });
 
@@ -65,8 +67,10 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // Job runners release what they hold, so the next start resumes at once instead of waiting out leases.
     const jobsStopped = app.jobRunner.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping generation jobs'); });
+    const schedulesStopped = schedules.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping scheduled tasks'); });
     app.server.close(async () => {
       await jobsStopped;
+      await schedulesStopped;
       database
         .close()
         .catch((err: unknown) => { logger.error({ err }, 'error closing the database'); })

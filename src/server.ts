@@ -23,6 +23,8 @@ export interface ServerDeps {
   exportDownload: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
   /** The signed prompt-capture export; the token is the path after /exports/prompts/. */
   promptExport: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
+  /** JSON API routes (GET), each authenticating through src/http's ApiAuth itself. */
+  api?: { path: string; handler: (req: restify.Request, res: restify.Response) => Promise<void> }[];
 }
 
 /** Bot Framework activities are small; this bounds what a client can make the server buffer. */
@@ -55,6 +57,13 @@ export function createServer(deps: ServerDeps): restify.Server {
     const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
     await deps.exportDownload({ params: { token } }, res);
   });
+
+  for (const route of deps.api ?? []) {
+    // restify tells async handlers from callback ones by their declaration: this one must be async.
+    server.get(route.path, async (req, res) => {
+      await route.handler(req, res);
+    });
+  }
 
   server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {
     deps.logger.warn({ path: req.path(), status: err.statusCode, err: { name: err.name, message: err.message } }, 'request rejected');

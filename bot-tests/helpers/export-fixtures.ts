@@ -9,7 +9,6 @@ import {
   type PluginTransformResultArgs,
   type QueryResult,
   type RootOperationNode,
-  sql,
   type UnknownRow,
 } from 'kysely';
 import type { Database, Session } from '../../db';
@@ -117,12 +116,8 @@ export const bulkEraResponse = (n: number): string => `answer ${n}, with a comma
 
 /**
  * Inserts turns 1..count in multi-row inserts of `chunk` turns. `response` makes turn n's reply
- * (default {@link bulkEraResponse}).
- *
- * The spec's turn trigger recounts the session's turns after every row, which makes a bulk insert
- * quadratic (10,000 turns: 10-15 s). Seeding is not what these suites test, so the trigger is off
- * inside the seeding transaction (ALTER TABLE is transactional) and total_turns is set once at the
- * end, leaving the rows exactly as the trigger would have.
+ * (default {@link bulkEraResponse}). The session's counting trigger is statement-level, so each
+ * statement recounts the session once and total_turns is exact afterwards.
  */
 export async function insertBulkTurns(
   db: Db,
@@ -133,7 +128,6 @@ export async function insertBulkTurns(
   const chunk = options.chunk ?? 1000;
   const response = options.response ?? bulkEraResponse;
   await db.transaction().execute(async (trx) => {
-    await sql`ALTER TABLE tuning_conversation_turns DISABLE TRIGGER trigger_update_turn_count`.execute(trx);
     for (let start = 1; start <= count; start += chunk) {
       const values = [];
       for (let n = start; n < start + chunk && n <= count; n += 1) {
@@ -141,14 +135,6 @@ export async function insertBulkTurns(
       }
       await trx.insertInto('tuning_conversation_turns').values(values).execute();
     }
-    await sql`ALTER TABLE tuning_conversation_turns ENABLE TRIGGER trigger_update_turn_count`.execute(trx);
-    await trx
-      .updateTable('prompt_tuning_sessions')
-      .set((eb) => ({
-        total_turns: eb.selectFrom('tuning_conversation_turns').select((e) => e.fn.countAll<number>().as('n')).where('session_id', '=', sessionId),
-      }))
-      .where('id', '=', sessionId)
-      .execute();
   });
 }
 

@@ -10,6 +10,9 @@ import * as m20261124090100 from './20261124090100_llm_calls_and_prompt_capture'
 import * as m20261125090000 from './20261125090000_training_data';
 import * as m20261202110000 from './20261202110000_knowledge_version';
 import * as m20261202120000 from './20261202120000_tuning_insights';
+import * as m20261202130000 from './20261202130000_llm_call_io';
+import * as m20261202130100 from './20261202130100_statement_level_session_counts';
+import * as m20261202130200 from './20261202130200_retention_archive';
 
 export const migrations: Record<string, Migration> = {
   '20261123090000_prompt_tuning_tables': m20261123090000,
@@ -19,6 +22,9 @@ export const migrations: Record<string, Migration> = {
   '20261125090000_training_data': m20261125090000,
   '20261202110000_knowledge_version': m20261202110000,
   '20261202120000_tuning_insights': m20261202120000,
+  '20261202130000_llm_call_io': m20261202130000,
+  '20261202130100_statement_level_session_counts': m20261202130100,
+  '20261202130200_retention_archive': m20261202130200,
 };
 
 export const migrationProvider: MigrationProvider = {

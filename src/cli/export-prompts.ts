@@ -4,13 +4,18 @@
  * npm run export:prompts -- --mode review --confidence-threshold 0.7 [--days N] [--tester ID] [--out FILE]
  *   a JSON array of predictions to review, with corrected_intent and notes to fill in
  *
+ * Both take --anonymize[=strip|pseudonymize]: every known tester's id, e-mail and name scrubbed from the
+ * text, e-mail addresses and phone numbers redacted (REDACT_PII's kinds are redacted in any case).
+ *
  * Output goes to stdout, or to FILE; a one-line summary goes to stderr. Exit code 1 on any error.
  */
 import { createWriteStream, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { randomBytes } from 'node:crypto';
 import { connectDatabase, migrateToLatest } from '../../db';
+import { ANONYMIZE_MODES, type AnonymizeMode, createAnonymizer, rememberKnownTesters } from '../privacy';
 import { loadConfigFromProcess } from '../config';
 import { reviewExport, retrainingExport } from '../intent';
 
@@ -21,6 +26,7 @@ interface CliOptions {
   confidenceThreshold?: number;
   tester?: string;
   out?: string;
+  anonymize?: AnonymizeMode | true;
 }
 
 function wholeDays(value: string): number {
@@ -47,6 +53,10 @@ function parseCli(argv: string[]): CliOptions {
     .option('--confidence-threshold <x>', 'review: list uncorrected predictions below this confidence (default 0.7)', unitInterval)
     .option('--tester <aadId>', "only this tester's prompts (default: everyone's)")
     .option('--out <file>', 'write to FILE instead of stdout')
+    .addOption(new Option('--anonymize [mode]', 'strip or pseudonymize tester identities (default pseudonymize), redact e-mails and phones').argParser((v: string): AnonymizeMode => {
+      if ((ANONYMIZE_MODES as readonly string[]).includes(v)) return v as AnonymizeMode;
+      throw new InvalidArgumentError('Use --anonymize, --anonymize=strip or --anonymize=pseudonymize.');
+    }))
     .showHelpAfterError()
     .parse(argv);
   const options = program.opts<CliOptions>();
@@ -103,12 +113,18 @@ async function main(): Promise<void> {
   let count = 0;
   try {
     await migrateToLatest(handle.db);
+    const anonymizer = createAnonymizer({
+      anonymize: options.anonymize === true ? 'pseudonymize' : (options.anonymize ?? null),
+      secret: config.privacy.anonymizeSecret ?? randomBytes(32).toString('hex'),
+      redact: config.privacy.redact,
+    });
+    await rememberKnownTesters(handle.db, anonymizer);
     const out = await Output.open(options.out);
     try {
       if (options.mode === 'retraining') {
         const days = options.days ?? 30;
         for await (const record of retrainingExport(handle.db, { days, highConfidence: options.highConfidence, testerId: options.tester })) {
-          await out.write(`${JSON.stringify(record)}\n`);
+          await out.write(`${JSON.stringify({ ...record, text: anonymizer.text(record.text) })}\n`);
           count += 1;
         }
       } else {
@@ -117,7 +133,7 @@ async function main(): Promise<void> {
           days: options.days,
           testerId: options.tester,
         });
-        await out.write(`${JSON.stringify(records, null, 2)}\n`);
+        await out.write(`${JSON.stringify(records.map((r) => ({ ...r, text: anonymizer.text(r.text) })), null, 2)}\n`);
         count = records.length;
       }
       await out.finish();

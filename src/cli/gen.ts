@@ -4,10 +4,11 @@
  * npm run gen -- seed import FILE...
  *   imports annotated seed conversations, one transaction per file; prints a line per file
  *
- * npm run gen -- export finetune --format anthropic|openai [--out FILE]
- *   approved conversations as fine-tuning JSONL
+ * npm run gen -- export finetune --format anthropic|openai [--out FILE] [--anonymize[=strip|pseudonymize]]
+ *   approved conversations as fine-tuning JSONL (--anonymize: testers' ids, e-mails and names scrubbed,
+ *   e-mail addresses and phone numbers redacted; promoted tuning sessions carry them)
  * npm run gen -- export quality [--out FILE]
- * npm run gen -- export conversation N|KEY [--out FILE]
+ * npm run gen -- export conversation N|KEY [--out FILE] [--anonymize[=strip|pseudonymize]]
  *   one conversation as JSON in the seed structure
  *   the quality report as CSV
  *
@@ -28,7 +29,11 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db';
+import { ANONYMIZE_MODES, type AnonymizeMode, type Anonymizer, anonymizedJsonLines, createAnonymizer, rememberKnownTesters } from '../privacy';
 import { connectDatabase, DatabaseUnreachableError, migrateToLatest } from '../../db';
 import { type Config, loadConfigFromProcess } from '../config';
 import { isAppError } from '../errors';
@@ -90,16 +95,36 @@ async function writeOut(source: AsyncIterable<string | Buffer>, out: string | un
   return count;
 }
 
-async function exportFineTuning(options: { format: string; out?: string }): Promise<void> {
+/** --anonymize [mode]: a bare flag means pseudonymize. */
+const anonymizeOption = () =>
+  new Option('--anonymize [mode]', 'strip or pseudonymize tester identities (default pseudonymize), redact e-mails and phones').argParser((v: string): AnonymizeMode => {
+    if ((ANONYMIZE_MODES as readonly string[]).includes(v)) return v as AnonymizeMode;
+    throw new InvalidArgumentError('Use --anonymize, --anonymize=strip or --anonymize=pseudonymize.');
+  });
+
+/** The export's anonymizer (REDACT_PII always; identities when asked), taught every known tester. */
+async function exportAnonymizer(db: Kysely<Database>, mode: AnonymizeMode | true | undefined): Promise<Anonymizer> {
+  const { privacy } = loadConfigFromProcess();
+  const anonymize = mode === true ? 'pseudonymize' : (mode ?? null);
+  const anonymizer = createAnonymizer({ anonymize, secret: privacy.anonymizeSecret ?? randomBytes(32).toString('hex'), redact: privacy.redact });
+  await rememberKnownTesters(db, anonymizer);
+  return anonymizer;
+}
+
+async function exportFineTuning(options: { format: string; out?: string; anonymize?: AnonymizeMode | true }): Promise<void> {
   if (options.format !== 'anthropic' && options.format !== 'openai') throw new UsageError(`--format must be anthropic or openai, not "${options.format}"`);
   const format = options.format;
-  const n = await withDatabase((db) => writeOut(fineTuningJsonl(db, format), options.out));
+  const n = await withDatabase(async (db) => {
+    const anonymizer = await exportAnonymizer(db, options.anonymize);
+    const lines = fineTuningJsonl(db, format);
+    return writeOut(anonymizer.changesText ? anonymizedJsonLines(lines, anonymizer) : lines, options.out);
+  });
   console.error(`${n} approved conversation(s) written as ${format} JSONL${options.out ? ` to ${options.out}` : ''}`);
 }
 
-async function exportConversation(ref: string, options: { out?: string }): Promise<void> {
+async function exportConversation(ref: string, options: { out?: string; anonymize?: AnonymizeMode | true }): Promise<void> {
   const key: string | number = /^\d+$/.test(ref) ? Number(ref) : ref;
-  const seed = await withDatabase((db) => exportConversationSeed(db, key));
+  const seed = await withDatabase(async (db) => (await exportAnonymizer(db, options.anonymize)).json(await exportConversationSeed(db, key)));
   await writeOut(Readable.from([`${JSON.stringify(seed, null, 2)}\n`]), options.out);
   console.error(`conversation ${ref} written in the seed structure${options.out ? ` to ${options.out}` : ''}`);
 }
@@ -120,11 +145,13 @@ async function main(): Promise<void> {
   const exp = program.command('export').description('training data out');
   exp.command('finetune').description('approved conversations as fine-tuning JSONL')
     .requiredOption('--format <format>', 'anthropic or openai').option('--out <file>', 'write to FILE instead of stdout')
+    .addOption(anonymizeOption())
     .action(exportFineTuning);
   exp.command('quality').description('the quality report as CSV').option('--out <file>', 'write to FILE instead of stdout')
     .action(exportQuality);
   exp.command('conversation').argument('<ref>', 'conversation number, key (fp_marcus_001) or id').description('one conversation as JSON in the seed structure (re-imports unchanged)')
     .option('--out <file>', 'write to FILE instead of stdout')
+    .addOption(anonymizeOption())
     .action(exportConversation);
   program.command('run').argument('[target]', '12, 11-13, 11,14,19 or all').description('create a generation job and run it here')
     .option('--filter <filters>', 'tier=1,persona=marcus (also topic=, template=)')

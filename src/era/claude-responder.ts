@@ -1,9 +1,11 @@
 /** ERA answered by Claude through the Messages API (non-streaming). */
 import type Anthropic from '@anthropic-ai/sdk';
+import { APIUserAbortError } from '@anthropic-ai/sdk';
 import type { Config } from '../config';
+import { callRequestOf, type CallRequest } from '../llm';
 import type { Logger } from '../logger';
-import { buildMessagesParams, messageToAnswer, toEraUnavailableError } from './claude-request';
-import { EraUnavailableError } from './errors';
+import { answerText, buildMessagesParams, messageToAnswer, toEraUnavailableError } from './claude-request';
+import { EraAnswerStoppedError, EraUnavailableError } from './errors';
 import type { EraAnswer, EraResponder, EraTurnInput } from './types';
 
 /** What the Claude responder needs; the client's own options carry retries and timeout. */
@@ -22,22 +24,35 @@ export function createClaudeResponder(deps: ClaudeResponderDeps): EraResponder {
   const { anthropic, client } = deps;
   const logger = deps.logger.child({ component: 'era', mode: 'claude' });
 
+  /** The text that has arrived so far on a streamed call: what a stopped or broken stream still delivered. */
+  interface Arrived {
+    text: string | null;
+  }
+
   /** The whole message, streamed (text snapshots to onText) when the caller wants the text as it comes. */
-  async function call(params: ReturnType<typeof buildMessagesParams>, signal?: AbortSignal, onText?: (textSoFar: string) => void) {
+  async function call(params: ReturnType<typeof buildMessagesParams>, arrived: Arrived, signal?: AbortSignal, onText?: (textSoFar: string) => void) {
     if (!onText) return client.messages.create(params, { signal }).withResponse();
     const stream = client.messages.stream(params, { signal });
-    stream.on('text', (_delta, snapshot) => { onText(snapshot); });
+    arrived.text = '';
+    stream.on('text', (_delta, snapshot) => {
+      arrived.text = snapshot;
+      onText(snapshot);
+    });
     const data = await stream.finalMessage();
     return { data, request_id: stream.request_id ?? null };
   }
 
   async function answer(input: EraTurnInput, signal?: AbortSignal, onText?: (textSoFar: string) => void): Promise<EraAnswer> {
     const params = buildMessagesParams(input, anthropic);
+    // Copied before the call, as the SDK sends it (a streamed call's body carries stream: true).
+    const request: CallRequest = callRequestOf(onText ? { ...params, stream: true } : params);
+    const arrived: Arrived = { text: null };
     const started = performance.now();
     try {
-      const { data, request_id: requestId } = await call(params, signal, onText);
+      const { data, request_id: requestId } = await call(params, arrived, signal, onText);
       const latencyMs = Math.round(performance.now() - started);
-      const result = messageToAnswer(data, requestId ?? null, latencyMs);
+      arrived.text = answerText(data.content);
+      const result = { ...messageToAnswer(data, requestId ?? null, latencyMs), io: { request, output: { text: arrived.text } } };
       logger.info(
         {
           sessionId: input.sessionId,
@@ -55,7 +70,10 @@ export function createClaudeResponder(deps: ClaudeResponderDeps): EraResponder {
       }
       return result;
     } catch (err) {
-      const mapped = toEraUnavailableError(err);
+      const output = arrived.text === null ? null : { text: arrived.text };
+      // A stop keeps what arrived (possibly nothing) as the call's output: the tester saw it.
+      const mapped = err instanceof APIUserAbortError ? new EraAnswerStoppedError({ request, output: output ?? { text: '' } }) : toEraUnavailableError(err);
+      if (mapped instanceof EraUnavailableError) mapped.io = { request, output: output?.text ? output : null };
       const latencyMs = Math.round(performance.now() - started);
       if (mapped instanceof EraUnavailableError) {
         logger.error(

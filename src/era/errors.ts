@@ -1,5 +1,7 @@
 /** Typed errors of the ERA capability, on the product's one error base (src/errors.ts). */
+import { APIUserAbortError } from '@anthropic-ai/sdk';
 import { AppError } from '../errors';
+import type { CallIo } from '../llm';
 
 /** Why ERA could not answer. Each kind needs a different message for the tester (wait, retry, fix config). */
 export type EraUnavailableKind =
@@ -21,6 +23,8 @@ export class EraUnavailableError extends AppError {
   readonly kind: EraUnavailableKind;
   readonly status: number | null;
   readonly requestId: string | null;
+  /** The request that failed (and any text that arrived first), for the call log; set by the responder. */
+  io: CallIo | undefined;
 
   constructor(
     kind: EraUnavailableKind,
@@ -55,6 +59,23 @@ export class EraUnavailableError extends AppError {
         return `Claude had an error and ERA couldn't answer.${tail}`;
     }
   }
+}
+
+/**
+ * The caller aborted the answer (a tester's Stop): still the SDK's APIUserAbortError, so callers that
+ * expect it are unchanged, carrying the request and the text that arrived before the stop.
+ */
+export class EraAnswerStoppedError extends APIUserAbortError {
+  constructor(readonly io: CallIo) {
+    super({ message: 'Request was aborted.' });
+    this.name = 'EraAnswerStoppedError';
+  }
+}
+
+/** The request and partial output an ERA failure or stop carries, for the call log; undefined otherwise. */
+export function eraCallIo(err: unknown): CallIo | undefined {
+  if (err instanceof EraUnavailableError || err instanceof EraAnswerStoppedError) return err.io;
+  return undefined;
 }
 
 /** The system-prompt file is missing or cannot be read. `path` is the absolute path that was tried. */

@@ -1,6 +1,6 @@
 /** ERA, the assistant under tuning: its prompt (text and version) and the responder that answers as it. */
 export type { EraAnswer, EraHistoryTurn, EraResponder, EraTurnInput, EraUsage } from './types';
-export { EraUnavailableError, PromptFileError, type EraUnavailableKind } from './errors';
+export { EraAnswerStoppedError, EraUnavailableError, eraCallIo, PromptFileError, type EraUnavailableKind } from './errors';
 export { createEraResponder, type EraResponderDeps } from './responder';
 export { createClaudeResponder, type ClaudeResponderDeps } from './claude-responder';
 export { createOfflineResponder, OFFLINE_LABEL } from './offline-responder';

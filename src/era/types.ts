@@ -1,4 +1,5 @@
 /** The shapes the rest of the bot uses to talk to ERA, whichever responder is behind it. */
+import type { CallIo } from '../llm';
 
 /** One earlier exchange of the session, oldest first when in a list. */
 export interface EraHistoryTurn {
@@ -44,6 +45,8 @@ export interface EraAnswer {
   /** Anthropic's `request-id`; null offline or when the API sent none. */
   requestId: string | null;
   latencyMs: number;
+  /** The request as sent and the output as received, for the call log; absent when no model was called. */
+  io?: CallIo;
 }
 
 /** Answers a tester's message as ERA. */

@@ -6,7 +6,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { APIError, APIUserAbortError, RateLimitError } from '@anthropic-ai/sdk';
 import type { Kysely, Transaction } from 'kysely';
 import type { ConversationTemplate, Database, TrainingConversation } from '../../db';
-import { type CallLog, isApiError, type LlmUsage, type Pricing, usageFromApi, ZERO_LLM_USAGE } from '../llm';
+import { type CallLog, type CallRequest, callRequestOf, isApiError, type LlmUsage, type Pricing, structuredOutputOf, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
 import { formatPath } from './errors';
 import { GENERATABLE_STATUSES } from './plan/plan-filter';
@@ -192,7 +192,7 @@ async function callClaude(
   deps: GeneratorDeps,
   client: Anthropic,
   request: Anthropic.MessageCreateParamsNonStreaming,
-  ctx: { signal: AbortSignal | undefined; key: string; meta: Record<string, string | number | null>; started: number },
+  ctx: { signal: AbortSignal | undefined; key: string; meta: Record<string, string | number | null>; started: number; sent: CallRequest },
 ): Promise<{ data: Anthropic.Message; requestId: string | null }> {
   try {
     const res = await client.messages.create(request, { signal: ctx.signal }).withResponse();
@@ -203,6 +203,7 @@ async function callClaude(
       purpose: 'generation', model: deps.model, usage: ZERO_LLM_USAGE,
       latencyMs: Math.round(performance.now() - ctx.started), status: 'error',
       error: err instanceof Error ? err.message : String(err), requestId: apiErr?.requestID ?? null, metadata: ctx.meta,
+      io: { request: ctx.sent, output: null },
     });
     if (apiErr && !(apiErr instanceof APIUserAbortError)) throw apiFailure(apiErr, ctx.key);
     throw err;
@@ -247,7 +248,9 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
       attempt += 1;
       const callStarted = performance.now();
       const meta = { conversation_key: key, conversation_id: conversationUuid, attempt, job_id: options.jobId ?? null, template_id: template.template_id };
-      const { data, requestId } = await callClaude(deps, client, request, { signal: options.signal, key, meta, started: callStarted });
+      // Copied now: a rejected answer appends its feedback to `request` for the next attempt.
+      const sent = callRequestOf(request);
+      const { data, requestId } = await callClaude(deps, client, request, { signal: options.signal, key, meta, started: callStarted, sent });
       const callUsage = usageFromApi(data.usage);
       addUsage(usage, callUsage);
       if (costUsd !== null) {
@@ -261,6 +264,7 @@ export async function generateConversation(deps: GeneratorDeps, conversationUuid
         purpose: 'generation', model: data.model, usage: callUsage, latencyMs: Math.round(performance.now() - callStarted),
         stopReason: data.stop_reason ?? null, status: 'ok', requestId,
         metadata: { ...meta, valid: seed !== null, ...(seed ? {} : { validation_errors: lastErrors }) },
+        io: { request: sent, output: structuredOutputOf(checked.text) },
       });
       if (!seed) {
         logger.warn({ attempt, errors: lastErrors }, 'generated conversation failed validation');

@@ -19,7 +19,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { type Database, type Improvement, type JsonValue, toJsonb, type Turn } from '../../db';
-import { type CallLog, usageFromApi, ZERO_LLM_USAGE } from '../llm';
+import { type CallLog, callRequestOf, textOfContent, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
 import { LOOKS_GOOD_NOTE, SessionNotFoundError, UUID_PATTERN } from '../tuning';
@@ -104,22 +104,26 @@ async function rewrite(
 ): Promise<string | null> {
   const started = performance.now();
   const base = { purpose: 'rewrite' as const, sessionId: ids.sessionId, turnId: ids.turnId, testerId: ids.testerId, promptVersion: ids.promptVersion };
+  const body = {
+    model: deps.model,
+    max_tokens: deps.maxTokens ?? DEFAULT_MAX_TOKENS,
+    messages: [{ role: 'user' as const, content: rewritePrompt(question, reply, notes) }],
+  };
+  const request = callRequestOf(body);
   try {
-    const res = await client.messages.create({
-      model: deps.model,
-      max_tokens: deps.maxTokens ?? DEFAULT_MAX_TOKENS,
-      messages: [{ role: 'user', content: rewritePrompt(question, reply, notes) }],
-    }).withResponse();
-    const text = res.data.content.map((b) => (b.type === 'text' ? b.text : '')).join('').trim();
+    const res = await client.messages.create(body).withResponse();
+    const raw = textOfContent(res.data.content);
+    const text = raw.trim();
     await deps.callLog.record({
       ...base, model: res.data.model, usage: usageFromApi(res.data.usage), latencyMs: Math.round(performance.now() - started),
       stopReason: res.data.stop_reason ?? null, status: 'ok', requestId: res.request_id ?? null, metadata: { notes: notes.length, empty: text === '' },
+      io: { request, output: { text: raw } },
     });
     return text === '' ? null : text;
   } catch (err) {
     await deps.callLog.record({
       ...base, model: deps.model, usage: ZERO_LLM_USAGE, latencyMs: Math.round(performance.now() - started), status: 'error',
-      error: err instanceof Error ? err.message : String(err),
+      error: err instanceof Error ? err.message : String(err), io: { request, output: null },
     });
     deps.logger.warn({ err, sessionId: ids.sessionId, turnId: ids.turnId }, 'rewrite failed; the original reply is kept');
     return null;

@@ -8,7 +8,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { APIError } from '@anthropic-ai/sdk';
 import { z } from 'zod';
 import type { IntentSource } from '../../db';
-import { type CallLog, usageFromApi, ZERO_LLM_USAGE } from '../llm';
+import { type CallLog, callRequestOf, structuredOutputOf, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
 import { isSmallTalk, matchRules } from './rules';
 import { INTENT_IDS, INTENT_TOPICS, type IntentId, isIntentId, OTHER_INTENT } from './topics';
@@ -114,20 +114,19 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
 
   async function askClaude(client: Anthropic, text: string, ctx: ClassifyContext): Promise<IntentPrediction> {
     const ids = { sessionId: ctx.sessionId, turnId: ctx.turnId ?? null, testerId: ctx.testerId };
+    // No temperature: the SDK's anthropic-version (2026-10-21) rejects it.
+    const body = {
+      model: deps.model,
+      max_tokens: MAX_TOKENS,
+      system: SYSTEM_PROMPT,
+      messages: [{ role: 'user' as const, content: `<message>\n${text.slice(0, MAX_INPUT_CHARS)}\n</message>` }],
+      output_config: { format: { type: 'json_schema' as const, schema: OUTPUT_SCHEMA } },
+    };
+    const request = callRequestOf(body);
     const started = performance.now();
     try {
-      // No temperature: the SDK's anthropic-version (2026-10-21) rejects it.
       const { data, request_id: requestId } = await client.messages
-        .create(
-          {
-            model: deps.model,
-            max_tokens: MAX_TOKENS,
-            system: SYSTEM_PROMPT,
-            messages: [{ role: 'user', content: `<message>\n${text.slice(0, MAX_INPUT_CHARS)}\n</message>` }],
-            output_config: { format: { type: 'json_schema', schema: OUTPUT_SCHEMA } },
-          },
-          { timeout: deps.timeoutMs ?? 10_000, maxRetries: deps.maxRetries ?? 1 },
-        )
+        .create(body, { timeout: deps.timeoutMs ?? 10_000, maxRetries: deps.maxRetries ?? 1 })
         .withResponse();
       const latencyMs = Math.round(performance.now() - started);
       const parsed = parseClassifierReply(textOf(data.content));
@@ -140,6 +139,7 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
         status: 'ok',
         requestId: requestId ?? null,
         metadata: { parse: parsed.outcome, intent: parsed.intent },
+        io: { request, output: structuredOutputOf(textOf(data.content)) },
         ...ids,
       });
       if (parsed.outcome !== 'parsed') {
@@ -160,6 +160,7 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
         error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
         requestId,
         metadata: status === null ? {} : { http_status: status },
+        io: { request, output: null },
         ...ids,
       });
       return fallback();

@@ -32,6 +32,8 @@ export function usageFromApi(usage: Partial<Anthropic.Usage> | null | undefined)
  * The call log stores the system prompt once per content hash, the rest with the call's row.
  */
 export interface CallRequest {
+  /** The model the request named (the call-log row's `model` is the one that answered). */
+  model?: string;
   /** The system prompt as sent (its text; cache-control blocks flattened), or null when none. */
   system: string | null;
   /** The Messages API `messages` array exactly as sent. */

@@ -48,6 +48,11 @@ export interface SessionExportOptions {
   pageSize?: number;
   /** Called after each page is read, before its rows are yielded. */
   onPage?: (info: ExportPageInfo) => void;
+  /**
+   * Applied to every text cell (message, reply, note, category) before neutralisation: anonymisation and
+   * redaction (src/privacy). Absent: the text as stored.
+   */
+  text?: (value: string) => string;
 }
 
 export const DEFAULT_EXPORT_PAGE_SIZE = 500;
@@ -130,19 +135,21 @@ export async function* sessionExportRows(
 
 type CsvRecord = [number, string, string, string, string, string];
 
-function toRecord(row: SessionExportRow): CsvRecord {
+function toRecord(row: SessionExportRow, text: (value: string) => string): CsvRecord {
   return [
     row.turn_number,
-    neutraliseCell(row.user_message),
-    neutraliseCell(row.era_response),
-    neutraliseCell(row.improvement_note ?? ''),
-    neutraliseCell(row.category ?? ''),
+    neutraliseCell(text(row.user_message)),
+    neutraliseCell(text(row.era_response)),
+    neutraliseCell(text(row.improvement_note ?? '')),
+    neutraliseCell(text(row.category ?? '')),
     row.timestamp ? row.timestamp.toISOString() : '',
   ];
 }
 
-async function* toRecords(rows: AsyncIterable<SessionExportRow>): AsyncGenerator<CsvRecord, void, undefined> {
-  for await (const row of rows) yield toRecord(row);
+const asStored = (value: string): string => value;
+
+async function* toRecords(rows: AsyncIterable<SessionExportRow>, text: (value: string) => string): AsyncGenerator<CsvRecord, void, undefined> {
+  for await (const row of rows) yield toRecord(row, text);
 }
 
 /**
@@ -150,7 +157,7 @@ async function* toRecords(rows: AsyncIterable<SessionExportRow>): AsyncGenerator
  * mangles anything outside ASCII), CRLF between records as RFC 4180 has it, fields quoted only when
  * they hold a comma, a quote, CR or LF.
  */
-function csvFromRows(rows: AsyncIterable<SessionExportRow>): Readable {
+function csvFromRows(rows: AsyncIterable<SessionExportRow>, text: (value: string) => string = asStored): Readable {
   const stringifier = stringify({
     header: true,
     columns: [...EXPORT_COLUMNS],
@@ -163,7 +170,7 @@ function csvFromRows(rows: AsyncIterable<SessionExportRow>): Readable {
   // pipeline (not .pipe) so a database error destroys the stringifier with that error: the consumer
   // sees it as the stream's 'error'. Consumers listen on the returned stream, so the callback has
   // nothing left to do; it is required only so pipeline does not throw.
-  return pipeline(Readable.from(toRecords(rows)), stringifier, () => undefined);
+  return pipeline(Readable.from(toRecords(rows, text)), stringifier, () => undefined);
 }
 
 /**
@@ -172,7 +179,7 @@ function csvFromRows(rows: AsyncIterable<SessionExportRow>): Readable {
  * stream's 'error'. Nothing is queried until the stream is read.
  */
 export function sessionCsvStream(db: Db, sessionId: string, options: SessionExportOptions = {}): Readable {
-  return csvFromRows(sessionExportRows(db, sessionId, options));
+  return csvFromRows(sessionExportRows(db, sessionId, options), options.text);
 }
 
 /**
@@ -188,7 +195,7 @@ export async function openSessionCsvStream(db: Db, sessionId: string, options: S
     yield first.value;
     yield* rows;
   }
-  return csvFromRows(replay());
+  return csvFromRows(replay(), options.text);
 }
 
 /** Bytes in a chunk of a byte stream (csv-stringify may hand out strings or Buffers). */

@@ -12,6 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import type { Logger } from '../logger';
+import { createAnonymizer, type PiiKind, rememberKnownTesters } from '../privacy';
+import { type CopyOut, openSessionCsvCopy } from './export-copy';
 import { exportFileName, openSessionCsvStream } from './export-csv';
 import { ExportLinkError, MAX_EXPORT_TOKEN_LENGTH, MIN_EXPORT_SECRET_LENGTH, type VerifiedExportLink, verifyExportToken } from './export-links';
 import { UUID_PATTERN } from './types';
@@ -41,6 +43,16 @@ export interface ExportDownloadDeps {
   logger: Logger;
   /** Turns per database page; default that of the CSV export. */
   pageSize?: number;
+  /**
+   * Postgres: COPY … TO STDOUT (DatabaseHandle.copyOut), the fast path; the paged path serves PGlite,
+   * and Postgres too whenever COPY cannot start (its few connections all busy).
+   */
+  copyOut?: CopyOut;
+  /**
+   * REDACT_PII's kinds (applied to every download) and the pseudonym key for links made with an
+   * anonymize mode. A download that changes text goes through the paged path (COPY sends text as stored).
+   */
+  privacy?: { redact: readonly PiiKind[]; anonymizeSecret: string };
   /** The clock, epoch ms; tests pin it. */
   now?: () => number;
 }
@@ -89,6 +101,22 @@ export function createExportDownloadHandler(deps: ExportDownloadDeps): ExportDow
     throw new RangeError(`the export signing secret must be at least ${MIN_EXPORT_SECRET_LENGTH} characters`);
   }
 
+  async function openCsv(sessionId: string, link: VerifiedExportLink, log: Logger): Promise<Readable> {
+    const anonymizer = createAnonymizer({ anonymize: link.anonymize ?? null, secret: deps.privacy?.anonymizeSecret ?? secret, redact: deps.privacy?.redact ?? [] });
+    if (anonymizer.changesText) {
+      await rememberKnownTesters(db, anonymizer);
+      return openSessionCsvStream(db, sessionId, { pageSize: deps.pageSize, text: (value) => anonymizer.text(value) });
+    }
+    if (deps.copyOut) {
+      try {
+        return await openSessionCsvCopy(deps.copyOut, sessionId);
+      } catch (err) {
+        log.warn({ event: 'export_copy_unavailable', err }, 'COPY export could not start; paging instead');
+      }
+    }
+    return openSessionCsvStream(db, sessionId, { pageSize: deps.pageSize });
+  }
+
   return async function exportDownload(req: ExportDownloadRequest, res: ServerResponse): Promise<void> {
     const token = req.params?.token;
     let link: VerifiedExportLink;
@@ -128,7 +156,7 @@ export function createExportDownloadHandler(deps: ExportDownloadDeps): ExportDow
         return;
       }
       fileName = exportFileName(session.id, session.session_start);
-      csv = await openSessionCsvStream(db, session.id, { pageSize: deps.pageSize });
+      csv = await openCsv(session.id, link, log);
     } catch (err) {
       log.error({ event: 'export_db_error', err }, 'export failed before the response started');
       sendError(res, 503);

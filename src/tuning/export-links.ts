@@ -12,6 +12,8 @@ import { TuningError } from './errors';
 export interface ExportLinkClaims {
   sessionId: string;
   testerId: string;
+  /** The download is anonymised this way (spec 004); absent: as stored (with the configured redaction). */
+  anonymize?: 'strip' | 'pseudonymize';
 }
 
 export interface VerifiedExportLink extends ExportLinkClaims {
@@ -47,6 +49,8 @@ interface Payload {
   s: string;
   t: string;
   exp: number;
+  /** Anonymisation mode, signed with the rest so a link holder cannot drop it. */
+  a?: 'strip' | 'pseudonymize';
 }
 
 function checkSecret(secret: string): void {
@@ -82,9 +86,10 @@ function parsePayload(bytes: Buffer): Payload | null {
     return null;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
-  const { s, t, exp } = value as Record<string, unknown>;
+  const { s, t, exp, a } = value as Record<string, unknown>;
   if (!isClaim(s) || !isClaim(t) || typeof exp !== 'number' || !Number.isSafeInteger(exp)) return null;
-  return { s, t, exp };
+  if (a !== undefined && a !== 'strip' && a !== 'pseudonymize') return null;
+  return a === undefined ? { s, t, exp } : { s, t, exp, a };
 }
 
 /**
@@ -98,7 +103,7 @@ export function createExportToken(claims: ExportLinkClaims, secret: string, ttlM
     throw new RangeError(`sessionId and testerId must be non-empty strings of at most ${MAX_CLAIM_LENGTH} characters`);
   }
   const exp = Math.floor(now + ttlMinutes * 60_000);
-  const payload: Payload = { s: claims.sessionId, t: claims.testerId, exp };
+  const payload: Payload = { s: claims.sessionId, t: claims.testerId, exp, ...(claims.anonymize ? { a: claims.anonymize } : {}) };
   const payloadPart = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
   const token = `${payloadPart}.${sign(payloadPart, secret).toString('base64url')}`;
   return { token, expiresAt: new Date(exp) };
@@ -131,5 +136,5 @@ export function verifyExportToken(token: string, secret: string, now: number = D
   const payload = parsePayload(payloadBytes);
   if (!payload) throw new ExportLinkError('malformed');
   if (now >= payload.exp) throw new ExportLinkError('expired');
-  return { sessionId: payload.s, testerId: payload.t, expiresAt: new Date(payload.exp) };
+  return { sessionId: payload.s, testerId: payload.t, expiresAt: new Date(payload.exp), ...(payload.a ? { anonymize: payload.a } : {}) };
 }

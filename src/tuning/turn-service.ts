@@ -7,7 +7,7 @@
  */
 import { APIUserAbortError } from '@anthropic-ai/sdk';
 import { isDatabaseUnavailable, type JsonObject, type Session, type Turn } from '../../db';
-import { citedNumbers, confidenceScore, type EraAnswer, type EraPassage, EraUnavailableError, normaliseMarkers } from '../era';
+import { citedNumbers, confidenceScore, type EraAnswer, eraCallIo, type EraPassage, EraUnavailableError, normaliseMarkers } from '../era';
 import type { Logger } from '../logger';
 import { NO_MATCH_TEMPLATE, noMatchAnswer } from './no-match';
 import { ensureOpenSession, findOpenSession } from './sessions';
@@ -171,7 +171,7 @@ async function askEra(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind:
     return { ...base, answer, templateUsed: null, stopped: sink.outcome === 'cancelled' };
   } catch (err) {
     if (!(err instanceof APIUserAbortError && sink.outcome === 'cancelled')) throw err;
-    const answer: EraAnswer = { text: lastSnapshot, model: deps.era.model, offline: false, stopReason: 'cancelled_by_tester', usage: NO_USAGE, requestId: null, latencyMs: Date.now() - eraStarted };
+    const answer: EraAnswer = { text: lastSnapshot, model: deps.era.model, offline: false, stopReason: 'cancelled_by_tester', usage: NO_USAGE, requestId: null, latencyMs: Date.now() - eraStarted, io: eraCallIo(err) };
     return { ...base, answer, templateUsed: null, stopped: true };
   }
 }
@@ -184,7 +184,7 @@ async function recordFailedAsk(deps: TurnServiceDeps, turn: Extract<PreparedTurn
   }
   await deps.calls?.record({
     purpose: 'answer', model: deps.era.model, usage: NO_USAGE, latencyMs, status: 'error', error: `${err.kind}: ${err.message}`,
-    requestId: err.requestId, sessionId: session.id, testerId: request.tester.id,
+    requestId: err.requestId, sessionId: session.id, testerId: request.tester.id, io: err.io,
   });
 }
 
@@ -260,5 +260,6 @@ async function recordAnswerCall(deps: TurnServiceDeps, turn: Extract<PreparedTur
     turnId: stored.id,
     testerId: turn.request.tester.id,
     metadata: { offline: a.answer.offline, passages: a.passages.length, cited, cancelled: a.stopped },
+    io: a.answer.io,
   });
 }

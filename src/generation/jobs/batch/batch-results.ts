@@ -9,11 +9,11 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { Transaction } from 'kysely';
 import type { Database, JsonObject, TrainingConversation } from '../../../../db';
-import { type CallLogEntry, usageFromApi, ZERO_LLM_USAGE } from '../../../llm';
-import { checkAnswer, GenerationError, setBackToPlanned, storeGenerated } from '../../generator';
+import { type CallLogEntry, type CallRequest, callRequestOf, structuredOutputOf, usageFromApi, ZERO_LLM_USAGE } from '../../../llm';
+import { checkAnswer, GenerationError, generationRequest, prepareGeneration, setBackToPlanned, storeGenerated } from '../../generator';
 import { controlOf, patchControl } from '../control';
 import { MAX_FREE_RATE_LIMIT_RETRIES } from '../types';
-import { batchClaim, type BatchRun, freeRetriesOf, ITEM_COLUMNS, type ItemRow } from './batch-context';
+import { batchClaim, type BatchRun, freeRetriesOf, ITEM_COLUMNS, type ItemRow, retryOf } from './batch-context';
 import { releaseItems, writeItem } from './batch-store';
 
 type Batch = Anthropic.Messages.MessageBatch;
@@ -30,8 +30,26 @@ interface ResultTx {
   cancelled: boolean;
   at: Date;
   meta: JsonObject;
+  /** The request this item was sent as (rebuilt), for the call log's I/O; null when it cannot be rebuilt. */
+  sent: CallRequest | null;
   /** The call-log entry of this result, once known; written after the transaction commits. */
   entry: CallLogEntry | null;
+}
+
+/**
+ * The request a batch item was sent as, built again the way submit built it: the plan's prompt and the
+ * retry context the item still holds (its result is not changed between submit and apply). Null (the
+ * call is logged without I/O) when the conversation can no longer be prepared.
+ */
+async function sentRequest(run: BatchRun, trx: Transaction<Database>, item: ItemRow): Promise<CallRequest | null> {
+  try {
+    const prepared = await prepareGeneration(trx, item.conversation_id);
+    return callRequestOf(generationRequest(run.b.model, run.b.maxTokens, prepared.prompt, retryOf(item.result)));
+  } catch (err) {
+    if (!(err instanceof GenerationError)) throw err;
+    run.log.warn({ conversationId: item.conversation_id, err: err.message }, 'batch request could not be rebuilt; its call is logged without I/O');
+    return null;
+  }
 }
 
 /** Not the conversation's fault: pending again without an attempt, up to a limit. */
@@ -68,6 +86,7 @@ async function applySucceeded(r: ResultTx, message: Anthropic.Message): Promise<
   r.entry = {
     purpose: 'generation', model: message.model, usage, latencyMs: null, stopReason: message.stop_reason ?? null, status: 'ok', batch: true, at,
     metadata: { ...r.meta, valid: checked.seed !== null, ...(checked.seed ? {} : { validation_errors: checked.errors }) },
+    ...(r.sent ? { io: { request: r.sent, output: structuredOutputOf(checked.text) } } : {}),
   };
   if (!checked.seed || !planned) {
     // Invalid: the next batch sends the answer back with its errors.
@@ -95,7 +114,10 @@ async function applySucceeded(r: ResultTx, message: Anthropic.Message): Promise<
 async function applyUnanswered(r: ResultTx, result: Exclude<Anthropic.Messages.MessageBatchResult, { type: 'succeeded' }>): Promise<Applied> {
   if (result.type !== 'errored') return retryFree(r, result.type === 'expired' ? 'expired: the batch ended before this request ran' : 'canceled at Anthropic');
   const error = result.error.error;
-  r.entry = { purpose: 'generation', model: r.run.b.model, usage: ZERO_LLM_USAGE, latencyMs: null, status: 'error', error: `${error.type}: ${error.message}`, batch: true, at: r.at, metadata: r.meta };
+  r.entry = {
+    purpose: 'generation', model: r.run.b.model, usage: ZERO_LLM_USAGE, latencyMs: null, status: 'error', error: `${error.type}: ${error.message}`, batch: true, at: r.at, metadata: r.meta,
+    ...(r.sent ? { io: { request: r.sent, output: null } } : {}),
+  };
   if (error.type === 'overloaded_error' || error.type === 'rate_limit_error') return retryFree(r, `${error.type}: ${error.message}`);
   // The same request would be refused again: no point spending another day on it.
   return countAttempt(r, `${error.type}: ${error.message}`, r.item.result, error.type === 'invalid_request_error');
@@ -114,7 +136,8 @@ export async function applyResult(run: BatchRun, batch: Batch, cid: string, resu
     if (!item) return 'skipped'; // stored by an earlier run or another worker
     const planned = await trx.selectFrom('training_conversations').selectAll().where('id', '=', item.conversation_id).executeTakeFirst();
     const meta = { conversation_key: planned?.conversation_id ?? item.conversation_id, conversation_id: item.conversation_id, attempt: item.attempts + 1, job_id: run.jobId, batch_id: batch.id, custom_id: cid };
-    const r: ResultTx = { run, trx, batch, cid, item, planned, cancelled: job.status === 'cancelled', at, meta, entry: null };
+    const sent = await sentRequest(run, trx, item);
+    const r: ResultTx = { run, trx, batch, cid, item, planned, cancelled: job.status === 'cancelled', at, meta, sent, entry: null };
     const applied = result.type === 'succeeded' ? await applySucceeded(r, result.message) : await applyUnanswered(r, result);
     logged.entry = r.entry;
     return applied;
