@@ -2,14 +2,14 @@
  * Generation jobs from Teams: /generate (a confirmation card with count, time and cost), the
  * progress card's Start / Pause / Resume / Cancel, /jobs and /job ID.
  */
-import { createHash } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
 import { type TurnContext, CardFactory, MessageFactory, TurnContext as TC } from 'botbuilder';
 import { sql } from 'kysely';
 import { type CardJson, jobConfirmCard } from '../cards';
 import { parsePlanArgs } from '../generation/catalog';
 import { cancelJobBatch } from '../generation/batch-jobs';
-import { cancelJob, controlOf, createJob, JobError, jobProgress, listJobs, pauseJob, resumeJob } from '../generation/jobs';
+import { cancelJob, controlOf, JobError, jobProgress, listJobs, pauseJob, resumeJob } from '../generation/jobs';
+import { estimateGeneration, JobStartError, startGenerationJob, testerUuid } from '../generation/start-job';
 import type { Pricing } from '../llm';
 import { type Tester, TuningError, UUID_PATTERN } from '../tuning';
 import type { BotDeps } from './deps';
@@ -32,17 +32,10 @@ export class JobCommandError extends TuningError {
   }
 }
 
-const EST_SECONDS = 40;
-/** pg_advisory_xact_lock key serialising job starts from cards (any constant unique in this schema). */
-const JOB_START_LOCK_KEY = 7_240_311_205;
-const EST_USAGE = { inputTokens: 6000, outputTokens: 4000, cacheReadTokens: 0, cacheWriteTokens: 0 };
 const TIERS = { 1: 'tier1_template', 2: 'tier2_scenario', 3: 'tier3_edge' } as const;
 
-/** generation_jobs.created_by is a UUID; a tester id (an AAD object id, or a client's own id) maps to one stably. */
-export function testerUuid(testerId: string): string {
-  const h = createHash('sha1').update(`tuning-bot:${testerId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
-}
+/** Kept for callers of the bot module; the mapping lives with the job start. */
+export { testerUuid };
 
 function send(context: TurnContext, card: CardJson) {
   return context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
@@ -80,14 +73,14 @@ export async function generateCommand(context: TurnContext, deps: BotDeps, arg: 
   }
   const rows = (await sql<{ id: string; conversation_number: number }>`${q} ORDER BY conversation_number`.execute(deps.db)).rows;
   if (rows.length === 0) throw new JobCommandError(`Nothing to generate for "${spec}": no planned conversation matches (see /plan status=planned).`);
-  const each = jobs.pricing.costOf(jobs.model, EST_USAGE, new Date());
+  const estimate = estimateGeneration(jobs.pricing, jobs.model, rows.length);
   await send(
     context,
     jobConfirmCard({
       count: rows.length,
       what,
-      seconds: rows.length * EST_SECONDS,
-      costUsd: each ? each.costUsd * rows.length : null,
+      seconds: estimate.seconds,
+      costUsd: estimate.costUsd,
       model: jobs.model,
       jobType,
       ids: jobType === 'process_all' ? [] : rows.map((r) => r.id),
@@ -102,6 +95,7 @@ export async function runJobAction(context: TurnContext, deps: BotDeps, tester: 
   } catch (err) {
     // The job module's refusals (a finished job resumed, conversations gone) are the tester's to read.
     if (err instanceof JobError) throw new JobCommandError(`That didn't work: ${err.message}.`);
+    if (err instanceof JobStartError) throw new JobCommandError('Nothing on that card is left to generate: its conversations are past planned (see /plan). Send /generate again for a fresh card.');
     throw err;
   }
 }
@@ -119,25 +113,8 @@ async function jobAction(context: TurnContext, deps: BotDeps, tester: Tester, ve
     }
     const mode = data.mode === 'batch' ? 'batch' : 'direct';
     // A second click on Start (or the same card clicked twice, even at the same moment) shows the job the
-    // first one started: the check and the creation run under one lock.
-    const { job, existing } = await deps.db.transaction().execute(async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(${JOB_START_LOCK_KEY})`.execute(trx);
-      let open = trx.selectFrom('generation_jobs').select('id').where('status', 'in', ['queued', 'in_progress']).where('job_type', '=', type);
-      if (type !== 'process_all') open = open.where(sql<boolean>`target_conversation_ids = ${JSON.stringify(ids)}::jsonb`);
-      const running = await open.orderBy('created_at', 'desc').executeTakeFirst();
-      if (running) return { job: running, existing: true };
-      // A card clicked after its conversations were generated (a stale card) starts nothing for them.
-      let targets = ids;
-      if (ids) {
-        const open = await trx.selectFrom('training_conversations').select('id').where('id', 'in', ids)
-          .where((eb) => eb.or([eb('generation_status', 'is', null), eb('generation_status', 'in', ['planned', 'in_progress'])])).execute();
-        const still = new Set(open.map((r) => r.id));
-        targets = ids.filter((id) => still.has(id));
-        if (targets.length === 0) throw new JobCommandError('Nothing on that card is left to generate: its conversations are past planned (see /plan). Send /generate again for a fresh card.');
-      }
-      const jobType = type === 'single' || targets?.length === 1 ? 'single' : type;
-      return { job: await createJob(trx, { type: jobType, conversationIds: jobType === 'process_all' ? undefined : targets, createdBy: testerUuid(tester.id), options: { mode } }), existing: false };
-    });
+    // first one started: the same start the dashboard uses (src/generation/start-job.ts).
+    const { job, existing } = await startGenerationJob(deps.db, { type, ids, mode, createdBy: testerUuid(tester.id) });
     if (existing) {
       const title = `Generation job ${job.id.slice(0, 8)}`;
       if (!jobs.runner.isRunning(job.id)) jobs.runner.start(job.id, ref, cardId, title);

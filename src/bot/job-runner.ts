@@ -54,7 +54,8 @@ export async function progressView(db: Kysely<Database>, p: JobProgress, title: 
 
 /** Where a job's progress card lives, kept in results_summary._job.notify so a restarted bot finds it. */
 interface JobNotify {
-  ref: Partial<ConversationReference>;
+  /** Null for a job started from the dashboard: no card, no chat to tell; its page polls the job. */
+  ref: Partial<ConversationReference> | null;
   activity_id: string | null;
   title: string;
 }
@@ -75,7 +76,7 @@ export class BotJobRunner {
    * Starts the job in the background (no-op when it is already running here or the runner is stopping),
    * and records where its progress card is so that a restarted bot carries on updating it.
    */
-  start(jobId: string, ref: Partial<ConversationReference>, cardActivityId: string | undefined, title: string): void {
+  start(jobId: string, ref: Partial<ConversationReference> | null, cardActivityId: string | undefined, title: string): void {
     if (this.running.has(jobId) || this.stopping.signal.aborted) return;
     const notify: JobNotify = { ref, activity_id: cardActivityId ?? null, title };
     const run = this.deps.db.updateTable('generation_jobs').set({ results_summary: patchControl({ notify }) }).where('id', '=', jobId).execute()
@@ -96,7 +97,8 @@ export class BotJobRunner {
     const resumed: string[] = [];
     for (const job of jobs) {
       const control = (job.results_summary?.[JOB_KEY] ?? {}) as { paused_at?: string; notify?: JobNotify };
-      if (control.paused_at || !control.notify?.ref?.conversation) continue;
+      // A card's job needs its conversation to update; a dashboard job (ref null) needs nothing.
+      if (control.paused_at || !control.notify || (control.notify.ref !== null && !control.notify.ref.conversation)) continue;
       this.start(job.id, control.notify.ref, control.notify.activity_id ?? undefined, control.notify.title);
       resumed.push(job.id);
     }
@@ -118,7 +120,7 @@ export class BotJobRunner {
     while (this.running.size > 0) await Promise.all([...this.running.values()]);
   }
 
-  private async run(jobId: string, ref: Partial<ConversationReference>, cardActivityId: string | undefined, title: string): Promise<void> {
+  private async run(jobId: string, ref: Partial<ConversationReference> | null, cardActivityId: string | undefined, title: string): Promise<void> {
     const { db, logger, notifier } = this.deps;
     const minGap = this.deps.minUpdateMs ?? 2000;
     // The card that started the job is replaced by the invoke response; an update that overtook it
@@ -127,7 +129,7 @@ export class BotJobRunner {
     let lastUpdate = startedAt;
     let updates: Promise<void> = Promise.resolve();
     const update = (p: JobProgress, force = false) => {
-      if (!cardActivityId || (!force && Date.now() - lastUpdate < minGap)) return;
+      if (!ref || !cardActivityId || (!force && Date.now() - lastUpdate < minGap)) return;
       lastUpdate = Date.now();
       updates = updates
         .then(async () => {
@@ -140,6 +142,7 @@ export class BotJobRunner {
     const summary = await runJob({ db, generate: this.deps.generate, batch: this.deps.batch, workerId: this.workerId, logger, signal: this.stopping.signal, onProgress: (p) => update(p) }, jobId);
     update(summary.progress, true);
     await updates;
+    if (!ref) return;
     const p = summary.progress;
     const why: Record<string, string> = {
       completed: p.failed > 0 ? `finished: ${p.done} generated, ${p.failed} failed` : `finished: ${p.done} generated`,

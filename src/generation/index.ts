@@ -43,3 +43,7 @@ export {
   promoteSession, PromoteError, isActionableNote, splitSentences, MAX_PROMOTED_TURNS,
   type PromoteDeps, type PromoteOptions, type PromoteResult, type PromoteErrorKind,
 } from './promote';
+export {
+  startGenerationJob, estimateGeneration, testerUuid, JobStartError, ESTIMATE_SECONDS_PER_CONVERSATION,
+  type JobEstimate, type StartJobInput,
+} from './start-job';
