@@ -21,6 +21,7 @@ export {
   resumeJob,
   cancelJob,
   jobProgress,
+  controlOf,
   listJobs,
   claimNextItem,
   JobError,
@@ -47,3 +48,10 @@ export {
   startGenerationJob, estimateGeneration, testerUuid, JobStartError, ESTIMATE_SECONDS_PER_CONVERSATION,
   type JobEstimate, type StartJobInput,
 } from './start-job';
+export {
+  conversationDetail, moveReview, parsePlanArgs, planOverview, qualityOverview,
+  ConversationNotFoundError, ReviewMoveError, type PlanFilter, type ReviewMove,
+} from './catalog';
+export { conversationMatrix, conversationsByIds, matrixFacets, matrixSummary, type MatrixFilter, type MatrixSortField, type MatrixSummary } from './matrix';
+export { annotatedConversation, type AnnotatedConversation, type AnnotatedTurn } from './conversation-view';
+export { bulkQualityAction, qualityDashboard, type BulkQualityAction, type QualityDashboard } from './quality-dashboard';

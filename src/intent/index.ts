@@ -43,3 +43,4 @@ export {
   type ReviewRecord,
   type ReviewExportOptions,
 } from './exports';
+export { topicsForTurns, type TurnTopicView } from './turn-topics';

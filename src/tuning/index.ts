@@ -29,3 +29,7 @@ export {
 export { createExportToken, verifyExportToken, ExportLinkError, type ExportLinkClaims } from './export-links';
 export { createExportDownloadHandler, type ExportDownloadHandler } from './export-http';
 export { uploadSessionCsv, ExportUploadError } from './export-upload';
+export {
+  listSessionOverview, sessionFacets, sessionOverview, sessionTurnsWithNotes,
+  type SessionListFilter, type SessionOverviewRow, type SessionSortField, type SessionTurnDetail,
+} from './session-overview';
