@@ -31,6 +31,8 @@ import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import type { Logger } from './logger';
 import { createServer, type HealthInfo } from './server';
+import { cancelJobBatch } from './generation';
+import { createDashboard, dashboardCommand } from './dashboard';
 import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
 
 export interface AppParts {
@@ -116,6 +118,28 @@ export function createApp(parts: AppParts): App {
     },
   });
 
+  const dashboard = createDashboard({
+    db,
+    logger,
+    auth: {
+      teams: config.auth
+        ? { appId: config.auth.appId, resource: `api://${new URL(config.publicBaseUrl).host}/${config.auth.appId}`, tenantId: config.auth.appType === 'MultiTenant' ? undefined : config.auth.tenantId, openIdConfigUrl: config.dashboard.openIdConfigUrl }
+        : null,
+      secret,
+      adminAllowlist: config.adminAllowlist,
+      testerAllowlist: config.testerAllowlist,
+      linkTtlMinutes: config.exportLinkTtlMinutes,
+      sessionHours: config.dashboard.sessionHours,
+      publicBaseUrl: config.publicBaseUrl,
+    },
+    generation: { pricing, model: config.anthropic.model, online: generationClient !== null },
+    jobs: {
+      isRunning: (jobId) => jobRunner.isRunning(jobId),
+      run: (jobId) => jobRunner.start(jobId, null, undefined, `Generation job ${jobId.slice(0, 8)}`),
+      cancelBatch: (jobId) => cancelJobBatch(db, generationClient, jobId, logger),
+    },
+  });
+
   const bot = new TuningBot(
     {
       db,
@@ -153,6 +177,7 @@ export function createApp(parts: AppParts): App {
       calls,
       intent,
       jobs: { runner: jobRunner, pricing, model: config.anthropic.model, online: generationClient !== null, client: generationClient },
+      dashboard: async (tester) => (await dashboardCommand(dashboard.auth, config.publicBaseUrl, tester)).text,
       promote: (sessionId, testerId, isAdmin) =>
         promoteSession({ db, client, model: config.anthropic.model, callLog: calls, logger }, sessionId, { promotedBy: testerId, isAdmin }),
     },
@@ -184,6 +209,7 @@ export function createApp(parts: AppParts): App {
     health,
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
+    extraRoutes: [(s) => dashboard.register(s)],
   });
   return { adapter, bot, server, era, jobRunner };
 }

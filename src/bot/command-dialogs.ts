@@ -37,6 +37,9 @@ const HANDLERS: Record<CommandName, Handler> = {
   jobs: (c, d) => jobs.jobsCommand(c, d),
   job: (c, d, o) => jobs.jobCommand(c, d, o.arg),
   promote: (c, d, o) => handlers.promoteCommand(c, d, o.tester, o.arg),
+  dashboard: async (c, d, o) => {
+    await c.sendActivity(d.dashboard ? await d.dashboard(o.tester) : 'The dashboard is not set up on this bot.');
+  },
 };
 
 export class CommandDialogs {

@@ -5,7 +5,7 @@
  */
 import type { CommandHelp } from '../cards';
 
-export const COMMANDS = ['help', 'new', 'end', 'export', 'sessions', 'stats', 'prompt', 'prompts', 'plan', 'conversation', 'quality', 'review', 'approve', 'flag', 'generate', 'jobs', 'job', 'promote'] as const;
+export const COMMANDS = ['help', 'new', 'end', 'export', 'sessions', 'stats', 'prompt', 'prompts', 'plan', 'conversation', 'quality', 'review', 'approve', 'flag', 'generate', 'jobs', 'job', 'promote', 'dashboard'] as const;
 
 /** Training-data commands: only with the slash, and their arguments are free text the handler checks. */
 const DATASET_COMMANDS: ReadonlySet<string> = new Set(['plan', 'conversation', 'quality', 'review', 'approve', 'flag', 'generate', 'jobs', 'job']);
@@ -26,6 +26,7 @@ export const COMMAND_HELP: CommandHelp[] = [
   { name: '/review N | /approve N | /flag N notes', description: 'Move a training conversation through review, with notes' },
   { name: '/generate N | N-M | filters | all', description: 'Generate training conversations with Claude, after a confirmation card with count, time and cost' },
   { name: '/jobs, /job ID', description: 'Generation jobs and their progress (Pause, Resume, Cancel on the card)' },
+  { name: '/dashboard', description: 'A sign-in link to the dashboard (sessions, training data, quality, jobs) for your browser' },
   { name: '/promote [session]', description: 'Turn a tuning session into a training conversation; replies with notes are rewritten by Claude' },
 ];
 

@@ -111,6 +111,8 @@ export interface BotDeps {
   intent?: IntentCapture;
   /** Training-data generation jobs; absent: /generate says it is not set up. */
   jobs?: JobsDeps;
+  /** `/dashboard`: the text with a sign-in link to the dashboard tab for this tester. */
+  dashboard?: (tester: { id: string; name: string | null; email: string | null }) => Promise<string>;
   /** Turns a tuning session into a training conversation (/promote). */
   promote?: (sessionId: string, testerId: string, isAdmin: boolean) => Promise<{ conversationKey: string; conversationNumber: number; turns: number; rewritten: number; flaggedForReview: boolean }>;
 }
