@@ -4,6 +4,7 @@
  * once (jest global setup); build output is never committed.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -14,7 +15,9 @@ export interface BuildResult {
   dir: string;
   script: string;
   styles: string[];
+  /** Every script and style sheet, raw and gzipped. */
   bytes: number;
+  gzipBytes: number;
 }
 
 /** Bundles the pages (minified, no source maps unless asked) and writes the shell. */
@@ -49,13 +52,20 @@ export async function buildDashboard(options: { outDir?: string; sourcemap?: boo
     .replace('<!--styles-->', styles.map((s) => `<link rel="stylesheet" href="/dashboard/assets/${s}">`).join(''))
     .replace('<!--script-->', `<script type="module" src="/dashboard/assets/${name(entry[0])}"></script>`);
   await writeFile(path.join(dir, 'index.html'), html);
+  // Precompressed copies, served to browsers that accept gzip (all do): no compression per request.
+  let gzipBytes = 0;
+  for (const [file] of outputs.filter(([f]) => f.endsWith('.js') || f.endsWith('.css'))) {
+    const gz = gzipSync(await readFile(file), { level: 9 });
+    gzipBytes += gz.length;
+    await writeFile(`${file}.gz`, gz);
+  }
   const bytes = outputs.filter(([f]) => !f.endsWith('.map')).reduce((a, [, o]) => a + o.bytes, 0);
-  return { dir, script: name(entry[0]), styles, bytes };
+  return { dir, script: name(entry[0]), styles, bytes, gzipBytes };
 }
 
 if (require.main === module) {
   buildDashboard()
-    .then((r) => console.log(`dashboard built: ${r.dir} (${r.script}, ${(r.bytes / 1024).toFixed(0)} KiB)`))
+    .then((r) => console.log(`dashboard built: ${r.dir} (${r.script}; all chunks ${(r.bytes / 1024).toFixed(0)} KiB, ${(r.gzipBytes / 1024).toFixed(0)} KiB gzipped)`))
     .catch((err: unknown) => {
       console.error(err);
       process.exit(1);

@@ -29,7 +29,8 @@ export const CONTENT_SECURITY_POLICY = [
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
   "font-src 'self' data:",
-  "connect-src 'self'",
+  // TeamsJS (inside Teams only) fetches Microsoft's list of valid host domains from this CDN.
+  "connect-src 'self' https://res.cdn.office.net",
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'self'",
@@ -77,7 +78,7 @@ export function registerDashboardStatic(server: restify.Server, deps: { buildDir
     sendText(res, html ? 200 : 503, 'text/html; charset=utf-8', html ?? NOT_BUILT, 'no-cache');
   };
 
-  server.get('/dashboard', (_req: restify.Request, res: restify.Response) => {
+  server.get('/dashboard', async (_req: restify.Request, res: restify.Response) => {
     res.setHeader('Location', '/dashboard/');
     sendText(res, 302, 'text/plain; charset=utf-8', 'Moved to /dashboard/', 'no-cache');
   });
@@ -97,11 +98,18 @@ export function registerDashboardStatic(server: restify.Server, deps: { buildDir
   });
   server.get('/dashboard/assets/*', async (req: restify.Request, res: restify.Response) => {
     const name = (req.params as Record<string, string | undefined>)['*'] ?? '';
-    const data = ASSET_NAME.test(name) ? await load(path.posix.join('assets', name)) : null;
+    if (!ASSET_NAME.test(name)) {
+      sendText(res, 404, 'text/plain; charset=utf-8', 'Not found', 'no-cache');
+      return;
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) ? await load(path.posix.join('assets', `${name}.gz`)) : null;
+    const data = gzip ?? (await load(path.posix.join('assets', name)));
     if (!data) {
       sendText(res, 404, 'text/plain; charset=utf-8', 'Not found', 'no-cache');
       return;
     }
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
     sendText(res, 200, TYPES[path.extname(name)] ?? 'application/octet-stream', data, 'public, max-age=31536000, immutable');
   });
   server.get('/dashboard/*', shell);
