@@ -91,8 +91,10 @@ export function App(props: { host: Host }) {
     );
   }
   return (
-    <FluentProvider theme={THEMES[theme]} className={s.root} data-theme={theme}>
-      {body}
+    // Layout styles go on an inner element: Fluent copies the provider's class onto its portals (menus,
+    // dialogs), and a full-height background there would cover the page.
+    <FluentProvider theme={THEMES[theme]} data-theme={theme}>
+      <div className={s.root}>{body}</div>
     </FluentProvider>
   );
 }

@@ -4,7 +4,7 @@
  * and next conversation.
  */
 import {
-  Accordion, AccordionHeader, AccordionItem, AccordionPanel, Body1, Button, Caption1, Field, Link, MessageBar, MessageBarBody, Tab, TabList,
+  Accordion, AccordionHeader, AccordionItem, AccordionPanel, Body1, Button, Caption1, Field, MessageBar, MessageBarBody, Tab, TabList,
   Text, Textarea, Title3, makeStyles, tokens,
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
@@ -12,6 +12,7 @@ import { type ConversationDetailResponse, conversationDetailResponse, reviewResp
 import { call } from '../api';
 import { Loadable, Stars, StatusBadge, fmt } from '../parts/common';
 import { useApi } from '../parts/use-api';
+import { NavLink } from '../parts/nav-link';
 import { navigate } from '../router';
 
 type TabId = 'turns' | 'emotions' | 'strategies' | 'sentences' | 'quality';
@@ -131,7 +132,7 @@ export function ConversationPage(props: { number: number }) {
   const c = data?.conversation;
   return (
     <section>
-      <Link onClick={() => navigate('/training')}>← Training data</Link>
+      <NavLink to='/training'>← Training data</NavLink>
       <Loadable loading={loading} error={error} hasData={data !== null}>
         {data && c && (
           <>
@@ -150,7 +151,7 @@ export function ConversationPage(props: { number: number }) {
               <Box title="Context and outcome">{c.sessionContext ?? '—'} / {c.expectedOutcome ?? '—'}</Box>
               <Box title="Generation">{fmt.when(c.generatedAt)} · {c.durationSeconds === null ? '—' : `${String(c.durationSeconds)} s`} · {c.costCents === null ? '—' : `${String(c.costCents)}¢`}</Box>
             </div>
-            <TabList selectedValue={tab} onTabSelect={(_e, d) => setTab(d.value as TabId)}>
+            <TabList selectedValue={tab} onTabSelect={(_e, d) => setTab(d.value as TabId)} aria-label="Conversation detail">
               <Tab value="turns">Turns</Tab>
               <Tab value="emotions">Emotional analysis</Tab>
               <Tab value="strategies">Strategies</Tab>

@@ -2,13 +2,14 @@
  * Training data: the conversation matrix (spec 001 US-TRAIN-001/002) — summary counts, multi-select
  * filters kept in the URL, sorting, paging, row selection and "Generate selected".
  */
-import { Badge, Button, CounterBadge, Field, Input, Link, MessageBar, MessageBarBody, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
+import { Badge, Button, CounterBadge, Field, Input, MessageBar, MessageBarBody, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { type MatrixRow, matrixResponse, type MeResponse } from '../../contract';
 import { call, queryString } from '../api';
 import { FilterBar, Loadable, MultiSelect, Pager, Stars, StatusBadge, listParam } from '../parts/common';
 import { type GridColumn, parseSort, ServerGrid } from '../parts/grid';
 import { useApi } from '../parts/use-api';
+import { NavLink } from '../parts/nav-link';
 import { navigate, useQueryState } from '../router';
 import { GenerateDialog } from './generate-dialog';
 
@@ -42,7 +43,7 @@ export function MatrixPage(props: { me: MeResponse }) {
 
   const columns: Array<GridColumn<MatrixRow>> = [
     { id: 'number', label: '#', sort: 'number', render: (r) => <span className={r.isSeed ? s.seed : undefined}>{r.number}{r.isSeed ? ' ◆' : ''}</span> },
-    { id: 'key', label: 'Conversation ID', render: (r) => <Link onClick={() => navigate(`/training/${String(r.number)}`)}>{r.key}</Link> },
+    { id: 'key', label: 'Conversation ID', render: (r) => <NavLink to={`/training/${String(r.number)}`}>{r.key}</NavLink> },
     { id: 'persona', label: 'Persona', sort: 'persona', render: (r) => `${r.personaName} (${r.personaType})` },
     { id: 'topic', label: 'Topic', sort: 'topic', render: (r) => r.topic },
     { id: 'tier', label: 'Tier', sort: 'tier', render: (r) => `${TIER_LABEL[r.tier] ?? r.tier}${r.template ? ` · ${r.template}` : ''}` },
@@ -50,7 +51,7 @@ export function MatrixPage(props: { me: MeResponse }) {
     { id: 'turns', label: 'Turns', sort: 'turns', render: (r) => r.turns },
     { id: 'status', label: 'Status', sort: 'status', render: (r) => <StatusBadge status={r.status} /> },
     { id: 'quality', label: 'Quality', sort: 'quality', render: (r) => <Stars value={r.quality} /> },
-    { id: 'actions', label: 'Actions', render: (r) => <Link onClick={() => navigate(`/training/${String(r.number)}`)}>Open</Link> },
+    { id: 'actions', label: 'Actions', render: (r) => <NavLink to={`/training/${String(r.number)}`}>Open</NavLink> },
   ];
   const sum = data?.summary;
   return (
@@ -92,7 +93,7 @@ export function MatrixPage(props: { me: MeResponse }) {
       </div>
       {started && (
         <MessageBar intent="success" data-testid="started">
-          <MessageBarBody>Job {started.slice(0, 8)} started. <Link onClick={() => navigate('/jobs')}>Follow it on Jobs</Link>.</MessageBarBody>
+          <MessageBarBody>Job {started.slice(0, 8)} started. <NavLink to='/jobs'>Follow it on Jobs</NavLink>.</MessageBarBody>
         </MessageBar>
       )}
       <Loadable loading={loading} error={error} hasData={data !== null}>

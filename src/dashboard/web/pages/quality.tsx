@@ -2,14 +2,14 @@
  * Quality (spec 001 US-TRAIN-008): score histogram, conversations by status, quality trend, quality
  * per template (recharts), validation counts, what needs review, and the bulk review actions.
  */
-import { Button, Link, MessageBar, MessageBarBody, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
+import { Button, MessageBar, MessageBarBody, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, Pie, PieChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { bulkResponse, qualityResponse } from '../../contract';
 import { call } from '../api';
 import { Loadable, fmt } from '../parts/common';
 import { useApi } from '../parts/use-api';
-import { navigate } from '../router';
+import { NavLink } from '../parts/nav-link';
 
 const useStyles = makeStyles({
   grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(440px, 1fr))', gap: '12px' },
@@ -104,7 +104,7 @@ export function QualityPage() {
             <Title3 as="h2">Needs review</Title3>
             {data.needsReview.length === 0 ? <Text>Nothing needs review.</Text> : data.needsReview.map((r) => (
               <Text block key={r.number}>
-                <Link onClick={() => navigate(`/training/${String(r.number)}`)}>{r.number} · {r.key}</Link> ({fmt.num(r.overall, 1)}): {r.issues.join('; ')}
+                <NavLink to={`/training/${String(r.number)}`}>{r.number} · {r.key}</NavLink> ({fmt.num(r.overall, 1)}): {r.issues.join('; ')}
               </Text>
             ))}
           </>

@@ -1,10 +1,10 @@
 /** One session: every turn with its sources, topic, notes (and scores when the tuning loop gives them). */
-import { Badge, Body1, Caption1, Card, CardHeader, Link, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
+import { Badge, Body1, Caption1, Card, CardHeader, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
 import { sessionDetailResponse, type SessionTurn } from '../../contract';
 import { call } from '../api';
 import { Loadable, fmt } from '../parts/common';
 import { useApi } from '../parts/use-api';
-import { navigate } from '../router';
+import { NavLink } from '../parts/nav-link';
 
 const useStyles = makeStyles({
   turns: { display: 'flex', flexDirection: 'column', gap: '12px', marginTop: '12px' },
@@ -53,7 +53,7 @@ export function SessionPage(props: { id: string }) {
   const { data, error, loading } = useApi(() => call(sessionDetailResponse, `/sessions/${encodeURIComponent(props.id)}`), props.id);
   return (
     <section>
-      <Link onClick={() => navigate('/sessions')}>← Sessions</Link>
+      <NavLink to='/sessions'>← Sessions</NavLink>
       <Loadable loading={loading} error={error} hasData={data !== null}>
         {data && (
           <>

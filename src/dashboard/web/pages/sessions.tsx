@@ -1,11 +1,12 @@
 /** Sessions: filter by tester (admins), prompt version and dates; counts, notes per category, averages. */
-import { Badge, Field, Input, Link, Title3, makeStyles } from '@fluentui/react-components';
+import { Badge, Field, Input, Title3, makeStyles } from '@fluentui/react-components';
 import { type MeResponse, type SessionRow, sessionsResponse } from '../../contract';
 import { call, queryString } from '../api';
 import { FilterBar, Loadable, MultiSelect, Pager, fmt, listParam } from '../parts/common';
 import { type GridColumn, parseSort, ServerGrid } from '../parts/grid';
 import { useApi } from '../parts/use-api';
 import { navigate, useQueryState } from '../router';
+import { NavLink } from '../parts/nav-link';
 
 const useStyles = makeStyles({ cats: { display: 'flex', gap: '4px', flexWrap: 'wrap' } });
 
@@ -23,7 +24,7 @@ export function SessionsPage(props: { me: MeResponse }) {
   const anyScores = (data?.rows ?? []).some((r) => r.scores);
 
   const columns: Array<GridColumn<SessionRow>> = [
-    { id: 'start', label: 'Start', sort: 'start', render: (r) => <Link onClick={() => navigate(`/sessions/${r.id}`)}>{fmt.when(r.start)}</Link> },
+    { id: 'start', label: 'Start', sort: 'start', render: (r) => <NavLink to={`/sessions/${r.id}`}>{fmt.when(r.start)}</NavLink> },
     ...(props.me.admin ? [{ id: 'tester', label: 'Tester', sort: 'tester', render: (r: SessionRow) => r.testerName ?? r.testerId ?? '—' }] : []),
     { id: 'version', label: 'Prompt version', sort: 'version', render: (r) => r.promptVersion ?? '—' },
     { id: 'turns', label: 'Turns', sort: 'turns', render: (r) => r.turns },

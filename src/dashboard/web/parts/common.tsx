@@ -20,11 +20,10 @@ export function Pager(props: { page: number; pageSize: number; total: number; on
       <Button size="small" disabled={props.page <= 1} onClick={() => props.onPage(props.page - 1)}>Previous</Button>
       <Text data-testid="page-of">Page {props.page} of {pages} · {props.total} rows</Text>
       <Button size="small" disabled={props.page >= pages} onClick={() => props.onPage(props.page + 1)}>Next</Button>
-      <Field label={{ children: 'Rows per page', style: { whiteSpace: 'nowrap' } }} orientation="horizontal">
-        <Select aria-label="Rows per page" value={String(props.pageSize)} onChange={(_e, d) => props.onPageSize(Number(d.value))}>
-          {PAGE_SIZES.map((n) => <option key={n} value={n}>{n}</option>)}
-        </Select>
-      </Field>
+      <Text>Rows per page</Text>
+      <Select aria-label="Rows per page" value={String(props.pageSize)} onChange={(_e, d) => props.onPageSize(Number(d.value))}>
+        {PAGE_SIZES.map((n) => <option key={n} value={n}>{n}</option>)}
+      </Select>
     </div>
   );
 }

@@ -39,8 +39,11 @@ export function ServerGrid<R>(props: {
   onSelect?: (ids: Set<string>) => void;
   label: string;
 }) {
+  // Fluent treats a column as sortable when its compare function takes arguments (compare.length > 0);
+  // the server sorts, so the grid's compare keeps the order it was given.
+  const keep = (_a: R, _b: R): number => 0;
   const columns: Array<TableColumnDefinition<R>> = props.columns.map((c) =>
-    createTableColumn<R>({ columnId: c.id, renderHeaderCell: () => c.label, renderCell: c.render, compare: () => 0 }),
+    createTableColumn<R>({ columnId: c.id, renderHeaderCell: () => c.label, renderCell: c.render, ...(c.sort ? { compare: keep } : {}) }),
   );
   const sortColumn = props.columns.find((c) => c.sort === props.sort.field)?.id;
   const onSort = (_e: unknown, d: { sortColumn: TableColumnId | undefined; sortDirection: 'ascending' | 'descending' }) => {
