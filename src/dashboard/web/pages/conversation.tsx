@@ -132,12 +132,12 @@ export function ConversationPage(props: { number: number }) {
   const c = data?.conversation;
   return (
     <section>
-      <NavLink to='/training'>← Training data</NavLink>
+      <div><NavLink to='/training'>← Training data</NavLink></div>
       <Loadable loading={loading} error={error} hasData={data !== null}>
         {data && c && (
           <>
             <div className={s.head}>
-              <Title3 as="h1">{c.number} · {c.key}</Title3>
+              <Title3 as="h1" block>{c.number} · {c.key}</Title3>
               <StatusBadge status={c.status} />
               <Stars value={c.quality} />
               <Button size="small" disabled={!data.previous} onClick={() => navigate(`/training/${String(data.previous)}`)}>← Previous</Button>

@@ -56,7 +56,7 @@ export function JobsPage() {
   };
   return (
     <section>
-      <Title3 as="h1">Jobs</Title3>
+      <Title3 as="h1" block>Jobs</Title3>
       {message && <MessageBar intent="info" data-testid="job-message"><MessageBarBody>{message}</MessageBarBody></MessageBar>}
       <Loadable loading={loading} error={error} hasData={data !== null}>
         {data && (data.jobs.length === 0 ? <Text>No generation jobs yet: select planned conversations on Training data and Generate.</Text> : (

@@ -56,7 +56,7 @@ export function MatrixPage(props: { me: MeResponse }) {
   const sum = data?.summary;
   return (
     <section>
-      <Title3 as="h1">Training data</Title3>
+      <Title3 as="h1" block>Training data</Title3>
       {sum && (
         <div className={s.summary} data-testid="summary">
           {([['Total', sum.total], ['Seed', sum.seed], ['Generated', sum.generated], ['Remaining', sum.remaining]] as const).map(([l, n]) => (

@@ -40,7 +40,7 @@ export function QualityPage() {
   const v = data?.validation;
   return (
     <section>
-      <Title3 as="h1">Quality</Title3>
+      <Title3 as="h1" block>Quality</Title3>
       <Loadable loading={loading} error={error} hasData={data !== null}>
         {data && a && v && (
           <>
@@ -64,7 +64,7 @@ export function QualityPage() {
                 <Text weight="semibold">Quality score distribution</Text>
                 <BarChart width={420} height={240} data={data.histogram}>
                   <CartesianGrid strokeDasharray="3 3" stroke={tokens.colorNeutralStroke2} />
-                  <XAxis dataKey="bucket" {...axis} />
+                  <XAxis dataKey="bucket" {...axis} tickFormatter={(b: string) => b.split('-')[0] ?? b} />
                   <YAxis allowDecimals={false} {...axis} />
                   <Tooltip {...tooltip} />
                   <Bar dataKey="n" name="conversations" fill={tokens.colorBrandBackground} isAnimationActive={false} />
@@ -82,7 +82,7 @@ export function QualityPage() {
               </div>
               <div className={s.panel} data-testid="trend">
                 <Text weight="semibold">Quality trend</Text>
-                <LineChart width={420} height={240} data={data.trend}>
+                <LineChart width={420} height={240} data={data.trend} margin={{ right: 30 }}>
                   <CartesianGrid strokeDasharray="3 3" stroke={tokens.colorNeutralStroke2} />
                   <XAxis dataKey="day" {...axis} />
                   <YAxis domain={[1, 5]} {...axis} />
@@ -101,7 +101,7 @@ export function QualityPage() {
                 </BarChart>
               </div>
             </div>
-            <Title3 as="h2">Needs review</Title3>
+            <Title3 as="h2" block>Needs review</Title3>
             {data.needsReview.length === 0 ? <Text>Nothing needs review.</Text> : data.needsReview.map((r) => (
               <Text block key={r.number}>
                 <NavLink to={`/training/${String(r.number)}`}>{r.number} · {r.key}</NavLink> ({fmt.num(r.overall, 1)}): {r.issues.join('; ')}

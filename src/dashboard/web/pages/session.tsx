@@ -40,8 +40,8 @@ function Turn(props: { t: SessionTurn }) {
       )}
       {t.notes.map((n) => (
         <div key={n.id} className={s.note} data-testid="note">
-          <Caption1>{n.category ?? 'no category'} · {fmt.when(n.at)}</Caption1>
-          <Body1>{n.text}</Body1>
+          <Caption1 block>{n.category ?? 'no category'} · {fmt.when(n.at)}</Caption1>
+          <Body1 block>{n.text}</Body1>
         </div>
       ))}
     </Card>
@@ -53,11 +53,11 @@ export function SessionPage(props: { id: string }) {
   const { data, error, loading } = useApi(() => call(sessionDetailResponse, `/sessions/${encodeURIComponent(props.id)}`), props.id);
   return (
     <section>
-      <NavLink to='/sessions'>← Sessions</NavLink>
+      <div><NavLink to='/sessions'>← Sessions</NavLink></div>
       <Loadable loading={loading} error={error} hasData={data !== null}>
         {data && (
           <>
-            <Title3 as="h1">Session {data.session.id.slice(0, 8)}</Title3>
+            <Title3 as="h1" block>Session {data.session.id.slice(0, 8)}</Title3>
             <div className={s.meta}>
               <Caption1>{data.session.testerName ?? data.session.testerId ?? ''}</Caption1>
               <Caption1>started {fmt.when(data.session.start)}</Caption1>

@@ -40,7 +40,7 @@ export function SessionsPage(props: { me: MeResponse }) {
 
   return (
     <section>
-      <Title3 as="h1">Sessions</Title3>
+      <Title3 as="h1" block>Sessions</Title3>
       <FilterBar>
         {props.me.admin && (
           <MultiSelect label="Tester" options={data?.facets.testers.map((t) => t.id) ?? []} value={listParam(params, 'tester')} render={(id) => names.get(id) ?? id} onChange={(v) => filter({ tester: v.join(',') })} />
