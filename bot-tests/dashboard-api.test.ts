@@ -56,6 +56,11 @@ describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
     }
   });
 
+  it('/dashboard in the chat gives the local address (no link needed in local mode)', async () => {
+    const sent = await h.say('/dashboard');
+    expect(sent.map((a) => a.text)).toEqual(['The dashboard is at [http://bot.test/dashboard/](http://bot.test/dashboard/) — in local mode it needs no sign-in on this machine.']);
+  });
+
   it('pages sessions by 25, 50 and 100 and refuses other page sizes', async () => {
     for (const size of [25, 50, 100]) {
       const r = await ok<Rows>(`/sessions?pageSize=${String(size)}`);

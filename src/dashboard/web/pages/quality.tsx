@@ -82,7 +82,7 @@ export function QualityPage() {
               </div>
               <div className={s.panel} data-testid="trend">
                 <Text weight="semibold">Quality trend</Text>
-                <LineChart width={420} height={240} data={data.trend} margin={{ right: 30 }}>
+                <LineChart width={420} height={240} data={data.trend} margin={{ right: 40 }}>
                   <CartesianGrid strokeDasharray="3 3" stroke={tokens.colorNeutralStroke2} />
                   <XAxis dataKey="day" {...axis} />
                   <YAxis domain={[1, 5]} {...axis} />
