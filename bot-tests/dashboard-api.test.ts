@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { startGenerationJob } from '../src/generation';
 import { createHarness, type Harness } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
-import { listenOnLoopback, type SeededSession, seedTrainingData, seedTuningSessions } from './helpers/dashboard-fixtures';
+import { closeServer, listenOnLoopback, type SeededSession, seedTrainingData, seedTuningSessions } from './helpers/dashboard-fixtures';
 import { generationReply } from './helpers/generated-answer';
 import { request } from './helpers/http-client';
 
@@ -42,7 +42,7 @@ describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
   });
   afterAll(async () => {
     await h.app.jobRunner.idle();
-    h.app.server.close();
+    await closeServer(h.app.server);
     await h.close();
   });
 
@@ -234,6 +234,22 @@ describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
     const flagged = await h.t.db.selectFrom('quality_metrics').select(['needs_review']).where('conversation_id', '=', low.id).executeTakeFirstOrThrow();
     expect(flagged.needs_review).toBe(true);
     expect((await post('/quality/bulk', { action: 'approve_everything' })).status).toBe(400);
+  });
+
+  it('exports a conversation in the seed structure and the quality report as CSV', async () => {
+    const seed = await get('/training/conversations/2/export');
+    expect(seed.status).toBe(200);
+    expect(seed.headers['content-disposition']).toBe('attachment; filename="fp_jennifer_001.json"');
+    expect((seed.json as { training_pairs: unknown[] }).training_pairs).toHaveLength(4);
+    const planned = await get('/training/conversations/50/export');
+    expect(planned.status).toBe(409);
+    expect((planned.json as Json).error).toMatch(/^Conversation 50 cannot be exported: .*no turns/);
+    const csv = await get('/quality/report.csv');
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    const lines = csv.text.trim().split('\n');
+    expect(lines[0]).toMatch(/^conversation_id,conversation_number,/);
+    expect(lines.length - 1).toBe(Number(((await ok<{ averages: Json }>('/quality')).averages.n)));
   });
 
   it('answers unknown API paths with 404 and a non-JSON body with a plain refusal', async () => {

@@ -6,7 +6,7 @@
 import { SignJWT } from 'jose';
 import { createHarness, MEG, type Harness } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
-import { type FakeEntra, listenOnLoopback, seedTuningSessions, SSO_APP_ID, startFakeEntra, TENANT } from './helpers/dashboard-fixtures';
+import { closeServer, type FakeEntra, listenOnLoopback, seedTuningSessions, SSO_APP_ID, startFakeEntra, TENANT } from './helpers/dashboard-fixtures';
 import { request } from './helpers/http-client';
 
 const A = { oid: 'aad-meg-0001', name: 'Meg Tester', email: 'meg@northwind.example' };
@@ -47,7 +47,7 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
     base = await listenOnLoopback(h.app.server);
   });
   afterAll(async () => {
-    h.app.server.close();
+    await closeServer(h.app.server);
     await entra.close();
     await h.close();
   });

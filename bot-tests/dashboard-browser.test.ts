@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { pauseJob, startGenerationJob } from '../src/generation';
 import { createHarness, type Harness } from './helpers/bot-harness';
 import { launchChromium, SCREENSHOT_DIR } from './helpers/browser';
-import { listenOnLoopback, type SeededSession, seedTrainingData, seedTuningSessions, SSO_APP_ID, startFakeEntra } from './helpers/dashboard-fixtures';
+import { closeServer, listenOnLoopback, type SeededSession, seedTrainingData, seedTuningSessions, SSO_APP_ID, startFakeEntra } from './helpers/dashboard-fixtures';
 import { generationReply } from './helpers/generated-answer';
 
 jest.setTimeout(240_000);
@@ -80,7 +80,7 @@ afterEach(() => {
 afterAll(async () => {
   await browser.close();
   await h.app.jobRunner.idle();
-  h.app.server.close();
+  await closeServer(h.app.server);
   await h.close();
 });
 
@@ -218,6 +218,8 @@ describe('the dashboard in Chromium (PGlite, 100 sessions, 100 conversations)', 
     await page.getByRole('button', { name: 'Approve for training' }).click();
     await expectText('review-outcome', 'reviewed → approved');
     await page.getByText(/Turn 2 is too brisk/).waitFor();
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export as JSON' }).click()]);
+    expect(file.suggestedFilename()).toMatch(/^fp_\w+\.json$/);
     await page.keyboard.press('ArrowRight');
     await page.waitForURL(new RegExp(`/dashboard/training/${String(n + 1)}$`));
   });
@@ -278,7 +280,7 @@ describe('the dashboard signed out, with Teams SSO configured', () => {
       expect((await p.request.get(`${ssoBase}/api/dashboard/sessions/${own}`, { headers: { Authorization: `Bearer ${token}` } })).status()).toBe(200);
       await p.close();
     } finally {
-      sso.app.server.close();
+      await closeServer(sso.app.server);
       await entra.close();
       await sso.close();
     }

@@ -59,7 +59,11 @@ export async function startFakeEntra(): Promise<FakeEntra> {
       aud: audience, iss: `https://login.microsoftonline.com/${TENANT}/v2.0`, tid: TENANT, oid: user.oid, name: user.name,
       preferred_username: user.email, scp: 'access_as_user', ver: '2.0',
     }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      return closed;
+    },
   };
 }
 
@@ -124,4 +128,11 @@ export async function listenOnLoopback(server: { listen(port: number, host: stri
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const a = server.address() as { port: number };
   return `http://127.0.0.1:${String(a.port)}`;
+}
+
+/** Closes the app's server and every connection still open to it (keep-alive clients included). */
+export async function closeServer(server: { close(cb: () => void): unknown; server: { closeAllConnections(): void } }): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.server.closeAllConnections();
+  await closed;
 }

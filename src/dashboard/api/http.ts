@@ -12,6 +12,25 @@ export class ApiError extends Error {
   }
 }
 
+/** A file to download instead of a JSON body (an export). */
+export class FileAnswer {
+  constructor(
+    readonly contentType: string,
+    readonly fileName: string,
+    readonly body: string,
+  ) {}
+}
+
+/** Sends a FileAnswer as an attachment, never cached. */
+export function sendFile(res: restify.Response, file: FileAnswer): void {
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Content-Type', file.contentType);
+  res.setHeader('Content-Disposition', `attachment; filename="${file.fileName.replace(/[^\w.-]/g, '_')}"`);
+  res.writeHead(200);
+  res.end(file.body);
+}
+
 /** The query string as a plain object (the last value wins for a repeated key). */
 export function queryOf(req: restify.Request): Record<string, string> {
   const url = new URL(req.url ?? '/', 'http://localhost');

@@ -7,11 +7,12 @@ import type { Kysely } from 'kysely';
 import type restify from 'restify';
 import type { Database } from '../../../db';
 import { bulkQualityAction, qualityDashboard } from '../../generation';
+import { exportConversation, qualityReport } from './exports';
 import type { Logger } from '../../logger';
 import type { DashboardAuth, Principal } from '../auth';
 import { bulkRequest, type MeResponse, type PageId } from '../contract';
 import { jobAction, listJobViews, type JobRunnerAccess } from './jobs';
-import { ApiError, parseWith, queryOf, sendError, sendJson } from './http';
+import { ApiError, FileAnswer, parseWith, queryOf, sendError, sendFile, sendJson } from './http';
 import { getSession, listSessions } from './sessions';
 import { conversationNumber, estimate, generate, getConversation, listMatrix, reviewConversation, type GenerationAccess } from './training';
 
@@ -47,7 +48,9 @@ export function registerDashboardApi(server: restify.Server, deps: DashboardApiD
         return;
       }
       if (adminOnly && !outcome.principal.admin) throw new ApiError(403, 'This page is for admins (ADMIN_ALLOWLIST).');
-      sendJson(res, 200, await handler(req, outcome.principal));
+      const answer = await handler(req, outcome.principal);
+      if (answer instanceof FileAnswer) sendFile(res, answer);
+      else sendJson(res, 200, answer);
     } catch (err) {
       sendError(res, err, logger, { path: req.path(), method: req.method });
     }
@@ -63,9 +66,20 @@ export function registerDashboardApi(server: restify.Server, deps: DashboardApiD
   get('/api/dashboard/sessions/:id', false, (req, who) => getSession(db, who, param(req, 'id')));
   get('/api/dashboard/training/conversations', true, (req) => listMatrix(db, queryOf(req)));
   get('/api/dashboard/training/conversations/:number', true, (req) => getConversation(db, conversationNumber(param(req, 'number'))));
-  post('/api/dashboard/training/conversations/:number/review', true, (req, who) => reviewConversation(db, who, conversationNumber(param(req, 'number')), req.body));
+  post('/api/dashboard/training/conversations/:number/review', true, async (req, who) => {
+    const number = conversationNumber(param(req, 'number'));
+    const moved = await reviewConversation(db, who, number, req.body);
+    logger.info({ testerId: who.testerId, conversation: number, ...moved }, 'training conversation reviewed on the dashboard');
+    return moved;
+  });
+  get('/api/dashboard/training/conversations/:number/export', true, (req) => exportConversation(db, conversationNumber(param(req, 'number'))));
   post('/api/dashboard/training/estimate', true, (req) => estimate(db, deps.generation, req.body));
-  post('/api/dashboard/training/generate', true, (req, who) => generate(db, deps.generation, who, req.body));
+  post('/api/dashboard/training/generate', true, async (req, who) => {
+    const started = await generate(db, deps.generation, who, req.body);
+    logger.info({ jobId: started.jobId, testerId: who.testerId, existing: started.existing }, 'generation job started from the dashboard');
+    return started;
+  });
+  get('/api/dashboard/quality/report.csv', true, () => qualityReport(db));
   get('/api/dashboard/quality', true, () => qualityDashboard(db));
   post('/api/dashboard/quality/bulk', true, async (req, who) => {
     const { action } = parseWith(bulkRequest, req.body);

@@ -50,3 +50,26 @@ export async function call<Out>(schema: ZodType<Out, ZodTypeDef, unknown>, path:
   }
   return schema.parse(json);
 }
+
+/**
+ * Downloads a file from the API (with the same sign-in as every call) and hands it to the browser to
+ * save; throws ApiFailure with the server's message on an error status.
+ */
+export async function download(path: string, fileName: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  const token = await tokenSource();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const res = await fetch(`/api/dashboard${path}`, { headers, credentials: 'same-origin' });
+  if (!res.ok) {
+    const parsed = apiError.safeParse(await res.json().catch(() => null));
+    throw new ApiFailure(res.status, parsed.success ? parsed.data.error : `The server answered ${String(res.status)}.`);
+  }
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -9,7 +9,7 @@ import {
 } from '@fluentui/react-components';
 import { useEffect, useState } from 'react';
 import { type ConversationDetailResponse, conversationDetailResponse, reviewResponse } from '../../contract';
-import { call } from '../api';
+import { call, download } from '../api';
 import { Loadable, Stars, StatusBadge, fmt } from '../parts/common';
 import { useApi } from '../parts/use-api';
 import { NavLink } from '../parts/nav-link';
@@ -167,6 +167,14 @@ export function ConversationPage(props: { number: number }) {
               <Button onClick={() => review('review')}>Mark as reviewed</Button>
               <Button appearance="primary" onClick={() => review('approve')}>Approve for training</Button>
               <Button onClick={() => review('flag')}>Flag for review</Button>
+              <Button
+                disabled={data.turns.length === 0}
+                onClick={() => {
+                  download(`/training/conversations/${String(props.number)}/export`, `${c.key}.json`).catch((err: unknown) => setOutcome({ ok: false, text: err instanceof Error ? err.message : String(err) }));
+                }}
+              >
+                Export as JSON
+              </Button>
             </div>
             {outcome && <MessageBar intent={outcome.ok ? 'success' : 'error'} data-testid="review-outcome"><MessageBarBody>{outcome.text}</MessageBarBody></MessageBar>}
           </>

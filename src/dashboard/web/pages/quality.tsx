@@ -6,7 +6,7 @@ import { Button, MessageBar, MessageBarBody, Text, Title3, makeStyles, tokens } 
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Cell, Legend, Line, LineChart, Pie, PieChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { bulkResponse, qualityResponse } from '../../contract';
-import { call } from '../api';
+import { call, download } from '../api';
 import { Loadable, fmt } from '../parts/common';
 import { useApi } from '../parts/use-api';
 import { NavLink } from '../parts/nav-link';
@@ -57,6 +57,13 @@ export function QualityPage() {
             <div className={s.bulk}>
               <Button onClick={() => run('approve_perfect', 'Mark all 5.0 conversations as approved')}>Mark all 5.0 conversations as approved</Button>
               <Button onClick={() => run('flag_below_4', 'Flag all conversations below 4.0 for review')}>Flag all &lt;4.0 conversations for review</Button>
+              <Button
+                onClick={() => {
+                  download('/quality/report.csv', 'quality-report.csv').catch((err: unknown) => setBulk(err instanceof Error ? err.message : String(err)));
+                }}
+              >
+                Export quality report (CSV)
+              </Button>
             </div>
             {bulk && <MessageBar intent="info" data-testid="bulk-outcome"><MessageBarBody>{bulk}</MessageBarBody></MessageBar>}
             <div className={s.grid}>
