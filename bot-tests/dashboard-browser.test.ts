@@ -7,6 +7,7 @@
  * and a tester's token cannot read another tester's session.
  */
 import path from 'node:path';
+import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import { pauseJob, startGenerationJob } from '../src/generation';
 import { createHarness, type Harness } from './helpers/bot-harness';
@@ -46,12 +47,20 @@ async function expectCount(selector: string, n: number): Promise<void> {
   }
   throw new Error(`${selector}: ${String(count)} elements, expected ${String(n)}`);
 }
+/** Polls until `check` holds (the page fetches after the URL changes, so the rows change a moment later). */
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
 const expectRows = (n: number) => expectCount('[data-testid="grid"] [data-row]', n);
 /** Waits until the element with this test id reads exactly `text`. */
 const expectText = async (testId: string, text: string) => {
   await page.getByTestId(testId).getByText(text, { exact: true }).waitFor();
 };
-const pageOf = () => page.getByTestId('page-of').innerText();
 
 /** Ticks options in a multi-select dropdown (Fluent renders them as menu item checkboxes), then closes it. */
 async function pick(label: string, options: string[]): Promise<void> {
@@ -88,7 +97,7 @@ describe('the dashboard in Chromium (PGlite, 100 sessions, 100 conversations)', 
   it('Sessions: paging, sorting and filters change the URL and the rows', async () => {
     await page.goto(`${base}/dashboard/`);
     await expectRows(25);
-    expect(await pageOf()).toBe('Page 1 of 4 · 100 rows');
+    await expectText('page-of', 'Page 1 of 4 · 100 rows');
     await page.getByRole('combobox', { name: 'Rows per page' }).selectOption('50');
     await expectRows(50);
     expect(url().searchParams.get('pageSize')).toBe('50');
@@ -99,19 +108,26 @@ describe('the dashboard in Chromium (PGlite, 100 sessions, 100 conversations)', 
     await page.getByRole('columnheader', { name: 'Turns' }).click();
     await page.waitForURL(/sort=turns%3Aasc|sort=turns:asc/);
     expect(url().searchParams.get('page')).toBeNull();
-    const turns = await page.locator('[data-testid="grid"] [data-row] [role="gridcell"]:nth-child(4)').allInnerTexts();
-    expect(turns.slice(0, 3)).toEqual(['1', '1', '1']);
+    const turnCells = page.locator('[data-testid="grid"] [data-row] [role="gridcell"]:nth-child(4)');
+    await eventually('rows sorted by turns', async () => (await turnCells.allInnerTexts()).slice(0, 3).join() === '1,1,1');
+    const turns = (await turnCells.allInnerTexts()).map(Number);
+    expect(turns).toEqual([...turns].sort((a, b) => a - b));
 
     await pick('Prompt version', ['e4f5a6b']);
     await page.waitForURL(/version=e4f5a6b/);
+    await expectText('page-of', 'Page 1 of 1 · 50 rows');
     await expectRows(50);
-    expect(await pageOf()).toBe('Page 1 of 1 · 50 rows');
-    await pick('Tester', ['Meg Tester']);
-    await page.waitForURL(/tester=aad-meg-0001/);
-    const expected = sessions.filter((s) => s.version === 'e4f5a6b' && s.testerId === 'aad-meg-0001').length;
+    await pick('Tester', ['Alex Wilber']);
+    await page.waitForURL(/tester=aad-alex-0002/);
+    const expected = sessions.filter((s) => s.version === 'e4f5a6b' && s.testerId === 'aad-alex-0002').length;
+    expect(expected).toBe(25);
+    await expectText('page-of', 'Page 1 of 1 · 25 rows');
     await expectRows(expected);
     await page.getByLabel('From').fill('2026-11-29');
     await page.waitForURL(/from=2026-11-29/);
+    // Alex's e4f5a6b sessions start at hours 1, 5, 9 … before 2026-11-30 12:00: those from the 29th on.
+    const fromThe29th = sessions.filter((s, i) => s.testerId === 'aad-alex-0002' && s.version === 'e4f5a6b' && i <= 36).length;
+    await expectText('page-of', `Page 1 of 1 · ${String(fromThe29th)} rows`);
     await page.goto(`${base}/dashboard/sessions`);
     await expectRows(25);
   });
@@ -142,9 +158,11 @@ describe('the dashboard in Chromium (PGlite, 100 sessions, 100 conversations)', 
     expect(url().search).toBe('');
     await page.getByLabel('Topic search').fill('debt');
     await page.waitForURL(/topic=debt/);
-    const debt = Number(/^(\d+) of/.exec(await page.getByTestId('match-count').innerText())?.[1]);
+    const { n: debt } = await h.t.db.selectFrom('training_conversations').select(sql<number>`COUNT(*)::int`.as('n'))
+      .where((eb) => eb.or([eb('topic_category', 'ilike', '%debt%'), eb('topic_description', 'ilike', '%debt%')])).executeTakeFirstOrThrow();
     expect(debt).toBeGreaterThan(0);
     expect(debt).toBeLessThan(100);
+    await expectText('match-count', `${String(debt)} of 100 conversations`);
     await page.getByRole('button', { name: /Clear all filters/ }).click();
     await page.getByLabel('Quality from').fill('4');
     await page.waitForURL(/qmin=4/);
