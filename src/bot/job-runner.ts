@@ -78,14 +78,29 @@ export class BotJobRunner {
    */
   start(jobId: string, ref: Partial<ConversationReference> | null, cardActivityId: string | undefined, title: string): void {
     if (this.running.has(jobId) || this.stopping.signal.aborted) return;
-    const notify: JobNotify = { ref, activity_id: cardActivityId ?? null, title };
-    const run = this.deps.db.updateTable('generation_jobs').set({ results_summary: patchControl({ notify }) }).where('id', '=', jobId).execute()
-      .catch((err: unknown) => this.deps.logger.warn({ err, jobId }, 'could not record the progress card; a restart will not update it'))
-      .then(() => this.run(jobId, ref, cardActivityId, title))
+    const given: JobNotify = { ref, activity_id: cardActivityId ?? null, title };
+    const run = this.notifyFor(jobId, given)
+      .then(async (notify) => {
+        await this.deps.db.updateTable('generation_jobs').set({ results_summary: patchControl({ notify }) }).where('id', '=', jobId).execute()
+          .catch((err: unknown) => this.deps.logger.warn({ err, jobId }, 'could not record the progress card; a restart will not update it'));
+        await this.run(jobId, notify.ref, notify.activity_id ?? undefined, notify.title);
+      })
       .catch((err: unknown) => this.deps.logger.error({ err, jobId }, 'generation job runner failed'))
       .finally(() => this.running.delete(jobId));
     this.running.set(jobId, run);
   }
+
+  /**
+   * Where progress goes. A start without a card (the dashboard resuming a job) keeps the card the job
+   * already has, so a job started from Teams and resumed on the page still updates its card.
+   */
+  private async notifyFor(jobId: string, given: JobNotify): Promise<JobNotify> {
+    if (given.ref !== null) return given;
+    const job = await this.deps.db.selectFrom('generation_jobs').select('results_summary').where('id', '=', jobId).executeTakeFirst();
+    const kept = (job?.results_summary?.[JOB_KEY] as { notify?: JobNotify } | undefined)?.notify;
+    return kept?.ref?.conversation ? kept : given;
+  }
+
 
   /**
    * At start-up: carries on every job a stopped bot left queued or running (not paused), updating the
