@@ -16,19 +16,20 @@ import type restify from 'restify';
 import { type DatabaseHandle, pingDatabase } from '../db';
 import type { BotDeps, MemberDirectory } from './bot/deps';
 import { userMessageFor } from './bot/errors';
-import { JobCardUpdater } from './bot/job-cards';
+import { JobCardUpdater, jobTitle } from './bot/job-cards';
 import { PostgresStorage } from './bot/state-storage';
 import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
 import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
 import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
-import { generateConversation, JobRunner, promoteSession } from './generation';
+import { cancelJobBatch, generateConversation, JobRunner, noCardNotify, promoteSession } from './generation';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import { type CallLog, createCallLog, createClaudeClient, loadPricing, type Pricing } from './llm';
 import type { Logger } from './logger';
 import { createServer, type HealthInfo } from './server';
+import { createDashboard, type Dashboard, dashboardCommand } from './dashboard';
 import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
 
 export interface AppParts {
@@ -149,6 +150,44 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
   };
 }
 
+/**
+ * The dashboard tab and its API (src/dashboard): Teams SSO when the bot has an app id, signed links and
+ * the allowlists otherwise as for exports; its jobs run on the bot's job runner with no card.
+ */
+function createAppDashboard(parts: AppParts, secret: string, gen: { generationClient: Anthropic | null; pricing: Pricing; jobRunner: JobRunner }): Dashboard {
+  const { config, database, logger } = parts;
+  const db = database.db;
+  const { auth } = config;
+  return createDashboard({
+    db,
+    logger,
+    auth: {
+      teams: auth
+        ? {
+            appId: auth.appId,
+            resource: `api://${new URL(config.publicBaseUrl).host}/${auth.appId}`,
+            tenantId: auth.appType === 'MultiTenant' ? undefined : auth.tenantId,
+            openIdConfigUrl: config.dashboard.openIdConfigUrl,
+          }
+        : null,
+      secret,
+      adminAllowlist: config.adminAllowlist,
+      testerAllowlist: config.testerAllowlist,
+      linkTtlMinutes: config.exportLinkTtlMinutes,
+      sessionHours: config.dashboard.sessionHours,
+      publicBaseUrl: config.publicBaseUrl,
+    },
+    generation: { pricing: gen.pricing, model: config.anthropic.model, online: gen.generationClient !== null },
+    jobs: {
+      isRunning: (jobId) => gen.jobRunner.isRunning(jobId),
+      run: (jobId) => {
+        gen.jobRunner.start(jobId, noCardNotify(jobTitle(jobId)));
+      },
+      cancelBatch: (jobId) => cancelJobBatch(db, gen.generationClient, jobId, logger),
+    },
+  });
+}
+
 /** GET /healthz: the database's reachability and Claude's mode. */
 function healthCheck(parts: AppParts, era: EraResponder): () => Promise<HealthInfo> {
   const { config, database } = parts;
@@ -189,7 +228,14 @@ export function createApp(parts: AppParts): App {
   // Generation waits out 429/529 itself (per item, between jobs' items), so its client does not retry.
   const generationClient = parts.anthropic === undefined ? createClaudeClient({ ...config.anthropic, maxRetries: 0, timeoutMs: 600_000 }, { logger }) : parts.anthropic;
   const jobRunner = createJobRunner(parts, adapter, { client: generationClient, calls, pricing });
-  const bot = new TuningBot(botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }), new PrivateConversationState(new PostgresStorage(db)));
+  const dashboard = createAppDashboard(parts, secret, { generationClient, pricing, jobRunner });
+  const bot = new TuningBot(
+    {
+      ...botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }),
+      dashboard: async (tester) => (await dashboardCommand(dashboard.auth, config.publicBaseUrl, tester)).text,
+    },
+    new PrivateConversationState(new PostgresStorage(db)),
+  );
 
   const exportDownload = createExportDownloadHandler({ db, secret, logger });
   const promptExport = createPromptExportHandler({ db, secret, logger });
@@ -200,6 +246,7 @@ export function createApp(parts: AppParts): App {
     health: healthCheck(parts, era),
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
+    extraRoutes: [(s) => { dashboard.register(s); }],
   });
   return { adapter, bot, server, era, jobRunner };
 }

@@ -59,6 +59,8 @@ const schema = z
     MODEL_PRICING_FILE: optionalText,
     ADMIN_ALLOWLIST: list,
     GENERATION_BATCH_POLL_SECONDS: int(60, 1, 3600),
+    DASHBOARD_OPENID_CONFIG_URL: z.string().url().default('https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration'),
+    DASHBOARD_SESSION_HOURS: int(8, 1, 24 * 7),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -108,6 +110,8 @@ export interface Config {
   adminAllowlist: string[];
   /** Batch-mode generation jobs: how often a running Message Batches batch is polled. */
   generationBatchPollMs: number;
+  /** The dashboard tab: where Entra ID's signing keys are found (Teams SSO), how long a link sign-in lasts. */
+  dashboard: { openIdConfigUrl: string; sessionHours: number };
 }
 
 export class ConfigError extends DomainError {}
@@ -154,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     modelPricingFile: e.MODEL_PRICING_FILE ? path.resolve(e.MODEL_PRICING_FILE) : undefined,
     adminAllowlist: e.ADMIN_ALLOWLIST,
     generationBatchPollMs: e.GENERATION_BATCH_POLL_SECONDS * 1000,
+    dashboard: { openIdConfigUrl: e.DASHBOARD_OPENID_CONFIG_URL, sessionHours: e.DASHBOARD_SESSION_HOURS },
   };
 }
 

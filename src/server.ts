@@ -23,6 +23,8 @@ export interface ServerDeps {
   exportDownload: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
   /** The signed prompt-capture export; the token is the path after /exports/prompts/. */
   promptExport: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
+  /** More routes on the same server (the dashboard tab and its JSON API). */
+  extraRoutes?: Array<(server: restify.Server) => void>;
 }
 
 /** Bot Framework activities are small; this bounds what a client can make the server buffer. */
@@ -55,6 +57,8 @@ export function createServer(deps: ServerDeps): restify.Server {
     const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
     await deps.exportDownload({ params: { token } }, res);
   });
+
+  for (const register of deps.extraRoutes ?? []) register(server);
 
   server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {
     deps.logger.warn({ path: req.path(), status: err.statusCode, err: { name: err.name, message: err.message } }, 'request rejected');
