@@ -16,14 +16,14 @@ import type restify from 'restify';
 import { type DatabaseHandle, pingDatabase } from '../db';
 import type { BotDeps, MemberDirectory } from './bot/deps';
 import { userMessageFor } from './bot/errors';
-import { JobCardUpdater } from './bot/job-cards';
+import { JobCardUpdater, jobTitle } from './bot/job-cards';
 import { PostgresStorage } from './bot/state-storage';
 import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
 import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
 import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
-import { generateConversation, JobRunner, promoteSession } from './generation';
+import { cancelJobBatch, generateConversation, JobRunner, noCardNotify, promoteSession } from './generation';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import { createApiAuth, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
@@ -32,6 +32,7 @@ import type { Logger } from './logger';
 import { createAnonymizer } from './privacy';
 import { startRetentionSchedule } from './retention';
 import { createServer, type HealthInfo } from './server';
+import { createDashboard, type Dashboard, dashboardCommand } from './dashboard';
 import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
 
 export interface AppParts {
@@ -157,6 +158,44 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
   };
 }
 
+/**
+ * The dashboard tab and its API (src/dashboard): Teams SSO when the bot has an app id, signed links and
+ * the allowlists otherwise as for exports; its jobs run on the bot's job runner with no card.
+ */
+function createAppDashboard(parts: AppParts, secret: string, gen: { generationClient: Anthropic | null; pricing: Pricing; jobRunner: JobRunner }): Dashboard {
+  const { config, database, logger } = parts;
+  const db = database.db;
+  const { auth } = config;
+  return createDashboard({
+    db,
+    logger,
+    auth: {
+      teams: auth
+        ? {
+            appId: auth.appId,
+            resource: `api://${new URL(config.publicBaseUrl).host}/${auth.appId}`,
+            tenantId: auth.appType === 'MultiTenant' ? undefined : auth.tenantId,
+            openIdConfigUrl: config.dashboard.openIdConfigUrl,
+          }
+        : null,
+      secret,
+      adminAllowlist: config.adminAllowlist,
+      testerAllowlist: config.testerAllowlist,
+      linkTtlMinutes: config.exportLinkTtlMinutes,
+      sessionHours: config.dashboard.sessionHours,
+      publicBaseUrl: config.publicBaseUrl,
+    },
+    generation: { pricing: gen.pricing, model: config.anthropic.model, online: gen.generationClient !== null },
+    jobs: {
+      isRunning: (jobId) => gen.jobRunner.isRunning(jobId),
+      run: (jobId) => {
+        gen.jobRunner.start(jobId, noCardNotify(jobTitle(jobId)));
+      },
+      cancelBatch: (jobId) => cancelJobBatch(db, gen.generationClient, jobId, logger),
+    },
+  });
+}
+
 /** GET /healthz: the database's reachability and Claude's mode. */
 function healthCheck(parts: AppParts, era: EraResponder): () => Promise<HealthInfo> {
   const { config, database } = parts;
@@ -197,7 +236,14 @@ export function createApp(parts: AppParts): App {
   // Generation waits out 429/529 itself (per item, between jobs' items), so its client does not retry.
   const generationClient = parts.anthropic === undefined ? createClaudeClient({ ...config.anthropic, maxRetries: 0, timeoutMs: 600_000 }, { logger }) : parts.anthropic;
   const jobRunner = createJobRunner(parts, adapter, { client: generationClient, calls, pricing });
-  const bot = new TuningBot(botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }), new PrivateConversationState(new PostgresStorage(db)));
+  const dashboard = createAppDashboard(parts, secret, { generationClient, pricing, jobRunner });
+  const bot = new TuningBot(
+    {
+      ...botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }),
+      dashboard: async (tester) => (await dashboardCommand(dashboard.auth, config.publicBaseUrl, tester)).text,
+    },
+    new PrivateConversationState(new PostgresStorage(db)),
+  );
 
   const exportDownload = createExportDownloadHandler({
     db, secret, logger, copyOut: database.copyOut, privacy: { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret },
@@ -216,6 +262,7 @@ export function createApp(parts: AppParts): App {
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
     api: [{ path: GENERATIONS_LATEST_PATH, handler: (req, res) => generationsLatest(req, res) }],
+    extraRoutes: [(s) => { dashboard.register(s); }],
   });
   const startSchedules = () => {
     const retention = config.retention ? startRetentionSchedule({ db, logger, settings: config.retention }) : null;

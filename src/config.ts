@@ -81,6 +81,8 @@ const schema = z
     RETENTION_ARCHIVE: boolean(false),
     RETENTION_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, UTC)').default('03:00'),
     RETENTION_BATCH_SESSIONS: int(100, 1, 10000),
+    DASHBOARD_OPENID_CONFIG_URL: z.string().url().default('https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration'),
+    DASHBOARD_SESSION_HOURS: int(8, 1, 24 * 7),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -138,6 +140,8 @@ export interface Config {
   privacy: { redact: Array<'emails' | 'phones'>; anonymizeSecret?: string };
   /** The daily retention run in the bot; null: off (the default). */
   retention: { days: number; archive: boolean; timeUtc: string; batchSessions: number } | null;
+  /** The dashboard tab: where Entra ID's signing keys are found (Teams SSO), how long a link sign-in lasts. */
+  dashboard: { openIdConfigUrl: string; sessionHours: number };
 }
 
 export class ConfigError extends DomainError {}
@@ -195,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       e.RETENTION_DAYS === undefined
         ? null
         : { days: e.RETENTION_DAYS, archive: e.RETENTION_ARCHIVE, timeUtc: e.RETENTION_TIME_UTC, batchSessions: e.RETENTION_BATCH_SESSIONS },
+    dashboard: { openIdConfigUrl: e.DASHBOARD_OPENID_CONFIG_URL, sessionHours: e.DASHBOARD_SESSION_HOURS },
   };
 }
 

@@ -25,6 +25,8 @@ export interface ServerDeps {
   promptExport: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
   /** JSON API routes (GET), each authenticating through src/http's ApiAuth itself. */
   api?: { path: string; handler: (req: restify.Request, res: restify.Response) => Promise<void> }[];
+  /** More routes on the same server (the dashboard tab and its JSON API). */
+  extraRoutes?: Array<(server: restify.Server) => void>;
 }
 
 /** Bot Framework activities are small; this bounds what a client can make the server buffer. */
@@ -64,6 +66,7 @@ export function createServer(deps: ServerDeps): restify.Server {
       await route.handler(req, res);
     });
   }
+  for (const register of deps.extraRoutes ?? []) register(server);
 
   server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {
     deps.logger.warn({ path: req.path(), status: err.statusCode, err: { name: err.name, message: err.message } }, 'request rejected');

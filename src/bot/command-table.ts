@@ -9,6 +9,7 @@ import type { CommandHandler } from './command-context';
 import type { BotDeps } from './deps';
 import { GenerateDialog } from './dialogs/generate-dialog';
 import { conversationCommand, planCommand, qualityCommand, reviewCommand } from './handlers/dataset-commands';
+import { dashboardCommand } from './handlers/dashboard-command';
 import { jobCommand, jobsCommand } from './handlers/job-commands';
 import {
   endCommand, exportCommand, helpCommand, newCommand, promoteCommand, promptCommand, promptsCommand, sessionsCommand, statsCommand,
@@ -23,6 +24,9 @@ import {
  */
 export type ArgumentRule = 'none' | 'session' | 'prompts' | 'free';
 
+/** The bot scopes a Teams command menu is declared for. */
+export type MenuScope = 'personal' | 'groupChat' | 'team';
+
 export interface CommandEntry {
   /** The word, lower case, without the slash. */
   name: string;
@@ -32,6 +36,8 @@ export interface CommandEntry {
   arg: ArgumentRule;
   /** In Teams' command menu (at most 10), with this shorter description. */
   menu?: string;
+  /** Only in these scopes' menus (default: every scope the bot has), e.g. a command whose answer is personal. */
+  menuScopes?: readonly MenuScope[];
   /** A one-step command: parse, call a service, answer. */
   run?: CommandHandler;
   /** A command with several steps or that waits for the tester: the dialog the bot registers and begins. */
@@ -70,6 +76,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     name: 'promote', syntax: '/promote [session]', arg: 'session', run: promoteCommand,
     description: 'Turn a tuning session into a training conversation; replies with notes are rewritten by Claude',
   },
+  {
+    name: 'dashboard', syntax: '/dashboard', arg: 'none', run: dashboardCommand,
+    description: 'A sign-in link to the dashboard (sessions, training data, quality, jobs) for your browser',
+    menu: 'A sign-in link to the dashboard for your browser', menuScopes: ['personal'],
+  },
 ];
 
 /** The entry for a command word (lower case), if any. */
@@ -87,9 +98,9 @@ export function commandDialogs(deps: BotDeps): Map<string, Dialog> {
   return new Map(COMMAND_TABLE.flatMap((c) => (c.dialog ? [[c.name, c.dialog(deps)] as const] : [])));
 }
 
-/** The Teams manifest's command menu: title (the word) and description, in table order. */
-export function manifestCommands(): Array<{ title: string; description: string }> {
-  return COMMAND_TABLE.flatMap((c) => (c.menu === undefined ? [] : [{ title: c.name, description: c.menu }]));
+/** The Teams manifest's command menu for a scope: title (the word) and description, in table order. */
+export function manifestCommands(scope: MenuScope): Array<{ title: string; description: string }> {
+  return COMMAND_TABLE.flatMap((c) => (c.menu === undefined || (c.menuScopes && !c.menuScopes.includes(scope)) ? [] : [{ title: c.name, description: c.menu }]));
 }
 
 /** The reply to an unknown slash command. */

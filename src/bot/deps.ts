@@ -76,6 +76,8 @@ export interface BotDeps {
   intent?: IntentCapture;
   /** Training-data generation jobs; absent: /generate says it is not set up. */
   jobs?: JobsDeps;
+  /** `/dashboard`: the text with a sign-in link to the dashboard tab for this tester; absent: not set up. */
+  dashboard?: (tester: { id: string; name: string | null; email: string | null }) => Promise<string>;
   /** Turns a tuning session into a training conversation (/promote). */
   promote?: Promoter;
 }

@@ -36,3 +36,7 @@ export { NO_MATCH_TEMPLATE, NO_MATCH_TEXT, noMatchAnswer } from './no-match';
 export { prepareTurn, answerTurn, type PreparedTurn, type SessionWelcome, type TurnRequest } from './turn-service';
 export { prepareSessionExport, uploadConsentedCsv, type SessionExport } from './export-service';
 export { readDialogState, writeDialogState, deleteDialogState, DialogStateConflictError, type StoredDialogState } from './dialog-state';
+export {
+  listSessionOverview, sessionFacets, sessionOverview, sessionTurnsWithNotes,
+  type SessionListFilter, type SessionOverviewRow, type SessionSortField, type SessionTurnDetail,
+} from './session-overview';

@@ -1,0 +1,100 @@
+/** The dashboard shell: the theme, who is signed in, the navigation, and the page for the URL. */
+import {
+  FluentProvider, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Tab, TabList, Text, makeStyles, teamsDarkTheme,
+  teamsHighContrastTheme, teamsLightTheme, tokens, type Theme,
+} from '@fluentui/react-components';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { meResponse, type MeResponse, type PageId } from '../contract';
+import { ApiFailure, call } from './api';
+import type { Host, ThemeName } from './host';
+import { SessionPage } from './pages/session';
+import { SessionsPage } from './pages/sessions';
+import { navigate, useLocation } from './router';
+
+// The admin pages (the training data and its charts) load on first visit: testers never download them.
+const JobsPage = lazy(() => import('./pages/jobs').then((m) => ({ default: m.JobsPage })));
+const ConversationPage = lazy(() => import('./pages/conversation').then((m) => ({ default: m.ConversationPage })));
+const MatrixPage = lazy(() => import('./pages/matrix').then((m) => ({ default: m.MatrixPage })));
+const QualityPage = lazy(() => import('./pages/quality').then((m) => ({ default: m.QualityPage })));
+
+const THEMES: Record<ThemeName, Theme> = { light: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme };
+const LABELS: Record<PageId, string> = { sessions: 'Sessions', training: 'Training data', quality: 'Quality', jobs: 'Jobs' };
+
+const useStyles = makeStyles({
+  root: { minHeight: '100vh', backgroundColor: tokens.colorNeutralBackground2, color: tokens.colorNeutralForeground1 },
+  header: { display: 'flex', alignItems: 'center', gap: '16px', padding: '8px 20px', backgroundColor: tokens.colorNeutralBackground1, borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, flexWrap: 'wrap' },
+  title: { fontWeight: tokens.fontWeightSemibold },
+  who: { marginLeft: 'auto', color: tokens.colorNeutralForeground3 },
+  main: { padding: '16px 20px' },
+});
+
+function Signed(props: { me: MeResponse }) {
+  const { path } = useLocation();
+  const section = (path.split('/')[1] ?? '') || 'sessions';
+  const parts = path.split('/').filter((p) => p.length > 0);
+  const allowed = (props.me.pages as readonly string[]).includes(section);
+  let page = <SessionsPage me={props.me} />;
+  if (!allowed) page = <MessageBar intent="warning"><MessageBarBody>This page is for admins.</MessageBarBody></MessageBar>;
+  else if (section === 'sessions' && parts[1]) page = <SessionPage id={parts[1]} />;
+  else if (section === 'training' && parts[1]) page = <ConversationPage number={Number(parts[1])} />;
+  else if (section === 'training') page = <MatrixPage me={props.me} />;
+  else if (section === 'quality') page = <QualityPage />;
+  else if (section === 'jobs') page = <JobsPage />;
+  const s = useStyles();
+  return (
+    <>
+      <header className={s.header}>
+        <Text className={s.title} size={400}>Tuning Bot</Text>
+        <TabList selectedValue={section} onTabSelect={(_e, d) => { navigate(`/${String(d.value)}`); }} aria-label="Dashboard pages">
+          {props.me.pages.map((p) => <Tab key={p} value={p}>{LABELS[p]}</Tab>)}
+        </TabList>
+        <Text className={s.who} size={200}>
+          {props.me.name ?? props.me.testerId}{props.me.admin ? ' · admin' : ''} · {props.me.claude.online ? `Claude ${props.me.claude.model}` : 'offline mode'}
+        </Text>
+      </header>
+      <main className={s.main}>
+        <Suspense fallback={<Spinner label="Loading…" />}>{page}</Suspense>
+      </main>
+    </>
+  );
+}
+
+/** The whole app for a host (Teams or a browser). */
+export function App(props: { host: Host }) {
+  const [theme, setTheme] = useState<ThemeName>(props.host.theme);
+  const [me, setMe] = useState<{ me: MeResponse | null; error: ApiFailure | Error | null }>({ me: null, error: null });
+  useEffect(() => {
+    props.host.onThemeChange(setTheme);
+    call(meResponse, '/me').then(
+      (m) => { setMe({ me: m, error: null }); },
+      (err: unknown) => { setMe({ me: null, error: err instanceof Error ? err : new Error(String(err)) }); },
+    );
+  }, [props.host]);
+  const s = useStyles();
+  let body = <Spinner label="Signing in…" />;
+  if (me.me) body = <Signed me={me.me} />;
+  else if (me.error) {
+    const signedOut = me.error instanceof ApiFailure && me.error.status === 401;
+    body = (
+      <main className={s.main}>
+        <MessageBar intent={signedOut ? 'warning' : 'error'} data-testid="signed-out">
+          <MessageBarBody>
+            <MessageBarTitle>{signedOut ? 'Sign in to see the dashboard' : 'The dashboard could not load'}</MessageBarTitle>
+            {signedOut
+              ? props.host.inTeams
+                ? 'Teams could not sign you in to this tab. Reopen the tab, or send /dashboard to the bot for a link.'
+                : 'Send /dashboard to Tuning Bot in Teams: it answers with a link that signs you in here.'
+              : me.error.message}
+          </MessageBarBody>
+        </MessageBar>
+      </main>
+    );
+  }
+  return (
+    // Layout styles go on an inner element: Fluent copies the provider's class onto its portals (menus,
+    // dialogs), and a full-height background there would cover the page.
+    <FluentProvider theme={THEMES[theme]} data-theme={theme}>
+      <div className={s.root}>{body}</div>
+    </FluentProvider>
+  );
+}
