@@ -16,6 +16,7 @@ import type restify from 'restify';
 import { type DatabaseHandle, pingDatabase } from '../db';
 import type { BotDeps, MemberDirectory } from './bot/deps';
 import { userMessageFor } from './bot/errors';
+import { type ProactiveNotifier, ReplayCardUpdater, scoreCardUpdater } from './bot/insights-cards';
 import { JobCardUpdater } from './bot/job-cards';
 import { PostgresStorage } from './bot/state-storage';
 import { TeamsMemberDirectory } from './bot/tester';
@@ -24,6 +25,9 @@ import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
 import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
 import { generateConversation, JobRunner, promoteSession } from './generation';
+import {
+  bundleSubject, createInsightsDownloadHandler, createJudge, createJudgeQueue, type Judge, type JudgeQueue, patchSubject, ReplayRunner, resumeSuggestions, type SuggestDeps,
+} from './insights';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import { type CallLog, createCallLog, createClaudeClient, loadPricing, type Pricing } from './llm';
@@ -45,12 +49,24 @@ export interface AppParts {
   retrieval?: boolean;
 }
 
+/** The tuning loop's background work: the judge's queue and the replays. */
+export interface InsightsRuntime {
+  judge: Judge;
+  judgeQueue: JudgeQueue;
+  replays: ReplayRunner;
+  /** At start: queue the last day's unjudged turns, resume orphaned replays and pending suggestions. */
+  resume(): Promise<void>;
+  /** At shutdown: the queue finishes its calls in flight (or aborts them), the replays release their leases. */
+  stop(): Promise<void>;
+}
+
 export interface App {
   adapter: CloudAdapter;
   jobRunner: JobRunner;
   bot: TuningBot;
   server: restify.Server;
   era: EraResponder;
+  insights: InsightsRuntime;
 }
 
 function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOptions {
@@ -107,6 +123,21 @@ function exportLinks(config: Config, secret: string): BotDeps['exportLinks'] {
       const { token, expiresAt } = createExportToken({ sessionId: promptExportSubject(mode, parameter), testerId }, secret, config.exportLinkTtlMinutes);
       return { url: `${config.publicBaseUrl}/exports/prompts/${token}`, expiresAt };
     },
+  };
+}
+
+/** Proactive sends and updates through the adapter (the judge's score line, replay cards). */
+function proactiveNotifier(config: Config, adapter: CloudAdapter): ProactiveNotifier {
+  const appId = config.auth?.appId ?? '';
+  return {
+    update: (ref, activity) =>
+      adapter.continueConversationAsync(appId, ref, async (ctx) => {
+        await ctx.updateActivity(activity);
+      }),
+    send: (ref, activity) =>
+      adapter.continueConversationAsync(appId, ref, async (ctx) => {
+        await ctx.sendActivity(activity);
+      }),
   };
 }
 
@@ -189,7 +220,9 @@ export function createApp(parts: AppParts): App {
   // Generation waits out 429/529 itself (per item, between jobs' items), so its client does not retry.
   const generationClient = parts.anthropic === undefined ? createClaudeClient({ ...config.anthropic, maxRetries: 0, timeoutMs: 600_000 }, { logger }) : parts.anthropic;
   const jobRunner = createJobRunner(parts, adapter, { client: generationClient, calls, pricing });
-  const bot = new TuningBot(botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }), new PrivateConversationState(new PostgresStorage(db)));
+  const deps = botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner });
+  const insights = wireInsights(parts, deps, { client, calls, era, secret, notifier: proactiveNotifier(config, adapter) });
+  const bot = new TuningBot(deps, new PrivateConversationState(new PostgresStorage(db)));
 
   const exportDownload = createExportDownloadHandler({ db, secret, logger });
   const promptExport = createPromptExportHandler({ db, secret, logger });
@@ -200,6 +233,58 @@ export function createApp(parts: AppParts): App {
     health: healthCheck(parts, era),
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
+    insightsDownload: (req, res) => insights.download(req, res),
   });
-  return { adapter, bot, server, era, jobRunner };
+  return { adapter, bot, server, era, jobRunner, insights: insights.runtime };
+}
+
+/**
+ * The tuning loop in the bot: the judge and its queue (each turn scored after its reply, the card's
+ * score line updated), /suggest's deps, the replay runner reporting to its cards, the signed downloads.
+ * Sets deps.judge and deps.insights.
+ */
+function wireInsights(
+  parts: AppParts,
+  deps: BotDeps,
+  x: { client: Anthropic | null; calls: CallLog; era: EraResponder; secret: string; notifier: ProactiveNotifier },
+) {
+  const { config, database, logger } = parts;
+  const db = database.db;
+  const judge = createJudge({ db, client: x.client, model: config.judge.model, rubricPath: config.judge.rubricPath, callLog: x.calls, logger });
+  const onJudged = scoreCardUpdater(deps, x.notifier, logger);
+  const judgeQueue = createJudgeQueue({ judge, logger, concurrency: config.judge.concurrency, onJudged });
+  const suggest: SuggestDeps = { db, client: x.client, model: config.anthropic.model, prompt: createPromptSource(config.promptPath), callLog: x.calls, logger };
+  const replays = new ReplayRunner({ db, era: x.era, anthropic: config.anthropic, retriever: deps.retriever ?? null, judge, callLog: x.calls, logger, historyTurns: config.historyTurns });
+  replays.subscribe(new ReplayCardUpdater(deps, x.notifier, logger));
+  const link = (subject: string, testerId: string) => {
+    const { token, expiresAt } = createExportToken({ sessionId: subject, testerId }, x.secret, config.exportLinkTtlMinutes);
+    return { url: `${config.publicBaseUrl}/exports/insights/${token}`, expiresAt };
+  };
+  deps.judge = judgeQueue;
+  deps.insights = {
+    judgeMode: judge.mode,
+    suggest,
+    replays,
+    links: {
+      patch: (suggestionId, testerId) => link(patchSubject(suggestionId), testerId),
+      bundle: (sessionId, format, testerId) => link(bundleSubject(sessionId, format), testerId),
+    },
+  };
+  const download = createInsightsDownloadHandler({ db, secret: x.secret, logger, promptPath: config.promptPath, judgeMode: judge.mode });
+  const runtime: InsightsRuntime = {
+    judge,
+    judgeQueue,
+    replays,
+    resume: async () => {
+      const queued = await judgeQueue.enqueueUnjudged(db, new Date(Date.now() - 24 * 60 * 60_000));
+      const resumed = await replays.resumeOrphaned();
+      const suggestions = await resumeSuggestions(suggest);
+      if (queued + resumed + suggestions > 0) logger.info({ queued, resumed, suggestions }, 'tuning loop resumed');
+    },
+    stop: async () => {
+      // Within the 5 s src/index.ts gives a shutdown.
+      await Promise.all([judgeQueue.stop(4_000), replays.stop()]);
+    },
+  };
+  return { runtime, download };
 }

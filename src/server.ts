@@ -23,6 +23,8 @@ export interface ServerDeps {
   exportDownload: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
   /** The signed prompt-capture export; the token is the path after /exports/prompts/. */
   promptExport: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
+  /** The tuning loop's signed downloads (a suggestion's .patch, a session's bundle); the token is the path after /exports/insights/. */
+  insightsDownload?: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
 }
 
 /** Bot Framework activities are small; this bounds what a client can make the server buffer. */
@@ -49,6 +51,12 @@ export function createServer(deps: ServerDeps): restify.Server {
   server.get('/exports/prompts/*', async (req, res) => {
     const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
     await deps.promptExport({ params: { token } }, res);
+  });
+
+  server.get('/exports/insights/*', async (req, res) => {
+    const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
+    if (deps.insightsDownload) await deps.insightsDownload({ params: { token } }, res);
+    else res.send(404, 'Not found');
   });
 
   server.get('/exports/*', async (req, res) => {
