@@ -17,6 +17,7 @@ import { type DatabaseHandle, pingDatabase } from '../db';
 import type { BotDeps, MemberDirectory } from './bot/deps';
 import { userMessageFor } from './bot/errors';
 import { JobCardUpdater, jobTitle } from './bot/job-cards';
+import { type ProactiveNotifier, ReplayCardUpdater, scoreCardUpdater } from './bot/insights-cards';
 import { PostgresStorage } from './bot/state-storage';
 import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
@@ -24,6 +25,9 @@ import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
 import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
 import { cancelJobBatch, generateConversation, JobRunner, noCardNotify, promoteSession } from './generation';
+import {
+  bundleSubject, createInsightsDownloadHandler, createJudge, createJudgeQueue, type Judge, type JudgeQueue, patchSubject, ReplayRunner, resumeSuggestions, type SuggestDeps,
+} from './insights';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import { createApiAuth, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
@@ -49,6 +53,17 @@ export interface AppParts {
   retrieval?: boolean;
 }
 
+/** The tuning loop's background work: the judge's queue and the replays. */
+export interface InsightsRuntime {
+  judge: Judge;
+  judgeQueue: JudgeQueue;
+  replays: ReplayRunner;
+  /** At start: queue the last day's unjudged turns, resume orphaned replays and pending suggestions. */
+  resume(): Promise<void>;
+  /** At shutdown: the queue finishes its calls in flight (or aborts them), the replays release their leases. */
+  stop(): Promise<void>;
+}
+
 export interface App {
   adapter: CloudAdapter;
   jobRunner: JobRunner;
@@ -60,6 +75,7 @@ export interface App {
    * the server listens; stop the handle at shutdown (a run in progress ends after its current batch).
    */
   startSchedules(): { stop(): Promise<void> };
+  insights: InsightsRuntime;
 }
 
 function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOptions {
@@ -116,6 +132,21 @@ function exportLinks(config: Config, secret: string): BotDeps['exportLinks'] {
       const { token, expiresAt } = createExportToken({ sessionId: promptExportSubject(mode, parameter), testerId }, secret, config.exportLinkTtlMinutes);
       return { url: `${config.publicBaseUrl}/exports/prompts/${token}`, expiresAt };
     },
+  };
+}
+
+/** Proactive sends and updates through the adapter (the judge's score line, replay cards). */
+function proactiveNotifier(config: Config, adapter: CloudAdapter): ProactiveNotifier {
+  const appId = config.auth?.appId ?? '';
+  return {
+    update: (ref, activity) =>
+      adapter.continueConversationAsync(appId, ref, async (ctx) => {
+        await ctx.updateActivity(activity);
+      }),
+    send: (ref, activity) =>
+      adapter.continueConversationAsync(appId, ref, async (ctx) => {
+        await ctx.sendActivity(activity);
+      }),
   };
 }
 
@@ -237,13 +268,12 @@ export function createApp(parts: AppParts): App {
   const generationClient = parts.anthropic === undefined ? createClaudeClient({ ...config.anthropic, maxRetries: 0, timeoutMs: 600_000 }, { logger }) : parts.anthropic;
   const jobRunner = createJobRunner(parts, adapter, { client: generationClient, calls, pricing });
   const dashboard = createAppDashboard(parts, secret, { generationClient, pricing, jobRunner });
-  const bot = new TuningBot(
-    {
-      ...botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }),
-      dashboard: async (tester) => (await dashboardCommand(dashboard.auth, config.publicBaseUrl, tester)).text,
-    },
-    new PrivateConversationState(new PostgresStorage(db)),
-  );
+  const deps: BotDeps = {
+    ...botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }),
+    dashboard: async (tester) => (await dashboardCommand(dashboard.auth, config.publicBaseUrl, tester)).text,
+  };
+  const insights = wireInsights(parts, deps, { client, calls, era, secret, notifier: proactiveNotifier(config, adapter) });
+  const bot = new TuningBot(deps, new PrivateConversationState(new PostgresStorage(db)));
 
   const exportDownload = createExportDownloadHandler({
     db, secret, logger, copyOut: database.copyOut, privacy: { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret },
@@ -263,10 +293,63 @@ export function createApp(parts: AppParts): App {
     promptExport: (req, res) => promptExport(req, res),
     api: [{ path: GENERATIONS_LATEST_PATH, handler: (req, res) => generationsLatest(req, res) }],
     extraRoutes: [(s) => { dashboard.register(s); }],
+    insightsDownload: (req, res) => insights.download(req, res),
   });
   const startSchedules = () => {
     const retention = config.retention ? startRetentionSchedule({ db, logger, settings: config.retention }) : null;
     return { stop: async () => retention?.stop() };
   };
-  return { adapter, bot, server, era, jobRunner, startSchedules };
+  return { adapter, bot, server, era, jobRunner, startSchedules, insights: insights.runtime };
+}
+
+
+/**
+ * The tuning loop in the bot: the judge and its queue (each turn scored after its reply, the card's
+ * score line updated), /suggest's deps, the replay runner reporting to its cards, the signed downloads.
+ * Sets deps.judge and deps.insights.
+ */
+function wireInsights(
+  parts: AppParts,
+  deps: BotDeps,
+  x: { client: Anthropic | null; calls: CallLog; era: EraResponder; secret: string; notifier: ProactiveNotifier },
+) {
+  const { config, database, logger } = parts;
+  const db = database.db;
+  const judge = createJudge({ db, client: x.client, model: config.judge.model, rubricPath: config.judge.rubricPath, callLog: x.calls, logger });
+  const onJudged = scoreCardUpdater(deps, x.notifier, logger);
+  const judgeQueue = createJudgeQueue({ judge, logger, concurrency: config.judge.concurrency, onJudged });
+  const suggest: SuggestDeps = { db, client: x.client, model: config.anthropic.model, prompt: createPromptSource(config.promptPath), callLog: x.calls, logger };
+  const replays = new ReplayRunner({ db, era: x.era, anthropic: config.anthropic, retriever: deps.retriever ?? null, judge, callLog: x.calls, logger, historyTurns: config.historyTurns });
+  replays.subscribe(new ReplayCardUpdater(deps, x.notifier, logger));
+  const link = (subject: string, testerId: string) => {
+    const { token, expiresAt } = createExportToken({ sessionId: subject, testerId }, x.secret, config.exportLinkTtlMinutes);
+    return { url: `${config.publicBaseUrl}/exports/insights/${token}`, expiresAt };
+  };
+  deps.judge = judgeQueue;
+  deps.insights = {
+    judgeMode: judge.mode,
+    suggest,
+    replays,
+    links: {
+      patch: (suggestionId, testerId) => link(patchSubject(suggestionId), testerId),
+      bundle: (sessionId, format, testerId) => link(bundleSubject(sessionId, format), testerId),
+    },
+  };
+  const download = createInsightsDownloadHandler({ db, secret: x.secret, logger, promptPath: config.promptPath, judgeMode: judge.mode });
+  const runtime: InsightsRuntime = {
+    judge,
+    judgeQueue,
+    replays,
+    resume: async () => {
+      const queued = await judgeQueue.enqueueUnjudged(db, new Date(Date.now() - 24 * 60 * 60_000));
+      const resumed = await replays.resumeOrphaned();
+      const suggestions = await resumeSuggestions(suggest);
+      if (queued + resumed + suggestions > 0) logger.info({ queued, resumed, suggestions }, 'tuning loop resumed');
+    },
+    stop: async () => {
+      // Within the 5 s src/index.ts gives a shutdown.
+      await Promise.all([judgeQueue.stop(4_000), replays.stop()]);
+    },
+  };
+  return { runtime, download };
 }

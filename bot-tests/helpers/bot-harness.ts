@@ -157,10 +157,12 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
     },
     restart: async () => {
       await app.jobRunner.stop();
+      await app.insights.stop();
       app = build();
       harness.app = app;
     },
     close: async () => {
+      await app.insights.stop();
       await fake?.close();
       await t.dispose();
     },

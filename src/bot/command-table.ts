@@ -10,6 +10,7 @@ import type { BotDeps } from './deps';
 import { GenerateDialog } from './dialogs/generate-dialog';
 import { conversationCommand, planCommand, qualityCommand, reviewCommand } from './handlers/dataset-commands';
 import { dashboardCommand } from './handlers/dashboard-command';
+import { replayCommand, suggestCommand } from './handlers/insights-commands';
 import { jobCommand, jobsCommand } from './handlers/job-commands';
 import {
   endCommand, exportCommand, helpCommand, newCommand, promoteCommand, promptCommand, promptsCommand, sessionsCommand, statsCommand,
@@ -20,9 +21,10 @@ import {
  * - 'none': the word alone (with the slash, anything after it is refused);
  * - 'session': an optional session id (the 8 characters /sessions shows, or the full id);
  * - 'prompts': `retraining N` or `review T`;
+ * - 'export': an optional session id, or `bundle` with an optional session id and format (json, md);
  * - 'free': only with the slash, any text, which the handler checks (the training-data commands).
  */
-export type ArgumentRule = 'none' | 'session' | 'prompts' | 'free';
+export type ArgumentRule = 'none' | 'session' | 'prompts' | 'export' | 'free';
 
 /** The bot scopes a Teams command menu is declared for. */
 export type MenuScope = 'personal' | 'groupChat' | 'team';
@@ -49,8 +51,9 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'new', syntax: '/new', description: 'Close the open session and start a new one', arg: 'none', menu: 'Close the open session and start a new one', run: newCommand },
   { name: 'end', syntax: '/end', description: 'End the session with a summary', arg: 'none', menu: 'End the session with a summary', run: endCommand },
   {
-    name: 'export', syntax: '/export [session]', description: 'Download a session as CSV (default: the open or latest one)', arg: 'session',
-    menu: 'Download a session as CSV: export [session]', run: exportCommand,
+    name: 'export', syntax: '/export [session], /export bundle [session] [json]', arg: 'export', run: exportCommand,
+    description: 'Download a session as CSV (default: the open or latest one), or as an LLM-ready bundle (Markdown or JSON)',
+    menu: 'Download a session as CSV: export [session]',
   },
   { name: 'sessions', syntax: '/sessions', description: 'Your last ten sessions, with counts', arg: 'none', menu: 'Your last ten sessions', run: sessionsCommand },
   { name: 'stats', syntax: '/stats [session]', description: 'Session statistics and notes per category', arg: 'session', menu: 'Session statistics: stats [session]', run: statsCommand },
@@ -72,6 +75,15 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   },
   { name: 'jobs', syntax: '/jobs, /job ID', description: 'Generation jobs and their progress (Pause, Resume, Cancel on the card)', arg: 'free', run: jobsCommand },
   { name: 'job', syntax: null, description: 'One generation job and its progress', arg: 'free', run: jobCommand },
+  {
+    name: 'suggest', syntax: '/suggest [session]', arg: 'session', run: suggestCommand,
+    description: "Prompt edits from the session's notes, as a diff with Replay with this suggestion (offline: a digest of the notes)",
+    menu: "Prompt edits from a session's notes: suggest [session]",
+  },
+  {
+    name: 'replay', syntax: '/replay [session …] [version]', arg: 'free', run: replayCommand,
+    description: 'Replay sessions on a candidate prompt and compare: version = suggestion (default), suggestion:ID, file:NAME.md, or a git ref (HEAD~1, ref:abc1234)',
+  },
   {
     name: 'promote', syntax: '/promote [session]', arg: 'session', run: promoteCommand,
     description: 'Turn a tuning session into a training conversation; replies with notes are rewritten by Claude',

@@ -7,6 +7,7 @@ import { commandNamed } from './command-table';
 
 const SESSION_ARG = /^[0-9a-f-]{4,36}$/i;
 const PROMPTS_ARG = /^(retraining|review)(\s+\d+(\.\d+)?)?$/i;
+const BUNDLE_ARG = /^bundle(\s+([0-9a-f-]{4,36}|json|md|markdown)){0,2}$/i;
 
 export type ParsedCommand =
   | { kind: 'command'; name: string; arg: string | null }
@@ -31,7 +32,8 @@ export function parseCommand(text: string): ParsedCommand | null {
   const name = entry.name;
   if (entry.arg === 'free') return slash ? { kind: 'command', name, arg: rest === '' ? null : rest } : null;
   if (rest === '') return { kind: 'command', name, arg: null };
-  if (entry.arg === 'session' && SESSION_ARG.test(rest)) return { kind: 'command', name, arg: rest };
+  if ((entry.arg === 'session' || entry.arg === 'export') && SESSION_ARG.test(rest)) return { kind: 'command', name, arg: rest };
+  if (entry.arg === 'export' && BUNDLE_ARG.test(rest)) return { kind: 'command', name, arg: rest.replace(/\s+/g, ' ') };
   if (entry.arg === 'prompts' && PROMPTS_ARG.test(rest)) return { kind: 'command', name, arg: rest.toLowerCase().replace(/\s+/g, ' ') };
   if (!slash) return null;
   return { kind: 'bad-argument', name, arg: rest };

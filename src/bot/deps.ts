@@ -8,7 +8,8 @@ import type { EraResponder } from '../era';
 import type { JobRunner } from '../generation';
 import type { Pricing } from '../llm';
 import type { Logger } from '../logger';
-import type { CallRecorder, IntentCapture, PassageRetriever, PromptProvider } from '../tuning';
+import type { ReplayRunner, SuggestDeps } from '../insights';
+import type { CallRecorder, IntentCapture, PassageRetriever, PromptProvider, TurnJudge } from '../tuning';
 
 export type { CallRecorder, IntentCapture, IntentPrediction, PassageRetriever, PromptProvider, RetrievedPassageLike, TopicView } from '../tuning';
 
@@ -51,6 +52,26 @@ export interface JobsDeps {
   client: Anthropic | null;
 }
 
+/** A signed download link and when it stops working. */
+export interface SignedLink {
+  url: string;
+  expiresAt: Date;
+}
+
+/** The tuning loop in Teams (issue 10): scores on the reply card, /suggest, replays, the bundle. */
+export interface InsightsDeps {
+  /** 'offline' without an API key: no judge scores, and the cards say so. */
+  judgeMode: 'claude' | 'offline';
+  suggest: SuggestDeps;
+  replays: ReplayRunner;
+  links: {
+    /** The .patch of one of the tester's suggestions. */
+    patch(suggestionId: string, testerId: string): SignedLink;
+    /** The LLM-ready bundle of one of the tester's sessions. */
+    bundle(sessionId: string, format: 'markdown' | 'json', testerId: string): SignedLink;
+  };
+}
+
 /** /promote: a tuning session becomes a training conversation. */
 export type Promoter = (
   sessionId: string,
@@ -80,4 +101,8 @@ export interface BotDeps {
   dashboard?: (tester: { id: string; name: string | null; email: string | null }) => Promise<string>;
   /** Turns a tuning session into a training conversation (/promote). */
   promote?: Promoter;
+  /** The judge's queue: each stored turn is scored after its reply is sent. Absent: no judge scores. */
+  judge?: TurnJudge;
+  /** The tuning loop's commands and cards; absent: /suggest and /replay say it is not set up. */
+  insights?: InsightsDeps;
 }

@@ -1,10 +1,12 @@
 /** The tuning-session commands: /help, /new, /end, /export, /sessions, /stats, /prompt, /prompts, /promote. */
-import { displayPath, exportCard, formatUtc, helpCard, sessionsListCard, sessionStatsCard, welcomeCard } from '../../cards';
+import { displayPath, exportCard, formatUtc, helpCard, scoreAverageFacts, sessionsListCard, sessionStatsCard, welcomeCard } from '../../cards';
+import { metricAverages } from '../../insights';
 import { closeOpenSession, listSessions, prepareSessionExport, resolveTesterSession, restartSession, sessionStats } from '../../tuning';
 import { type CommandContext, isAdmin, modeLabel, sendCard, sendText } from '../command-context';
 import { conversationMetadata } from '../conversation';
 import { isLocalServiceUrl } from '../local-client';
 import { conversationTypeOf } from '../wire';
+import { exportBundle } from './insights-commands';
 
 /** `/help`: what the bot does and its commands (from the command table). */
 export async function helpCommand({ turn, deps, help }: CommandContext): Promise<void> {
@@ -55,7 +57,9 @@ export async function endCommand({ turn, deps, tester }: CommandContext): Promis
 export async function statsCommand({ turn, deps, tester, arg }: CommandContext): Promise<void> {
   const session = await resolveTesterSession(deps.db, tester.id, arg ?? undefined);
   const stats = await sessionStats(deps.db, session.id);
-  await sendCard(turn, sessionStatsCard({ ...stats, title: `Statistics of session ${session.id.slice(0, 8)}`, footer: `/export ${session.id.slice(0, 8)} gives its CSV.` }));
+  const judgeMode = deps.insights?.judgeMode;
+  const scores = judgeMode ? scoreAverageFacts(await metricAverages(deps.db, [session.id]), judgeMode) : [];
+  await sendCard(turn, sessionStatsCard({ ...stats, scores, title: `Statistics of session ${session.id.slice(0, 8)}`, footer: `/export ${session.id.slice(0, 8)} gives its CSV.` }));
 }
 
 /** `/sessions`: the tester's last ten sessions. */
@@ -95,8 +99,13 @@ export async function promptCommand({ turn, deps }: CommandContext): Promise<voi
   );
 }
 
-/** `/export [session]`: a signed CSV link, and in a Teams 1:1 chat the file-consent card for OneDrive. */
-export async function exportCommand({ turn, deps, tester, arg }: CommandContext): Promise<void> {
+/** `/export [session]`: a signed CSV link (`/export bundle …`: the LLM-ready bundle instead), and in a Teams 1:1 chat the file-consent card for OneDrive. */
+export async function exportCommand(c: CommandContext): Promise<void> {
+  const { turn, deps, tester, arg } = c;
+  if (arg !== null && /^bundle\b/i.test(arg)) {
+    await exportBundle(c);
+    return;
+  }
   const e = await prepareSessionExport(deps.db, tester.id, arg);
   const link = deps.exportLinks.create(e.session.id, tester.id);
   deps.logger.info({ testerId: tester.id, sessionId: e.session.id }, 'export link issued');
