@@ -11,6 +11,9 @@ import { type FakeConnector, startFakeConnector } from './helpers/fake-connector
 import { generationReply } from './helpers/generated-answer';
 import { request } from './helpers/http-client';
 
+// The harness with the plan and its seeds takes over a minute on a loaded machine, as the other heavy suites.
+jest.setTimeout(240_000);
+
 describe.each(testDbKinds)('a card job resumed on the dashboard, on %s', (kind) => {
   let h: Harness;
   let connector: FakeConnector;
