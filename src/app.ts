@@ -32,7 +32,9 @@ import type { Logger } from './logger';
 import { createAnonymizer } from './privacy';
 import { startRetentionSchedule } from './retention';
 import { createServer, type HealthInfo } from './server';
-import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
+import {
+  createExportDownloadHandler, createExportToken, type ExportPrivacy, exportTextFilter, sessionCsvByteLength, uploadSessionCsv, type UploadSessionCsvOptions,
+} from './tuning';
 
 export interface AppParts {
   config: Config;
@@ -46,6 +48,8 @@ export interface AppParts {
    * documents; without any, ERA answers from the prompt alone (and says nothing about sources).
    */
   retrieval?: boolean;
+  /** The OneDrive upload's options (tests: a loopback http upload URL); Teams' https URLs need none. */
+  uploads?: Pick<UploadSessionCsvOptions, 'allowInsecureUrl'>;
 }
 
 export interface App {
@@ -107,15 +111,21 @@ function createJobRunner(parts: AppParts, adapter: CloudAdapter, claude: { clien
 /** Signed download links for a session's CSV and the prompt-capture exports. */
 function exportLinks(config: Config, secret: string): BotDeps['exportLinks'] {
   return {
-    create: (sessionId, testerId, anonymize?: 'strip' | 'pseudonymize') => {
+    create: (sessionId, testerId, anonymize) => {
       const { token, expiresAt } = createExportToken({ sessionId, testerId, ...(anonymize ? { anonymize } : {}) }, secret, config.exportLinkTtlMinutes);
       return { url: `${config.publicBaseUrl}/exports/${token}`, expiresAt };
     },
-    createPrompts: (mode, parameter, testerId) => {
-      const { token, expiresAt } = createExportToken({ sessionId: promptExportSubject(mode, parameter), testerId }, secret, config.exportLinkTtlMinutes);
+    createPrompts: (mode, parameter, testerId, anonymize) => {
+      const claims = { sessionId: promptExportSubject(mode, parameter), testerId, ...(anonymize ? { anonymize } : {}) };
+      const { token, expiresAt } = createExportToken(claims, secret, config.exportLinkTtlMinutes);
       return { url: `${config.publicBaseUrl}/exports/prompts/${token}`, expiresAt };
     },
   };
+}
+
+/** REDACT_PII and the pseudonym key (ANONYMIZE_SECRET, else the export signing secret), for every export. */
+function exportPrivacy(config: Config, secret: string): ExportPrivacy {
+  return { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret };
 }
 
 /** Everything the bot is given. */
@@ -134,10 +144,11 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
     prompt: createPromptSource(config.promptPath),
     members: parts.members ?? new TeamsMemberDirectory(logger),
     exportLinks: exportLinks(config, secret),
-    uploadCsv: async (sessionId, uploadUrl) => {
-      await uploadSessionCsv(db, sessionId, uploadUrl);
+    uploadCsv: async (sessionId, uploadUrl, anonymize) => {
+      const text = await exportTextFilter(db, exportPrivacy(config, secret), anonymize);
+      await uploadSessionCsv(db, sessionId, uploadUrl, { ...parts.uploads, text });
     },
-    csvSize: (sessionId) => sessionCsvByteLength(db, sessionId),
+    csvSize: async (sessionId, anonymize) => sessionCsvByteLength(db, sessionId, { text: await exportTextFilter(db, exportPrivacy(config, secret), anonymize) }),
     retriever: parts.retrieval ? { retrieve: (query) => retriever.retrieve(query) } : undefined,
     calls,
     intent: createPromptCapture({
@@ -199,10 +210,8 @@ export function createApp(parts: AppParts): App {
   const jobRunner = createJobRunner(parts, adapter, { client: generationClient, calls, pricing });
   const bot = new TuningBot(botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }), new PrivateConversationState(new PostgresStorage(db)));
 
-  const exportDownload = createExportDownloadHandler({
-    db, secret, logger, copyOut: database.copyOut, privacy: { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret },
-  });
-  const promptExport = createPromptExportHandler({ db, secret, logger });
+  const exportDownload = createExportDownloadHandler({ db, secret, logger, copyOut: database.copyOut, privacy: exportPrivacy(config, secret) });
+  const promptExport = createPromptExportHandler({ db, secret, logger, privacy: exportPrivacy(config, secret) });
   const apiAuth = createApiAuth({ required: config.auth !== null, apiKeys: config.apiKeys });
   if (apiAuth.required && config.apiKeys.length === 0) logger.warn('API_KEYS is empty: every /api/… request is refused (401)');
   const generationsLatest = createGenerationsLatestHandler({

@@ -204,9 +204,20 @@ export function sessionsListCard(sessions: SessionListItem[]): CardJson {
   });
 }
 
+/** The export card's line for an anonymised file. */
+const ANONYMIZED_EXPORT = {
+  pseudonymize: 'Anonymised: tester ids, names and e-mails replaced by pseudonyms; e-mail addresses and phone numbers redacted.',
+  strip: 'Anonymised: tester ids, names and e-mails removed; e-mail addresses and phone numbers redacted.',
+} as const;
+
 /** /export: the signed download link and what the file holds. */
-export function exportCard(input: { sessionId: string; turns: number; improvements: number; url: string; expiresAt: Date; fileName: string }): CardJson {
+export function exportCard(input: {
+  sessionId: string; turns: number; improvements: number; url: string; expiresAt: Date; fileName: string;
+  /** The file's anonymisation (spec 004), said on the card; null or absent: as stored. */
+  anonymize?: 'strip' | 'pseudonymize' | null;
+}): CardJson {
   return expand(exportTemplate, {
+    anonymized: input.anonymize ? ANONYMIZED_EXPORT[input.anonymize] : '',
     shortId: input.sessionId.slice(0, 8),
     turns: String(input.turns),
     improvements: String(input.improvements),
