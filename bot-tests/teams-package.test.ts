@@ -28,7 +28,7 @@ const COMMANDS: Array<[string, string]> = [
   ['help', 'What the bot does and its commands'],
   ['new', 'Close the open session and start a new one'],
   ['end', 'End the session with a summary'],
-  ['export', 'Download a session as CSV: export [session]'],
+  ['export', 'Download a session as CSV: export [session] [anonymize]'],
   ['sessions', 'Your last ten sessions'],
   ['stats', 'Session statistics: stats [session]'],
   ['prompt', 'The prompt file and its version'],

@@ -37,7 +37,9 @@ import { createAnonymizer } from './privacy';
 import { startRetentionSchedule } from './retention';
 import { createServer, type HealthInfo } from './server';
 import { createDashboard, type Dashboard, dashboardCommand } from './dashboard';
-import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
+import {
+  createExportDownloadHandler, createExportToken, type ExportPrivacy, exportTextFilter, sessionCsvByteLength, uploadSessionCsv, type UploadSessionCsvOptions,
+} from './tuning';
 
 export interface AppParts {
   config: Config;
@@ -51,6 +53,8 @@ export interface AppParts {
    * documents; without any, ERA answers from the prompt alone (and says nothing about sources).
    */
   retrieval?: boolean;
+  /** The OneDrive upload's options (tests: a loopback http upload URL); Teams' https URLs need none. */
+  uploads?: Pick<UploadSessionCsvOptions, 'allowInsecureUrl'>;
 }
 
 /** The tuning loop's background work: the judge's queue and the replays. */
@@ -124,12 +128,13 @@ function createJobRunner(parts: AppParts, adapter: CloudAdapter, claude: { clien
 /** Signed download links for a session's CSV and the prompt-capture exports. */
 function exportLinks(config: Config, secret: string): BotDeps['exportLinks'] {
   return {
-    create: (sessionId, testerId, anonymize?: 'strip' | 'pseudonymize') => {
+    create: (sessionId, testerId, anonymize) => {
       const { token, expiresAt } = createExportToken({ sessionId, testerId, ...(anonymize ? { anonymize } : {}) }, secret, config.exportLinkTtlMinutes);
       return { url: `${config.publicBaseUrl}/exports/${token}`, expiresAt };
     },
-    createPrompts: (mode, parameter, testerId) => {
-      const { token, expiresAt } = createExportToken({ sessionId: promptExportSubject(mode, parameter), testerId }, secret, config.exportLinkTtlMinutes);
+    createPrompts: (mode, parameter, testerId, anonymize) => {
+      const claims = { sessionId: promptExportSubject(mode, parameter), testerId, ...(anonymize ? { anonymize } : {}) };
+      const { token, expiresAt } = createExportToken(claims, secret, config.exportLinkTtlMinutes);
       return { url: `${config.publicBaseUrl}/exports/prompts/${token}`, expiresAt };
     },
   };
@@ -150,6 +155,11 @@ function proactiveNotifier(config: Config, adapter: CloudAdapter): ProactiveNoti
   };
 }
 
+/** REDACT_PII and the pseudonym key (ANONYMIZE_SECRET, else the export signing secret), for every export. */
+function exportPrivacy(config: Config, secret: string): ExportPrivacy {
+  return { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret };
+}
+
 /** Everything the bot is given. */
 function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | null; generationClient: Anthropic | null; calls: CallLog; pricing: Pricing; era: EraResponder; jobRunner: JobRunner }): BotDeps {
   const { config, database, logger } = parts;
@@ -166,10 +176,11 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
     prompt: createPromptSource(config.promptPath),
     members: parts.members ?? new TeamsMemberDirectory(logger),
     exportLinks: exportLinks(config, secret),
-    uploadCsv: async (sessionId, uploadUrl) => {
-      await uploadSessionCsv(db, sessionId, uploadUrl);
+    uploadCsv: async (sessionId, uploadUrl, anonymize) => {
+      const text = await exportTextFilter(db, exportPrivacy(config, secret), anonymize);
+      await uploadSessionCsv(db, sessionId, uploadUrl, { ...parts.uploads, text });
     },
-    csvSize: (sessionId) => sessionCsvByteLength(db, sessionId),
+    csvSize: async (sessionId, anonymize) => sessionCsvByteLength(db, sessionId, { text: await exportTextFilter(db, exportPrivacy(config, secret), anonymize) }),
     retriever: parts.retrieval ? { retrieve: (query) => retriever.retrieve(query) } : undefined,
     calls,
     intent: createPromptCapture({
@@ -275,10 +286,8 @@ export function createApp(parts: AppParts): App {
   const insights = wireInsights(parts, deps, { client, calls, era, secret, notifier: proactiveNotifier(config, adapter) });
   const bot = new TuningBot(deps, new PrivateConversationState(new PostgresStorage(db)));
 
-  const exportDownload = createExportDownloadHandler({
-    db, secret, logger, copyOut: database.copyOut, privacy: { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret },
-  });
-  const promptExport = createPromptExportHandler({ db, secret, logger });
+  const exportDownload = createExportDownloadHandler({ db, secret, logger, copyOut: database.copyOut, privacy: exportPrivacy(config, secret) });
+  const promptExport = createPromptExportHandler({ db, secret, logger, privacy: exportPrivacy(config, secret) });
   const apiAuth = createApiAuth({ required: config.auth !== null, apiKeys: config.apiKeys });
   if (apiAuth.required && config.apiKeys.length === 0) logger.warn('API_KEYS is empty: every /api/… request is refused (401)');
   const generationsLatest = createGenerationsLatestHandler({

@@ -20,11 +20,12 @@ import {
  * How a command's argument is read:
  * - 'none': the word alone (with the slash, anything after it is refused);
  * - 'session': an optional session id (the 8 characters /sessions shows, or the full id);
- * - 'prompts': `retraining N` or `review T`;
- * - 'export': an optional session id, or `bundle` with an optional session id and format (json, md);
+ * - 'export': `bundle` with an optional session id and format (json, md); or an optional session id, then optionally `anonymize` (`anonymise`), `anonymize strip` or
+ *   `anonymize pseudonymize` (spec 004: the file without tester identities);
+ * - 'prompts': `retraining N` or `review T`, then optionally `anonymize` as for 'export';
  * - 'free': only with the slash, any text, which the handler checks (the training-data commands).
  */
-export type ArgumentRule = 'none' | 'session' | 'prompts' | 'export' | 'free';
+export type ArgumentRule = 'none' | 'session' | 'export' | 'prompts' | 'free';
 
 /** The bot scopes a Teams command menu is declared for. */
 export type MenuScope = 'personal' | 'groupChat' | 'team';
@@ -51,16 +52,16 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'new', syntax: '/new', description: 'Close the open session and start a new one', arg: 'none', menu: 'Close the open session and start a new one', run: newCommand },
   { name: 'end', syntax: '/end', description: 'End the session with a summary', arg: 'none', menu: 'End the session with a summary', run: endCommand },
   {
-    name: 'export', syntax: '/export [session], /export bundle [session] [json]', arg: 'export', run: exportCommand,
-    description: 'Download a session as CSV (default: the open or latest one), or as an LLM-ready bundle (Markdown or JSON)',
-    menu: 'Download a session as CSV: export [session]',
+    name: 'export', syntax: '/export [session] [anonymize [strip]], /export bundle [session] [json]', arg: 'export', run: exportCommand,
+    description: 'Download a session as CSV (default: the open or latest one; anonymize: without tester ids, names, e-mails or phone numbers), or as an LLM-ready bundle (Markdown or JSON)',
+    menu: 'Download a session as CSV: export [session] [anonymize]',
   },
   { name: 'sessions', syntax: '/sessions', description: 'Your last ten sessions, with counts', arg: 'none', menu: 'Your last ten sessions', run: sessionsCommand },
   { name: 'stats', syntax: '/stats [session]', description: 'Session statistics and notes per category', arg: 'session', menu: 'Session statistics: stats [session]', run: statsCommand },
   { name: 'prompt', syntax: '/prompt', description: 'The prompt file and its version', arg: 'none', menu: 'The prompt file and its version', run: promptCommand },
   {
-    name: 'prompts', syntax: '/prompts [retraining N | review T]', arg: 'prompts', run: promptsCommand,
-    description: 'Captured prompts with their topics: retraining JSONL (last N days) or review JSON (confidence below T)',
+    name: 'prompts', syntax: '/prompts [retraining N | review T] [anonymize]', arg: 'prompts', run: promptsCommand,
+    description: 'Captured prompts with their topics: retraining JSONL (last N days) or review JSON (confidence below T); anonymize: testers scrubbed from the texts',
     menu: 'Captured prompts and topics: prompts retraining 30 | review 0.7',
   },
   { name: 'plan', syntax: '/plan [filters]', description: 'Training dataset: counts and a page of conversations (persona= tier= status= template= topic= quality=4-5 page=)', arg: 'free', run: planCommand },
@@ -113,6 +114,15 @@ export function commandDialogs(deps: BotDeps): Map<string, Dialog> {
 /** The Teams manifest's command menu for a scope: title (the word) and description, in table order. */
 export function manifestCommands(scope: MenuScope): Array<{ title: string; description: string }> {
   return COMMAND_TABLE.flatMap((c) => (c.menu === undefined || (c.menuScopes && !c.menuScopes.includes(scope)) ? [] : [{ title: c.name, description: c.menu }]));
+}
+
+/** The reply to a command whose argument its rule refused: what the command takes instead. */
+export function badArgumentText(name: string, arg: string): string {
+  const entry = commandNamed(name);
+  const quoted = `"${arg.slice(0, 60)}"`;
+  if (entry?.arg === 'prompts') return `${quoted} isn't what /${name} takes: \`${entry.syntax ?? ''}\`, e.g. \`/prompts retraining 30\` or \`/prompts review 0.7 anonymize\`.`;
+  const session = `${quoted} doesn't look like a session id. Use the id \`/sessions\` shows, e.g. \`/${name} 1a2b3c4d\`, or leave it out for the current session.`;
+  return entry?.arg === 'export' ? `${session} The whole form is \`${entry.syntax ?? ''}\`.` : session;
 }
 
 /** The reply to an unknown slash command. */

@@ -9,6 +9,7 @@ import type { JobRunner } from '../generation';
 import type { Pricing } from '../llm';
 import type { Logger } from '../logger';
 import type { ReplayRunner, SuggestDeps } from '../insights';
+import type { AnonymizeMode } from '../privacy';
 import type { CallRecorder, IntentCapture, PassageRetriever, PromptProvider, TurnJudge } from '../tuning';
 
 export type { CallRecorder, IntentCapture, IntentPrediction, PassageRetriever, PromptProvider, RetrievedPassageLike, TopicView } from '../tuning';
@@ -24,17 +25,20 @@ export interface MemberDirectory {
   lookup(context: TurnContext): Promise<MemberInfo | null>;
 }
 
-/** Signs short-lived download links for a session's CSV. */
+/**
+ * Signs short-lived download links for a session's CSV and the prompt-capture exports; with an anonymize
+ * mode the mode is signed into the link, so its holder cannot drop it.
+ */
 export interface ExportLinks {
-  create(sessionId: string, testerId: string): { url: string; expiresAt: Date };
+  create(sessionId: string, testerId: string, anonymize: AnonymizeMode | null): { url: string; expiresAt: Date };
   /** A link to a prompt-capture export; testerId '*' means every tester's rows (admins). */
-  createPrompts(mode: 'retraining' | 'review', parameter: number, testerId: string): { url: string; expiresAt: Date };
+  createPrompts(mode: 'retraining' | 'review', parameter: number, testerId: string, anonymize: AnonymizeMode | null): { url: string; expiresAt: Date };
 }
 
-/** Streams a session's CSV into a Teams file-consent upload URL. */
-export type CsvUploader = (sessionId: string, uploadUrl: string) => Promise<void>;
-/** The exact byte size of a session's CSV. */
-export type CsvSizer = (sessionId: string) => Promise<number>;
+/** Streams a session's CSV (anonymised as asked; REDACT_PII always) into a Teams file-consent upload URL. */
+export type CsvUploader = (sessionId: string, uploadUrl: string, anonymize: AnonymizeMode | null) => Promise<void>;
+/** The exact byte size of a session's CSV as the upload would send it. */
+export type CsvSizer = (sessionId: string, anonymize: AnonymizeMode | null) => Promise<number>;
 
 export type BotConfig = Pick<
   Config,

@@ -210,8 +210,19 @@ export function sessionsListCard(sessions: SessionListItem[]): CardJson {
   });
 }
 
+/** The export card's line for an anonymised file. */
+const ANONYMIZED_EXPORT = {
+  pseudonymize: 'Anonymised: tester ids, names and e-mails replaced by pseudonyms; e-mail addresses and phone numbers redacted.',
+  strip: 'Anonymised: tester ids, names and e-mails removed; e-mail addresses and phone numbers redacted.',
+} as const;
+
 /** /export: the signed download link and what the file holds. */
-export function exportCard(input: { sessionId: string; turns: number; improvements: number; url: string; expiresAt: Date; fileName: string; kind?: 'csv' | 'bundle' }): CardJson {
+export function exportCard(input: {
+  sessionId: string; turns: number; improvements: number; url: string; expiresAt: Date; fileName: string;
+  kind?: 'csv' | 'bundle';
+  /** The file's anonymisation (spec 004), said on the card; null or absent: as stored. */
+  anonymize?: 'strip' | 'pseudonymize' | null;
+}): CardJson {
   const bundle = input.kind === 'bundle';
   return expand(exportTemplate, {
     title: bundle ? 'LLM-ready bundle' : 'CSV export',
@@ -219,6 +230,7 @@ export function exportCard(input: { sessionId: string; turns: number; improvemen
       ? "The prompt at the session's version, then every turn with its sources, metrics, judge scores (or why none) and notes: paste it into any LLM."
       : 'One row per note; a reply without notes has one row with empty note cells.',
     button: bundle ? 'Download bundle' : 'Download CSV',
+    anonymized: input.anonymize ? ANONYMIZED_EXPORT[input.anonymize] : '',
     shortId: input.sessionId.slice(0, 8),
     turns: String(input.turns),
     improvements: String(input.improvements),

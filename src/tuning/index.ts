@@ -28,7 +28,8 @@ export {
 } from './export-csv';
 export { createExportToken, verifyExportToken, ExportLinkError, type ExportLinkClaims } from './export-links';
 export { createExportDownloadHandler, type ExportDownloadHandler } from './export-http';
-export { uploadSessionCsv, ExportUploadError } from './export-upload';
+export { uploadSessionCsv, ExportUploadError, type UploadSessionCsvOptions } from './export-upload';
+export { anonymizeModeOf, exportTextFilter, type ExportPrivacy, type ExportText } from './export-privacy';
 export type {
   CallRecorder, IntentCapture, IntentPrediction, PassageRetriever, PromptProvider, ReplySink, RetrievedPassageLike, TopicView, TurnJudge, TurnReply, TurnServiceDeps,
 } from './turn-ports';
