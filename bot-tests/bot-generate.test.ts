@@ -226,7 +226,7 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     await cancelJob(h.t.db, pausedJob.id);
     await cancelJob(h.t.db, cliJob.id);
     // A job started on the dashboard (no card) is carried on too, and tells no chat anything.
-    const [dash] = await h.t.db.selectFrom('training_conversations').select('id').where('conversation_number', '=', 22).execute();
+    const [dash] = await h.t.db.selectFrom('training_conversations').select('id').where('conversation_number', '=', 24).execute();
     const dashJob = await createJob(h.t.db, { type: 'single', conversationIds: [dash!.id], createdBy: CREATOR });
     expect(await recordJobNotify(h.t.db, dashJob.id, noCardNotify('Generation job dash'))).toEqual({ ref: null, activityId: null, title: 'Generation job dash' });
     const [updatesBefore, sentBefore] = [updated.length, sent.length];

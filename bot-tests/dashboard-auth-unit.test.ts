@@ -6,6 +6,7 @@ import { IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { dashboardCommand } from '../src/dashboard';
 import { cookieValue, createDashboardAuth, isLocalRequest, SignedTokenError, signIdentity, verifyIdentity } from '../src/dashboard/auth';
+import { pagesFor } from '../src/dashboard/contract';
 
 const SECRET = 'a-test-secret-that-is-long-enough-0123456789';
 
@@ -85,5 +86,15 @@ describe('signed link and session tokens', () => {
     const { setCookie, principal } = await auth.redeemLink(token);
     expect(setCookie).toMatch(/; Max-Age=7200; Secure$/);
     expect(principal).toMatchObject({ admin: true, via: 'link' });
+  });
+});
+
+describe('the navigation', () => {
+  it('offers the admin pages to admins only, and Compare and Best practices only once the server turns them on', () => {
+    expect(pagesFor(false)).toEqual(['sessions']);
+    expect(pagesFor(true)).toEqual(['sessions', 'training', 'quality', 'jobs']);
+    expect(pagesFor(false, ['compare', 'practices'])).toEqual(['sessions', 'practices']);
+    expect(pagesFor(true, ['practices'])).toEqual(['sessions', 'practices', 'training', 'quality', 'jobs']);
+    expect(pagesFor(true, ['compare', 'practices'])).toEqual(['sessions', 'compare', 'practices', 'training', 'quality', 'jobs']);
   });
 });

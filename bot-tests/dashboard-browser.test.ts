@@ -275,6 +275,18 @@ describe('the dashboard in Chromium (PGlite, 100 sessions, 100 conversations)', 
   });
 });
 
+describe('pages the navigation does not offer', () => {
+  it('says Compare is not on this bot yet and an unknown page does not exist, with the navigation still there', async () => {
+    await page.goto(`${base}/dashboard/compare`);
+    await page.getByTestId('unavailable').waitFor();
+    expect(await page.getByTestId('unavailable').innerText()).toBe('Compare is not available on this bot yet.');
+    expect(await page.getByRole('tab').allInnerTexts()).toEqual(['Sessions', 'Training data', 'Quality', 'Jobs']);
+    await page.goto(`${base}/dashboard/nonsense`);
+    await page.getByTestId('unavailable').waitFor();
+    expect(await page.getByTestId('unavailable').innerText()).toBe('There is no page "nonsense" on the dashboard.');
+  });
+});
+
 describe('the dashboard signed out, with Teams SSO configured', () => {
   it('shows how to sign in, answers an unsigned request with 401, and keeps a tester out of another tester\'s session', async () => {
     const entra = await startFakeEntra();

@@ -8,6 +8,7 @@ import type restify from 'restify';
 import type { Database } from '../../db';
 import type { Logger } from '../logger';
 import { createDashboardAuth, type DashboardAuth, type DashboardAuthOptions } from './auth';
+import type { OptionalPageId } from './contract';
 import { registerDashboardApi } from './api/routes';
 import type { JobRunnerAccess } from './api/jobs';
 import type { GenerationAccess } from './api/training';
@@ -27,6 +28,8 @@ export interface DashboardDeps {
   auth: DashboardAuthOptions;
   generation: Omit<GenerationAccess, 'run'>;
   jobs: JobRunnerAccess;
+  /** Optional pages to offer (none yet: Compare and Best practices join with the tuning loop and spec 002). */
+  optionalPages?: readonly OptionalPageId[];
   /** Where the built bundle is (tests may build elsewhere). */
   buildDir?: string;
 }
@@ -45,7 +48,9 @@ export function createDashboard(deps: DashboardDeps): Dashboard {
     auth,
     register: (server) => {
       registerDashboardStatic(server, { buildDir: deps.buildDir ?? DASHBOARD_BUILD_DIR, auth, logger });
-      registerDashboardApi(server, { db: deps.db, logger, auth, generation: { ...deps.generation, run: (id) => { deps.jobs.run(id); } }, jobs: deps.jobs });
+      registerDashboardApi(server, {
+        db: deps.db, logger, auth, generation: { ...deps.generation, run: (id) => { deps.jobs.run(id); } }, jobs: deps.jobs, optionalPages: deps.optionalPages,
+      });
     },
   };
 }

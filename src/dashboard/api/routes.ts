@@ -10,7 +10,7 @@ import { bulkQualityAction, qualityDashboard } from '../../generation';
 import { exportConversation, qualityReport } from './exports';
 import type { Logger } from '../../logger';
 import type { DashboardAuth, Principal } from '../auth';
-import { bulkRequest, type MeResponse, type PageId } from '../contract';
+import { bulkRequest, type MeResponse, type OptionalPageId, pagesFor } from '../contract';
 import { jobAction, listJobViews, type JobRunnerAccess } from './jobs';
 import { ApiError, FileAnswer, parseWith, queryOf, sendError, sendFile, sendJson } from './http';
 import { getSession, listSessions } from './sessions';
@@ -22,14 +22,11 @@ export interface DashboardApiDeps {
   auth: DashboardAuth;
   generation: GenerationAccess;
   jobs: JobRunnerAccess;
+  /** Optional pages turned on (Compare, Best practices: when their data and pages land). */
+  optionalPages?: readonly OptionalPageId[];
 }
 
 type Handler = (req: restify.Request, who: Principal) => Promise<unknown>;
-
-/** The pages a caller may open, in navigation order. */
-export function pagesFor(who: Principal): PageId[] {
-  return who.admin ? ['sessions', 'training', 'quality', 'jobs'] : ['sessions'];
-}
 
 function param(req: restify.Request, name: string): string {
   const v = (req.params as Record<string, unknown> | undefined)?.[name];
@@ -61,7 +58,7 @@ export function registerDashboardApi(server: restify.Server, deps: DashboardApiD
   const post = (path: string, adminOnly: boolean, h: Handler) => server.post(path, guarded(adminOnly, h));
 
   get('/api/dashboard/me', false, (_req, who): Promise<MeResponse> => Promise.resolve({
-    testerId: who.testerId, name: who.name, admin: who.admin, via: who.via, pages: pagesFor(who),
+    testerId: who.testerId, name: who.name, admin: who.admin, via: who.via, pages: pagesFor(who.admin, deps.optionalPages),
     claude: { online: deps.generation.online, model: deps.generation.model },
   }));
   get('/api/dashboard/sessions', false, (req, who) => listSessions(db, who, queryOf(req)));

@@ -54,9 +54,42 @@ export type PagedMeta = z.infer<typeof pagedMeta>;
 export const apiError = z.object({ error: z.string() });
 export type ApiError = z.infer<typeof apiError>;
 
-/** The dashboard's pages. Compare and best practices join when their data exists (insights, spec 002). */
-export const PAGE_IDS = ['sessions', 'training', 'quality', 'jobs'] as const;
+/**
+ * Every page of the dashboard, in navigation order. Compare (prompt versions and replays, from the tuning
+ * loop's prompt_version_comparisons) and Best practices (spec 002) are known here but `optional`: the
+ * server offers them only once the bot has their data and the page exists (DashboardDeps.optionalPages).
+ */
+export const PAGE_IDS = ['sessions', 'compare', 'practices', 'training', 'quality', 'jobs'] as const;
 export type PageId = (typeof PAGE_IDS)[number];
+
+export interface PageInfo {
+  label: string;
+  /** Only admins (ADMIN_ALLOWLIST) open it: it shows every tester's data or changes the dataset. */
+  adminOnly: boolean;
+  /** Offered only when the server turns it on. */
+  optional: boolean;
+}
+
+export const PAGES = {
+  sessions: { label: 'Sessions', adminOnly: false, optional: false },
+  compare: { label: 'Compare', adminOnly: true, optional: true },
+  practices: { label: 'Best practices', adminOnly: false, optional: true },
+  training: { label: 'Training data', adminOnly: true, optional: false },
+  quality: { label: 'Quality', adminOnly: true, optional: false },
+  jobs: { label: 'Jobs', adminOnly: true, optional: false },
+} as const satisfies Readonly<Record<PageId, PageInfo>>;
+
+/** The pages the server may turn on. */
+export type OptionalPageId = { [P in PageId]: (typeof PAGES)[P]['optional'] extends true ? P : never }[PageId];
+
+/** The pages a caller may open, in navigation order: admin pages for admins, optional pages when turned on. */
+export function pagesFor(admin: boolean, turnedOn: readonly OptionalPageId[] = []): PageId[] {
+  const on: readonly PageId[] = turnedOn;
+  return PAGE_IDS.filter((p) => {
+    const page: PageInfo = PAGES[p];
+    return (!page.optional || on.includes(p)) && (!page.adminOnly || admin);
+  });
+}
 
 export const meResponse = z.object({
   testerId: z.string(),

@@ -3,8 +3,8 @@ import {
   FluentProvider, MessageBar, MessageBarBody, MessageBarTitle, Spinner, Tab, TabList, Text, makeStyles, teamsDarkTheme,
   teamsHighContrastTheme, teamsLightTheme, tokens, type Theme,
 } from '@fluentui/react-components';
-import { lazy, Suspense, useEffect, useState } from 'react';
-import { meResponse, type MeResponse, type PageId } from '../contract';
+import { type JSX, lazy, Suspense, useEffect, useState } from 'react';
+import { meResponse, type MeResponse, PAGE_IDS, type PageId, PAGES } from '../contract';
 import { ApiFailure, call } from './api';
 import type { Host, ThemeName } from './host';
 import { SessionPage } from './pages/session';
@@ -18,7 +18,32 @@ const MatrixPage = lazy(() => import('./pages/matrix').then((m) => ({ default: m
 const QualityPage = lazy(() => import('./pages/quality').then((m) => ({ default: m.QualityPage })));
 
 const THEMES: Record<ThemeName, Theme> = { light: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme };
-const LABELS: Record<PageId, string> = { sessions: 'Sessions', training: 'Training data', quality: 'Quality', jobs: 'Jobs' };
+
+/**
+ * Each page's view for the path after its section (`/training/12` → ['12']). A page the server may list
+ * but that has no view here yet (Compare, Best practices) says so; adding it is one entry.
+ */
+const VIEWS: Partial<Record<PageId, (rest: string[], me: MeResponse) => JSX.Element>> = {
+  sessions: (rest, me) => (rest[0] ? <SessionPage id={rest[0]} /> : <SessionsPage me={me} />),
+  training: (rest, me) => (rest[0] ? <ConversationPage number={Number(rest[0])} /> : <MatrixPage me={me} />),
+  quality: () => <QualityPage />,
+  jobs: () => <JobsPage />,
+};
+
+const isPageId = (s: string): s is PageId => (PAGE_IDS as readonly string[]).includes(s);
+
+/** Why a page is not shown: unknown, for admins only, or not on this bot (yet). */
+function Unavailable(props: { section: string; me: MeResponse }) {
+  const known = isPageId(props.section) ? PAGES[props.section] : null;
+  let text = `There is no page "${props.section}" on the dashboard.`;
+  if (known?.adminOnly && !props.me.admin) text = `${known.label} is for admins (ADMIN_ALLOWLIST).`;
+  else if (known) text = `${known.label} is not available on this bot yet.`;
+  return (
+    <MessageBar intent="warning" data-testid="unavailable">
+      <MessageBarBody>{text}</MessageBarBody>
+    </MessageBar>
+  );
+}
 
 const useStyles = makeStyles({
   root: { minHeight: '100vh', backgroundColor: tokens.colorNeutralBackground2, color: tokens.colorNeutralForeground1 },
@@ -31,22 +56,16 @@ const useStyles = makeStyles({
 function Signed(props: { me: MeResponse }) {
   const { path } = useLocation();
   const section = (path.split('/')[1] ?? '') || 'sessions';
-  const parts = path.split('/').filter((p) => p.length > 0);
-  const allowed = (props.me.pages as readonly string[]).includes(section);
-  let page = <SessionsPage me={props.me} />;
-  if (!allowed) page = <MessageBar intent="warning"><MessageBarBody>This page is for admins.</MessageBarBody></MessageBar>;
-  else if (section === 'sessions' && parts[1]) page = <SessionPage id={parts[1]} />;
-  else if (section === 'training' && parts[1]) page = <ConversationPage number={Number(parts[1])} />;
-  else if (section === 'training') page = <MatrixPage me={props.me} />;
-  else if (section === 'quality') page = <QualityPage />;
-  else if (section === 'jobs') page = <JobsPage />;
+  const rest = path.split('/').filter((p) => p.length > 0).slice(1);
+  const view = isPageId(section) && props.me.pages.includes(section) ? VIEWS[section] : undefined;
+  const page = view ? view(rest, props.me) : <Unavailable section={section} me={props.me} />;
   const s = useStyles();
   return (
     <>
       <header className={s.header}>
         <Text className={s.title} size={400}>Tuning Bot</Text>
         <TabList selectedValue={section} onTabSelect={(_e, d) => { navigate(`/${String(d.value)}`); }} aria-label="Dashboard pages">
-          {props.me.pages.map((p) => <Tab key={p} value={p}>{LABELS[p]}</Tab>)}
+          {props.me.pages.map((p) => <Tab key={p} value={p}>{PAGES[p].label}</Tab>)}
         </TabList>
         <Text className={s.who} size={200}>
           {props.me.name ?? props.me.testerId}{props.me.admin ? ' · admin' : ''} · {props.me.claude.online ? `Claude ${props.me.claude.model}` : 'offline mode'}

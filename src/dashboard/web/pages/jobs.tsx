@@ -3,7 +3,7 @@ import { Button, Caption1, Card, CardHeader, MessageBar, MessageBarBody, Progres
 import { useEffect, useState } from 'react';
 import { jobActionResponse, type JobView, jobsResponse } from '../../contract';
 import { call } from '../api';
-import { Loadable, StatusBadge, fmt } from '../parts/common';
+import { Loadable, StatusBadge, fmt, plural } from '../parts/common';
 import { useApi } from '../parts/use-api';
 
 const useStyles = makeStyles({ list: { display: 'flex', flexDirection: 'column', gap: '12px' }, row: { display: 'flex', gap: '8px', flexWrap: 'wrap', alignItems: 'center' } });
@@ -15,7 +15,7 @@ function Job(props: { job: JobView; onAction: (id: string, action: 'pause' | 're
   const share = j.total === 0 ? 1 : (j.done + j.failed) / j.total;
   return (
     <Card data-testid="job" data-job={j.id} data-status={j.status}>
-      <CardHeader header={<Text weight="semibold">Job {j.id.slice(0, 8)} · {j.type}{j.mode === 'batch' ? ' (Message Batches)' : ''}</Text>} action={<StatusBadge status={j.status} />} />
+      <CardHeader header={<Text weight="semibold">Job {j.id.slice(0, 8)} · {plural(j.total, 'conversation')} · {j.mode === 'batch' ? 'Message Batches' : 'direct'}</Text>} action={<StatusBadge status={j.status} />} />
       <ProgressBar value={share} thickness="large" aria-label={`Job ${j.id.slice(0, 8)} progress`} />
       <div className={s.row}>
         <Text data-testid="job-counts">Done / failed / total: {j.done} / {j.failed} / {j.total} ({Math.round(share * 100)}%)</Text>

@@ -62,8 +62,8 @@ export function MatrixPage(props: { me: MeResponse }) {
           {([['Total', sum.total], ['Seed', sum.seed], ['Generated', sum.generated], ['Remaining', sum.remaining]] as const).map(([l, n]) => (
             <div key={l} className={s.stat}><Text size={200}>{l}</Text><Text size={500} weight="semibold">{n}</Text></div>
           ))}
-          <div className={s.stat}><Text size={200}>By tier</Text><Text>{Object.entries(sum.byTier).map(([t, n]) => `${TIER_LABEL[t] ?? t} ${String(n)}`).join(' · ')}</Text></div>
-          <div className={s.stat}><Text size={200}>By persona</Text><Text>{Object.entries(sum.byPersona).map(([p, n]) => `${p} ${String(n)}`).join(' · ')}</Text></div>
+          <div className={s.stat}><Text size={200}>By tier</Text><Text>{Object.entries(sum.byTier).sort(([a], [b]) => a.localeCompare(b)).map(([t, n]) => `${TIER_LABEL[t] ?? t} ${String(n)}`).join(' · ')}</Text></div>
+          <div className={s.stat}><Text size={200}>By persona</Text><Text>{Object.entries(sum.byPersona).sort(([a], [b]) => a.localeCompare(b)).map(([p, n]) => `${p} ${String(n)}`).join(' · ')}</Text></div>
         </div>
       )}
       <FilterBar>

@@ -2,7 +2,7 @@
 import { Badge, Body1, Caption1, Card, CardHeader, Text, Title3, makeStyles, tokens } from '@fluentui/react-components';
 import { sessionDetailResponse, type SessionTurn } from '../../contract';
 import { call } from '../api';
-import { Loadable, fmt } from '../parts/common';
+import { Loadable, fmt, plural } from '../parts/common';
 import { useApi } from '../parts/use-api';
 import { NavLink } from '../parts/nav-link';
 
@@ -62,7 +62,7 @@ export function SessionPage(props: { id: string }) {
               <Caption1>{data.session.testerName ?? data.session.testerId ?? ''}</Caption1>
               <Caption1>started {fmt.when(data.session.start)}</Caption1>
               <Caption1>prompt {data.session.promptVersion ?? '—'}{data.session.branch ? ` on ${data.session.branch}` : ''}</Caption1>
-              <Caption1>{data.session.turns} turns · {data.session.notes} notes</Caption1>
+              <Caption1>{plural(data.session.turns, 'turn')} · {plural(data.session.notes, 'note')}</Caption1>
             </div>
             <div className={s.turns}>{data.turns.map((t) => <Turn key={t.id} t={t} />)}</div>
           </>

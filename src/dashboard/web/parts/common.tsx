@@ -76,6 +76,11 @@ export function Stars(props: { value: number | null }) {
   );
 }
 
+/** "1 turn", "3 turns". */
+export function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
 export const fmt = {
   num: (v: number | null | undefined, digits = 2): string => (v === null || v === undefined ? '—' : v.toFixed(digits)),
   ms: (v: number | null): string => (v === null ? '—' : v < 1000 ? `${v.toFixed(0)} ms` : `${(v / 1000).toFixed(1)} s`),
