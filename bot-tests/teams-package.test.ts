@@ -33,6 +33,7 @@ const COMMANDS: Array<[string, string]> = [
   ['stats', 'Session statistics: stats [session]'],
   ['prompt', 'The prompt file and its version'],
   ['prompts', 'Captured prompts and topics: prompts retraining 30 | review 0.7'],
+  ['suggest', "Prompt edits from a session's notes: suggest [session]"],
 ];
 
 /** Entries of a zip file, from its central directory; data inflated when deflated. */
