@@ -33,6 +33,7 @@ const COMMANDS: Array<[string, string]> = [
   ['stats', 'Session statistics: stats [session]'],
   ['prompt', 'The prompt file and its version'],
   ['prompts', 'Captured prompts and topics: prompts retraining 30 | review 0.7'],
+  ['suggest', "Prompt edits from a session's notes: suggest [session]"],
 ];
 /** The personal chat's menu also offers the dashboard link; a group chat does not (the link is personal). */
 const PERSONAL_COMMANDS: Array<[string, string]> = [...COMMANDS, ['dashboard', 'A sign-in link to the dashboard for your browser']];

@@ -133,6 +133,9 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
       ...activity,
     };
     await adapter.processActivity(full);
+    // The judge scores a turn in the background after its reply; tests wait for it, so its calls never
+    // overlap the next turn's (a queued fake step is the next turn's, not the judge's).
+    await app.insights.judgeQueue.drain();
     drain();
     const sent = sentByTurn.get(full.id ?? '') ?? [];
     sentByTurn.delete(full.id ?? '');

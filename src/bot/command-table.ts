@@ -52,8 +52,8 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   { name: 'new', syntax: '/new', description: 'Close the open session and start a new one', arg: 'none', menu: 'Close the open session and start a new one', run: newCommand },
   { name: 'end', syntax: '/end', description: 'End the session with a summary', arg: 'none', menu: 'End the session with a summary', run: endCommand },
   {
-    name: 'export', syntax: '/export [session] [anonymize [strip]], /export bundle [session] [json]', arg: 'export', run: exportCommand,
-    description: 'Download a session as CSV (default: the open or latest one; anonymize: without tester ids, names, e-mails or phone numbers), or as an LLM-ready bundle (Markdown or JSON)',
+    name: 'export', syntax: '/export [session] [anonymize [strip]]', arg: 'export', run: exportCommand,
+    description: 'Download a session as CSV (default: the open or latest one; anonymize: without tester ids, names, e-mails or phone numbers); /export bundle [session] [json]: as an LLM-ready bundle',
     menu: 'Download a session as CSV: export [session] [anonymize]',
   },
   { name: 'sessions', syntax: '/sessions', description: 'Your last ten sessions, with counts', arg: 'none', menu: 'Your last ten sessions', run: sessionsCommand },
