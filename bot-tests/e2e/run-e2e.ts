@@ -419,7 +419,8 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
     const text = await card.innerText();
     check(/Edit 1 answers N1 \(tone\)/.test(text), `the card names no note for its edit: ${text.slice(0, 400)}`);
     check(await card.getByRole('button', { name: 'Replay with this suggestion', exact: true }).isVisible(), 'no Replay with this suggestion button');
-    check(await card.getByRole('button', { name: 'Download .patch', exact: true }).isVisible(), 'no Download .patch button');
+    // An Action.OpenUrl: the Playground renders it as a link-styled action, not a button role.
+    check(await card.getByText('Download .patch', { exact: true }).isVisible(), 'no Download .patch action');
   });
 
   await step('Replay with this suggestion: a progress card that completes, then the comparison card', async () => {
