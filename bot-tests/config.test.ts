@@ -17,6 +17,8 @@ describe('configuration', () => {
       exportLinkTtlMinutes: 15,
       retrieval: { topK: 5, minSimilarity: 0.1 },
       streamUpdateIntervalMs: 1500,
+      streaming: 'auto',
+      turnQueue: { concurrency: 32, limit: 500 },
     });
     expect(c.publicBaseUrl).toBe('http://localhost:3978');
   });

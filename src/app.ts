@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
 import {
   CardFactory,
-  CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
   PrivateConversationState,
@@ -14,13 +13,16 @@ import {
 } from 'botbuilder';
 import type restify from 'restify';
 import { type DatabaseHandle, pingDatabase } from '../db';
+import { ActivityDelivery, DEFAULT_DELIVERY_OPTIONS, WireAdapter } from './bot/delivery';
 import type { BotDeps, MemberDirectory } from './bot/deps';
 import { userMessageFor } from './bot/errors';
 import { JobCardUpdater } from './bot/job-cards';
+import { JsonConnectorAuthentication } from './bot/json-connector';
 import { PostgresStorage } from './bot/state-storage';
 import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
 import type { Config } from './config';
+import { ActivityClaims } from './delivery';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
 import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
 import { generateConversation, JobRunner, promoteSession } from './generation';
@@ -43,15 +45,30 @@ export interface AppParts {
    * documents; without any, ERA answers from the prompt alone (and says nothing about sources).
    */
   retrieval?: boolean;
+  /**
+   * Bot Framework authentication settings over those from config, e.g. the OpenID metadata URLs
+   * (tests point them at a loopback key server).
+   */
+  authOverrides?: ConfigurationBotFrameworkAuthenticationOptions;
 }
 
 export interface App {
-  adapter: CloudAdapter;
+  adapter: WireAdapter;
   jobRunner: JobRunner;
   bot: TuningBot;
   server: restify.Server;
   era: EraResponder;
+  /** POST /api/messages: authentication, the once-only claim, the acknowledged turn queue. */
+  delivery: ActivityDelivery;
+  /**
+   * Stops taking activities, waits (up to `timeoutMs`) for acknowledged turns to finish, stops the
+   * claims purge and the job runner. Returns whether every queued turn finished.
+   */
+  stop(timeoutMs?: number): Promise<boolean>;
 }
+
+/** How often handled activities past their expiry are deleted. */
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOptions {
   if (!config.auth) return {};
@@ -64,7 +81,7 @@ function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOpt
 }
 
 /** The generation job runner, reporting to progress cards through the adapter (proactive messages). */
-function createJobRunner(parts: AppParts, adapter: CloudAdapter, claude: { client: Anthropic | null; calls: CallLog; pricing: Pricing }): JobRunner {
+function createJobRunner(parts: AppParts, adapter: WireAdapter, claude: { client: Anthropic | null; calls: CallLog; pricing: Pricing }): JobRunner {
   const { config, database, logger } = parts;
   const db = database.db;
   const { client, calls, pricing } = claude;
@@ -169,7 +186,8 @@ export function createApp(parts: AppParts): App {
   const { config, database, logger } = parts;
   const db = database.db;
 
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(authOptions(config)));
+  // Activities leave as the JSON the bot built (json-connector.ts): entities and channelData intact.
+  const adapter = new WireAdapter(new JsonConnectorAuthentication(new ConfigurationBotFrameworkAuthentication({ ...authOptions(config), ...parts.authOverrides })));
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, activityId: context.activity.id, type: context.activity.type }, 'unhandled turn error');
     if (context.activity.type === 'message') {
@@ -193,13 +211,29 @@ export function createApp(parts: AppParts): App {
 
   const exportDownload = createExportDownloadHandler({ db, secret, logger });
   const promptExport = createPromptExportHandler({ db, secret, logger });
+  const claims = new ActivityClaims(db);
+  const delivery = new ActivityDelivery(adapter, (context) => bot.run(context), claims, logger, { ...DEFAULT_DELIVERY_OPTIONS, queue: config.turnQueue });
+  const purge = setInterval(() => {
+    claims.purge().then(
+      (deleted) => { if (deleted > 0) logger.info({ deleted }, 'expired handled-activity records purged'); },
+      (err: unknown) => { logger.warn({ err }, 'could not purge expired handled-activity records'); },
+    );
+  }, PURGE_EVERY_MS);
+  purge.unref();
+
   const server = createServer({
-    adapter,
-    bot,
+    messages: (req, res) => delivery.handle(req, res),
     logger,
     health: healthCheck(parts, era),
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
   });
-  return { adapter, bot, server, era, jobRunner };
+  const stop = async (timeoutMs = 30_000): Promise<boolean> => {
+    clearInterval(purge);
+    const drained = await delivery.stop(timeoutMs);
+    if (!drained) logger.warn({ left: delivery.queue.size }, 'stopping with turns still running');
+    await jobRunner.stop();
+    return drained;
+  };
+  return { adapter, bot, server, era, jobRunner, delivery, stop };
 }

@@ -9,6 +9,7 @@ import * as m20261124090000 from './20261124090000_knowledge_base';
 import * as m20261124090100 from './20261124090100_llm_calls_and_prompt_capture';
 import * as m20261125090000 from './20261125090000_training_data';
 import * as m20261202110000 from './20261202110000_knowledge_version';
+import * as m20261203090000 from './20261203090000_handled_activities';
 
 export const migrations: Record<string, Migration> = {
   '20261123090000_prompt_tuning_tables': m20261123090000,
@@ -17,6 +18,7 @@ export const migrations: Record<string, Migration> = {
   '20261124090100_llm_calls_and_prompt_capture': m20261124090100,
   '20261125090000_training_data': m20261125090000,
   '20261202110000_knowledge_version': m20261202110000,
+  '20261203090000_handled_activities': m20261203090000,
 };
 
 export const migrationProvider: MigrationProvider = {

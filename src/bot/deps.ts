@@ -37,7 +37,7 @@ export type CsvSizer = (sessionId: string) => Promise<number>;
 
 export type BotConfig = Pick<
   Config,
-  'promptPath' | 'historyTurns' | 'maxMessageChars' | 'maxNoteChars' | 'testerAllowlist' | 'anthropic' | 'streamUpdateIntervalMs' | 'adminAllowlist'
+  'promptPath' | 'historyTurns' | 'maxMessageChars' | 'maxNoteChars' | 'testerAllowlist' | 'anthropic' | 'streamUpdateIntervalMs' | 'streaming' | 'adminAllowlist'
 >;
 
 /** Training-data generation jobs from Teams. */

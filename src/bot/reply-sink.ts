@@ -19,7 +19,7 @@ export class TeamsReplySink implements ReplySink {
     private readonly turn: TurnContext,
     private readonly deps: BotDeps,
   ) {
-    this.stream = canStream(turn) ? new TeamsStream(turn, deps.config.streamUpdateIntervalMs) : null;
+    this.stream = canStream(turn, deps.config.streaming) ? new TeamsStream(turn, deps.config.streamUpdateIntervalMs) : null;
     if (this.stream) {
       this.stream.onCancel = () => {
         this.onCancel?.();
