@@ -11,7 +11,7 @@ import type { ConnectorRequest } from './helpers/fake-connector';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy';
 import { repliesTo, startWire, type Wire } from './helpers/wire-harness';
 
-const isFinal = (r: ConnectorRequest) => r.body?.type === 'message' && typeof r.body.text === 'string' && (r.body.text as string).includes('ERA says');
+const isFinal = (r: ConnectorRequest) => r.body?.type === 'message' && typeof r.body.text === 'string' && (r.body.text).includes('ERA says');
 
 function connectionLost(): Error {
   return Object.assign(new Error('Connection terminated unexpectedly'), { code: '08006' });
@@ -36,9 +36,9 @@ function faulty(db: TestDatabase['db'], fault: { next: Fault }): TestDatabase['d
                   throw connectionLost();
                 });
               }
-              const result = await builder.execute(fn as never);
+              const result = await builder.execute(fn);
               if (armed === 'after-commit') throw connectionLost();
-              return result as T;
+              return result;
             },
           };
         };
