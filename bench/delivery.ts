@@ -32,9 +32,13 @@ function percentile(values: number[], p: number): number {
 
 const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-/** A connector that notes when each answer (a message with text) to an activity id arrives. */
-async function startConnector(): Promise<{ url: string; arrived: Map<string, number>; close: () => Promise<void> }> {
+/**
+ * A connector that notes when the first message with text (ERA's answer, or the message saying why
+ * there is none) to each activity id arrives, and which of them were not answers.
+ */
+async function startConnector(): Promise<{ url: string; arrived: Map<string, number>; failed: Set<string>; close: () => Promise<void> }> {
   const arrived = new Map<string, number>();
+  const failed = new Set<string>();
   let n = 0;
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -43,7 +47,10 @@ async function startConnector(): Promise<{ url: string; arrived: Map<string, num
       try {
         const a = JSON.parse(body) as { type?: string; text?: string; replyToId?: string };
         const to = decodeURIComponent((req.url ?? '').split('/activities/')[1] ?? '') || a.replyToId;
-        if (a.type === 'message' && typeof a.text === 'string' && a.text.includes('ERA') && to && !arrived.has(to)) arrived.set(to, performance.now());
+        if (a.type === 'message' && typeof a.text === 'string' && to && !arrived.has(to)) {
+          arrived.set(to, performance.now());
+          if (!a.text.startsWith('ERA:')) failed.add(to);
+        }
       } catch {
         /* not an activity */
       }
@@ -55,7 +62,7 @@ async function startConnector(): Promise<{ url: string; arrived: Map<string, num
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${String(port)}/`, arrived, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => { resolve(); }); }) };
+  return { url: `http://127.0.0.1:${String(port)}/`, arrived, failed, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => { resolve(); }); }) };
 }
 
 async function startBot(kind: TestDbKind, claudeMs: number) {
@@ -128,7 +135,7 @@ async function crowd(kind: TestDbKind): Promise<void> {
     for (let m = 2; m <= MESSAGES; m += 1) {
       later.push(...(await Promise.all(Array.from({ length: TESTERS }, (_, i) => send(bot, i, `Question ${String(m)} from tester ${String(i)}`)))));
     }
-    console.log(`\n${kind}: ${String(TESTERS)} testers at once, Claude 300 ms`);
+    console.log(`\n${kind}: ${String(TESTERS)} testers at once, Claude 300 ms; messages answered with an error instead: ${String(bot.connector.failed.size)}`);
     console.log(line('first message: HTTP response', first.map((r) => r.http)));
     console.log(line('first message: answer arrived', first.map((r) => r.answer)));
     if (later.length) {
