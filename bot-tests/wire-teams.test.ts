@@ -75,6 +75,28 @@ describe.each(testDbKinds)('Teams on the wire (%s)', (kind) => {
       expect((final.body!.attachments as Array<{ contentType: string }>).map((a) => a.contentType)).toContain('application/vnd.microsoft.card.adaptive');
     });
 
+    it('ends the stream when Teams answers an update with 403 (the tester pressed Stop), and sends the stored part as a new message', async () => {
+      const answer = 'First you call the employee [1]. Then you write it down. Then you check the attendance policy for the next steps [2].';
+      wire.fake!.enqueue({ text: answer, chunks: answer.match(/.{1,10}/g)!, chunkDelayMs: 300 });
+      const msg = wire.message('What if they do not answer the phone?');
+      wire.connector.answerNext((r) => r.body?.type === 'typing' && (r.body.channelData as { streamType?: string } | undefined)?.streamType === 'streaming', {
+        status: 403,
+        body: { error: { code: 'ContentStreamNotAllowed', message: 'The user stopped the stream' } },
+      });
+      await wire.post(msg);
+      await wire.connector.waitFor(() => repliesTo(wire, msg.id as string).some(isAnswer));
+      await wire.idle();
+      const all = wire.connector.requests.filter((r) => r.path.endsWith(`/activities/${msg.id as string}`));
+      const stopped = all.findIndex((r) => r.status === 403);
+      expect(stopped).toBeGreaterThan(0);
+      const after = all.slice(stopped + 1);
+      expect(after.filter((r) => r.body?.type === 'typing')).toHaveLength(0);
+      expect(after.filter(isAnswer)).toHaveLength(1);
+      expect(streamInfo(after.find(isAnswer))).toBeUndefined();
+      const turn = await wire.t.db.selectFrom('tuning_conversation_turns').select('metadata').where('user_message', '=', 'What if they do not answer the phone?').executeTakeFirstOrThrow();
+      expect(turn.metadata).toMatchObject({ cancelled: true });
+    });
+
     it('sends a group-chat answer as one message (typing first), with the AI label and the feedback loop', async () => {
       const msg = wire.message('How many sick days do I get?', { group: true });
       expect((await wire.post(msg)).status).toBe(200);
