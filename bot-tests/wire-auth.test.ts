@@ -71,7 +71,7 @@ describe.each(testDbKinds)('tokens on /api/messages (%s)', (kind) => {
       env: AUTH_ENV,
       authOverrides: cloudWithKeysAt(`${keys.base}/openid`),
     });
-  });
+  }, 180_000);
   afterAll(async () => {
     await wire.close();
     await keys.close();

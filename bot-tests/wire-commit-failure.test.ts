@@ -66,7 +66,7 @@ describe.each(testDbKinds)('a connection lost around the turn commit (%s)', (kin
   beforeAll(async () => {
     wire = await startWire(kind, { wrapDb: (db) => faulty(db, fault) });
     await ask(wire, 'Opening the session');
-  });
+  }, 180_000);
   afterAll(async () => {
     await wire.close();
   });
@@ -102,7 +102,7 @@ if (testDbKinds.includes('postgres')) describe('the Postgres connection cut just
     const handle = await connectDatabase({ kind: 'postgres', url: url.toString() }, { onPoolError: () => undefined });
     wire = await startWire('postgres', { database: { ...handle, dispose: () => handle.close() } });
     await ask(wire, 'Opening the session');
-  });
+  }, 180_000);
   afterAll(async () => {
     await wire.close();
     await wire.t.dispose();

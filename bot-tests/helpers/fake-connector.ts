@@ -80,7 +80,7 @@ export async function startFakeConnector(): Promise<FakeConnector> {
     answerNext: (when, answer) => {
       scripted.push({ when, answer });
     },
-    waitFor: async (predicate, timeoutMs = 8_000) => {
+    waitFor: async (predicate, timeoutMs = 20_000) => {
       const until = Date.now() + timeoutMs;
       while (!predicate(requests)) {
         if (Date.now() > until) throw new Error(`fake connector: condition not met; requests so far: ${requests.map((r) => `${r.method} ${r.path} ${String(r.body?.type)}`).join(', ')}`);
