@@ -18,6 +18,8 @@ describe('configuration', () => {
       retrieval: { topK: 5, minSimilarity: 0.1 },
       streamUpdateIntervalMs: 1500,
       judge: { model: 'claude-haiku-5-5', concurrency: 2 },
+      streaming: 'auto',
+      turnQueue: { concurrency: 32, limit: 500 },
     });
     expect(c.publicBaseUrl).toBe('http://localhost:3978');
     expect(c.judge.rubricPath).toMatch(/examples\/era\/JUDGE_RUBRIC\.md$/);

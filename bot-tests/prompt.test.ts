@@ -3,7 +3,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createPromptSource, PromptFileError, promptVersion, readPromptText } from '../src/era';
@@ -172,5 +172,26 @@ describe('PromptSource', () => {
     });
     expect(await source.read()).toEqual({ text: PROMPT_V1, sha256: sha256(PROMPT_V1) });
     expect(await source.version()).toEqual({ version: snapshot.version, branch: 'prompt-tuning', inGit: true });
+  });
+});
+
+describe('PromptSource.version under a crowd (issue 9, failure 5)', () => {
+  test('fifty sessions opening at once run git once, and an edit of the file is seen at once', async () => {
+    const { dir, file } = await repoWithPrompt('crowd');
+    // A git that counts its runs, then does the real work.
+    const counter = path.join(dir, 'git-runs.log');
+    const wrapper = path.join(dir, 'counting-git.sh');
+    await writeFile(wrapper, `#!/bin/sh\necho run >> '${counter}'\nexec git "$@"\n`, { mode: 0o755 });
+    const runs = async () => (await readFile(counter, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+    const source = createPromptSource(file, { gitBinary: wrapper });
+
+    const versions = await Promise.all(Array.from({ length: 50 }, () => source.version()));
+    expect(new Set(versions.map((v) => v.version))).toEqual(new Set([git(dir, 'rev-parse', '--short=7', 'HEAD')]));
+    // One gitVersion run is four git commands (branch, last commit, HEAD's blob, the working blob).
+    expect(await runs()).toBe(4);
+
+    await writeFile(file, 'edited, not committed\n');
+    expect((await source.version()).version).toMatch(/\+dirty$/);
+    expect(await runs()).toBe(8);
   });
 });

@@ -1,7 +1,7 @@
 /** The HTTP surface: /api/messages through CloudAdapter (auth on and off), /healthz, the CSV link. */
 import { Writable } from 'node:stream';
 import type restify from 'restify';
-import { createApp } from '../src/app';
+import { type App, createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createLogger } from '../src/logger';
 import { listen } from '../src/server';
@@ -15,6 +15,11 @@ async function start(t: TestDatabase, env: Record<string, string> = {}) {
   const app = createApp({ config, database: t, logger: quiet(), anthropic: null });
   const port = await listen(app.server, 0, '127.0.0.1');
   return { app, base: `http://127.0.0.1:${port}`, server: app.server };
+}
+
+/** A message is acknowledged before its turn runs: waits for the app's queued turns to finish. */
+async function idle(app: App): Promise<void> {
+  while (app.delivery.queue.size > 0) await new Promise((r) => setTimeout(r, 10));
 }
 
 function message(serviceUrl: string, text: string, id: string) {
@@ -45,8 +50,9 @@ describe.each(testDbKinds)('HTTP server on %s', (kind) => {
   describe('without Bot Framework credentials', () => {
     let base: string;
     let server: restify.Server;
+    let app: App;
     beforeAll(async () => {
-      ({ base, server } = await start(t));
+      ({ base, server, app } = await start(t));
     });
     afterAll(() => server.close());
 
@@ -64,9 +70,11 @@ describe.each(testDbKinds)('HTTP server on %s', (kind) => {
     it('takes a real message over HTTP, replies through the connector, and serves the CSV behind /export', async () => {
       const res = await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message(connector.serviceUrl, 'Is a no-call/no-show a firing offence?', 'm1')) });
       expect(res.status).toBe(200);
+      await idle(app);
       const turns = await t.db.selectFrom('tuning_conversation_turns').selectAll().execute();
       expect(turns.map((x) => x.user_message)).toContain('Is a no-call/no-show a firing offence?');
       await fetch(`${base}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message(connector.serviceUrl, '/export', 'm2')) });
+      await idle(app);
       const exportCard = connector.activities
         .flatMap((a) => (a.attachments as Array<{ content: { actions?: Array<{ url?: string }> } | undefined }> | undefined) ?? [])
         .find((att) => att.content?.actions?.[0]?.url?.includes('/exports/'));

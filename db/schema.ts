@@ -99,7 +99,24 @@ export interface BotStateTable {
 }
 
 /** Every table of the product: the tuning chat here, the other capabilities in their own files. */
+/** Activities claimed before the bot acts on them (issue 9): a redelivery is not handled twice. */
+export interface HandledActivitiesTable {
+  channel_id: string;
+  conversation_id: string;
+  activity_id: string;
+  activity_type: string;
+  status: Generated<'working' | 'done'>;
+  claimed_by: string;
+  lease_until: ColumnType<Date, Date | string, Date | string>;
+  outcome: ColumnType<JsonObject | null, JsonObject | null | undefined, JsonObject | null>;
+  attempts: Generated<number>;
+  received_at: TimestampWithDefault;
+  completed_at: NullableTimestamp;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+}
+
 export interface Database extends KnowledgeTables, LlmTables, CallIoTables, RetentionTables, TrainingTables, InsightsTables {
+  handled_activities: HandledActivitiesTable;
   prompt_tuning_sessions: PromptTuningSessionsTable;
   tuning_conversation_turns: TuningConversationTurnsTable;
   tuning_improvements: TuningImprovementsTable;

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import type Anthropic from '@anthropic-ai/sdk';
 import {
   CardFactory,
-  CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   type ConfigurationBotFrameworkAuthenticationOptions,
   PrivateConversationState,
@@ -14,14 +13,17 @@ import {
 } from 'botbuilder';
 import type restify from 'restify';
 import { type DatabaseHandle, pingDatabase } from '../db';
+import { ActivityDelivery, DEFAULT_DELIVERY_OPTIONS, WireAdapter } from './bot/delivery';
 import type { BotDeps, MemberDirectory } from './bot/deps';
 import { userMessageFor } from './bot/errors';
 import { JobCardUpdater, jobTitle } from './bot/job-cards';
 import { type ProactiveNotifier, ReplayCardUpdater, scoreCardUpdater } from './bot/insights-cards';
+import { JsonConnectorAuthentication } from './bot/json-connector';
 import { PostgresStorage } from './bot/state-storage';
 import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
 import type { Config } from './config';
+import { ActivityClaims } from './delivery';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
 import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
 import { cancelJobBatch, generateConversation, JobRunner, noCardNotify, promoteSession } from './generation';
@@ -55,6 +57,11 @@ export interface AppParts {
   retrieval?: boolean;
   /** The OneDrive upload's options (tests: a loopback http upload URL); Teams' https URLs need none. */
   uploads?: Pick<UploadSessionCsvOptions, 'allowInsecureUrl'>;
+  /**
+   * Bot Framework authentication settings over those from config, e.g. the OpenID metadata URLs
+   * (tests point them at a loopback key server).
+   */
+  authOverrides?: ConfigurationBotFrameworkAuthenticationOptions;
 }
 
 /** The tuning loop's background work: the judge's queue and the replays. */
@@ -69,7 +76,7 @@ export interface InsightsRuntime {
 }
 
 export interface App {
-  adapter: CloudAdapter;
+  adapter: WireAdapter;
   jobRunner: JobRunner;
   bot: TuningBot;
   server: restify.Server;
@@ -80,7 +87,17 @@ export interface App {
    */
   startSchedules(): { stop(): Promise<void> };
   insights: InsightsRuntime;
+  /** POST /api/messages: authentication, the once-only claim, the acknowledged turn queue. */
+  delivery: ActivityDelivery;
+  /**
+   * Stops taking activities, waits (up to `timeoutMs`) for acknowledged turns to finish, stops the
+   * claims purge and the job runner. Returns whether every queued turn finished.
+   */
+  stop(timeoutMs?: number): Promise<boolean>;
 }
+
+/** How often handled activities past their expiry are deleted. */
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 
 function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOptions {
   if (!config.auth) return {};
@@ -93,7 +110,7 @@ function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOpt
 }
 
 /** The generation job runner, reporting to progress cards through the adapter (proactive messages). */
-function createJobRunner(parts: AppParts, adapter: CloudAdapter, claude: { client: Anthropic | null; calls: CallLog; pricing: Pricing }): JobRunner {
+function createJobRunner(parts: AppParts, adapter: WireAdapter, claude: { client: Anthropic | null; calls: CallLog; pricing: Pricing }): JobRunner {
   const { config, database, logger } = parts;
   const db = database.db;
   const { client, calls, pricing } = claude;
@@ -141,7 +158,7 @@ function exportLinks(config: Config, secret: string): BotDeps['exportLinks'] {
 }
 
 /** Proactive sends and updates through the adapter (the judge's score line, replay cards). */
-function proactiveNotifier(config: Config, adapter: CloudAdapter): ProactiveNotifier {
+function proactiveNotifier(config: Config, adapter: WireAdapter): ProactiveNotifier {
   const appId = config.auth?.appId ?? '';
   return {
     update: (ref, activity) =>
@@ -258,7 +275,8 @@ export function createApp(parts: AppParts): App {
   const { config, database, logger } = parts;
   const db = database.db;
 
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication(authOptions(config)));
+  // Activities leave as the JSON the bot built (json-connector.ts): entities and channelData intact.
+  const adapter = new WireAdapter(new JsonConnectorAuthentication(new ConfigurationBotFrameworkAuthentication({ ...authOptions(config), ...parts.authOverrides })));
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     logger.error({ err: error, activityId: context.activity.id, type: context.activity.type }, 'unhandled turn error');
     if (context.activity.type === 'message') {
@@ -293,9 +311,18 @@ export function createApp(parts: AppParts): App {
   const generationsLatest = createGenerationsLatestHandler({
     db, auth: apiAuth, logger, privacy: createAnonymizer({ anonymize: null, secret: '', redact: config.privacy.redact }),
   });
+  const claims = new ActivityClaims(db);
+  const delivery = new ActivityDelivery(adapter, (context) => bot.run(context), claims, logger, { ...DEFAULT_DELIVERY_OPTIONS, queue: config.turnQueue });
+  const purge = setInterval(() => {
+    claims.purge().then(
+      (deleted) => { if (deleted > 0) logger.info({ deleted }, 'expired handled-activity records purged'); },
+      (err: unknown) => { logger.warn({ err }, 'could not purge expired handled-activity records'); },
+    );
+  }, PURGE_EVERY_MS);
+  purge.unref();
+
   const server = createServer({
-    adapter,
-    bot,
+    messages: (req, res) => delivery.handle(req, res),
     logger,
     health: healthCheck(parts, era),
     exportDownload: (req, res) => exportDownload(req, res),
@@ -308,8 +335,16 @@ export function createApp(parts: AppParts): App {
     const retention = config.retention ? startRetentionSchedule({ db, logger, settings: config.retention }) : null;
     return { stop: async () => retention?.stop() };
   };
-  return { adapter, bot, server, era, jobRunner, startSchedules, insights: insights.runtime };
+  const stop = async (timeoutMs = 30_000): Promise<boolean> => {
+    clearInterval(purge);
+    const drained = await delivery.stop(timeoutMs);
+    if (!drained) logger.warn({ left: delivery.queue.size }, 'stopping with turns still running');
+    await jobRunner.stop();
+    return drained;
+  };
+  return { adapter, bot, server, era, jobRunner, delivery, stop, startSchedules, insights: insights.runtime };
 }
+
 
 
 /**

@@ -67,6 +67,9 @@ const schema = z
     RETRIEVAL_TOP_K: int(5, 1, 20),
     RETRIEVAL_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.1),
     STREAM_UPDATE_INTERVAL_MS: int(1500, 1000, 60000),
+    STREAMING: z.enum(['auto', 'always', 'never']).default('auto'),
+    TURN_CONCURRENCY: int(32, 1, 1000),
+    TURN_QUEUE_LIMIT: int(500, 1, 100000),
     INTENT_MODEL: z.string().min(1).default('claude-haiku-5-5'),
     MODEL_PRICING_FILE: optionalText,
     ADMIN_ALLOWLIST: list,
@@ -124,6 +127,13 @@ export interface Config {
   retrieval: { topK: number; minSimilarity: number };
   /** Minimum gap between streamed updates in Teams (it throttles faster senders). */
   streamUpdateIntervalMs: number;
+  /**
+   * Whether answers stream: 'auto' streams in Teams 1:1 chats whose service URL is not a local client
+   * (the Agents Playground); 'always' in every 1:1 chat (tests on a loopback connector); 'never' not at all.
+   */
+  streaming: 'auto' | 'always' | 'never';
+  /** Turns run at once after their request was acknowledged, and how many may wait (then 503). */
+  turnQueue: { concurrency: number; limit: number };
   /** The model of the small intent-classification call. */
   intentModel: string;
   /** A JSON price table replacing the shipped one (src/llm/model-prices.json). */
@@ -184,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     knowledgeDir: path.resolve(e.KNOWLEDGE_DIR),
     retrieval: { topK: e.RETRIEVAL_TOP_K, minSimilarity: e.RETRIEVAL_MIN_SIMILARITY },
     streamUpdateIntervalMs: e.STREAM_UPDATE_INTERVAL_MS,
+    streaming: e.STREAMING,
+    turnQueue: { concurrency: e.TURN_CONCURRENCY, limit: e.TURN_QUEUE_LIMIT },
     intentModel: e.INTENT_MODEL,
     modelPricingFile: e.MODEL_PRICING_FILE ? path.resolve(e.MODEL_PRICING_FILE) : undefined,
     adminAllowlist: e.ADMIN_ALLOWLIST,

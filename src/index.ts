@@ -9,6 +9,9 @@ import { ingestKnowledge, KnowledgeDirNotFoundError, KnowledgeReadError } from '
 import { createLogger } from './logger';
 import { listen } from './server';
 
+/** How long shutdown waits for acknowledged turns to send their answers. */
+const SHUTDOWN_DRAIN_MS = 25_000;
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -67,19 +70,25 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // Job runners release what they hold, so the next start resumes at once instead of waiting out leases.
-    const jobsStopped = app.jobRunner.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping generation jobs'); });
-    const schedulesStopped = schedules.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping scheduled tasks'); });
-    // The judge finishes its calls in flight (unstarted turns are left for rescore); replays release their leases.
-    const insightsStopped = app.insights.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping the tuning loop'); });
-    app.server.close(async () => {
-      await Promise.all([jobsStopped, schedulesStopped, insightsStopped]);
+    // New activities get 503 (the connector redelivers them to the next instance); acknowledged turns
+    // finish and send their answers; job runners release what they hold, so the next start resumes
+    // at once instead of waiting out leases. Then the schedules stop (a run ends after its batch) and the
+    // judge finishes its calls in flight (unstarted turns are left for rescore); replays release their leases.
+    const stopped = app
+      .stop(SHUTDOWN_DRAIN_MS)
+      .catch((err: unknown) => { logger.error({ err }, 'error stopping the bot'); })
+      .then(() => Promise.all([
+        schedules.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping scheduled tasks'); }),
+        app.insights.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping the tuning loop'); }),
+      ]));
+    void stopped.then(() => {
+      app.server.close();
       database
         .close()
         .catch((err: unknown) => { logger.error({ err }, 'error closing the database'); })
         .finally(() => process.exit(0));
     });
-    setTimeout(() => process.exit(0), 5000).unref();
+    setTimeout(() => process.exit(0), SHUTDOWN_DRAIN_MS + 5000).unref();
   };
   process.on('SIGINT', () => { stop('SIGINT'); });
   process.on('SIGTERM', () => { stop('SIGTERM'); });

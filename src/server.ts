@@ -1,9 +1,7 @@
 /**
  * The HTTP surface on restify: POST /api/messages (Bot Framework), GET /healthz, GET /exports/:token.
  */
-import type { CloudAdapter } from 'botbuilder';
 import restify from 'restify';
-import type { ActivityHandler } from 'botbuilder';
 import type { Logger } from './logger';
 
 export interface HealthInfo {
@@ -15,8 +13,8 @@ export interface HealthInfo {
 }
 
 export interface ServerDeps {
-  adapter: CloudAdapter;
-  bot: ActivityHandler;
+  /** POST /api/messages (src/bot/delivery.ts: authenticate, claim, acknowledge, run the turn). */
+  messages: (req: restify.Request, res: restify.Response) => Promise<void>;
   logger: Logger;
   health: () => Promise<HealthInfo>;
   /** The signed CSV download; the token is the path after /exports/. */
@@ -40,9 +38,13 @@ export function createServer(deps: ServerDeps): restify.Server {
   server.use(restify.plugins.bodyParser({ mapParams: false, maxBodySize: MAX_BODY_BYTES, rejectUnknown: true }));
 
   server.post('/api/messages', async (req, res) => {
-    // CloudAdapter validates the Bot Framework token (401 when missing or forged, when auth is on)
-    // and answers invokes with the bot's invoke response.
-    await deps.adapter.process(req, res, (context) => deps.bot.run(context));
+    try {
+      await deps.messages(req, res);
+    } catch (err) {
+      // Never an internal detail in the body; the log has it.
+      deps.logger.error({ err }, 'POST /api/messages failed');
+      if (!res.headersSent) res.send(500, { error: 'The bot could not take this activity; it has been logged.' });
+    }
   });
 
   server.get('/healthz', async (_req, res) => {

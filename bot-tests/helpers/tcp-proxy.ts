@@ -10,6 +10,11 @@ export interface TcpProxy {
   cut(): Promise<void>;
   /** Accepts connections again on the same port. */
   restore(): Promise<void>;
+  /**
+   * The next COMMIT a client sends reaches the server, but its answer never comes back: the
+   * connection is dropped just after (the server commits; the client sees a lost connection).
+   */
+  cutAfterNextCommit(): void;
   close(): Promise<void>;
 }
 
@@ -17,6 +22,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   const sockets = new Set<net.Socket>();
   let server: net.Server | null = null;
   let port = 0;
+  let armed = false;
 
   const listen = async () => {
     server = net.createServer((client) => {
@@ -26,7 +32,24 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
         s.on('close', () => sockets.delete(s));
         s.on('error', () => s.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      let severed = false;
+      client.on('data', (chunk: Buffer) => {
+        if (severed) return;
+        upstream.write(chunk);
+        // The statement itself (NUL-terminated in the protocol), not the word inside a parameter.
+        if (armed && /\bcommit\0/i.test(chunk.toString('latin1'))) {
+          armed = false;
+          severed = true;
+          // Long enough for the server to commit; its answer is not relayed.
+          setTimeout(() => {
+            client.destroy();
+            upstream.destroy();
+          }, 200);
+        }
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (!severed) client.write(chunk);
+      });
     });
     await new Promise<void>((resolve) => server!.listen(port, '127.0.0.1', resolve));
     const address = server.address();
@@ -46,6 +69,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     },
     cut: stop,
     restore: listen,
+    cutAfterNextCommit: () => {
+      armed = true;
+    },
     close: stop,
   };
 }

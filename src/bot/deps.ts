@@ -42,7 +42,7 @@ export type CsvSizer = (sessionId: string, anonymize: AnonymizeMode | null) => P
 
 export type BotConfig = Pick<
   Config,
-  'promptPath' | 'historyTurns' | 'maxMessageChars' | 'maxNoteChars' | 'testerAllowlist' | 'anthropic' | 'streamUpdateIntervalMs' | 'adminAllowlist'
+  'promptPath' | 'historyTurns' | 'maxMessageChars' | 'maxNoteChars' | 'testerAllowlist' | 'anthropic' | 'streamUpdateIntervalMs' | 'streaming' | 'adminAllowlist'
 >;
 
 /** Training-data generation jobs from Teams. */

@@ -11,6 +11,10 @@ import { statusResponse } from './invoke-response';
 import { replyActivityFor, replyCardFor } from './reply-card';
 import { replyContext } from './verbs/note-verbs';
 
+/** Thumbs that name no reply: what the tester is told (it names no card: they pressed none). */
+export const NO_REPLY_ID_MESSAGE =
+  "I couldn't tell which answer that thumbs up or down was for, so nothing was saved. Your client didn't say which reply it was under; use **Improve** or **Looks good** under the answer instead.";
+
 export interface FeedbackValue {
   reaction: 'like' | 'dislike';
   text: string;
@@ -78,6 +82,15 @@ export async function feedbackResponse(
   if (!feedback) return statusResponse(400, 'not a feedback submission');
   const tester = await testerOf(context);
   if (!tester) return statusResponse(403, 'not an allowed tester');
+  if (!context.activity.replyToId) {
+    // Some clients (the Agents Playground) send the reaction without the reply it is for: nothing can
+    // be stored safely, since guessing the latest answer could put the note on the wrong one.
+    deps.logger.warn({ activityId: context.activity.id, testerId: tester.id, reaction: feedback.reaction }, 'thumbs feedback without a reply id: not stored');
+    await context.sendActivity(NO_REPLY_ID_MESSAGE).catch((err: unknown) => {
+      deps.logger.warn({ err, activityId: context.activity.id }, 'could not tell the tester their feedback was not stored');
+    });
+    return statusResponse(200);
+  }
   try {
     const { turn, notes } = await storeFeedback(context, deps, tester, feedback);
     await deps.intent?.recordOutcome(turn.id, feedback.reaction === 'like');

@@ -22,7 +22,7 @@ export class TeamsReplySink implements ReplySink {
     private readonly turn: TurnContext,
     private readonly deps: BotDeps,
   ) {
-    this.stream = canStream(turn) ? new TeamsStream(turn, deps.config.streamUpdateIntervalMs) : null;
+    this.stream = canStream(turn, deps.config.streaming) ? new TeamsStream(turn, deps.config.streamUpdateIntervalMs) : null;
     this.address = JSON.parse(JSON.stringify(TurnContext.getConversationReference(turn.activity))) as JsonObject;
     if (this.stream) {
       this.stream.onCancel = () => {

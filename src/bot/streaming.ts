@@ -18,12 +18,15 @@ interface StreamInfo {
 }
 
 /**
- * Whether the conversation can stream: Teams supports it in personal (1:1) chats only, and a local
- * client (the Agents Playground) gets one complete message (see local-client.ts).
+ * Whether the answer streams. Teams supports it in personal (1:1) chats only. The STREAMING setting
+ * decides the rest: 'auto' leaves a local client (the Agents Playground) out, which gets one complete
+ * message (see local-client.ts); 'always' streams on any service URL (tests on a loopback connector);
+ * 'never' sends one message everywhere.
  */
-export function canStream(context: TurnContext): boolean {
+export function canStream(context: TurnContext, mode: 'auto' | 'always' | 'never'): boolean {
   const a = context.activity;
-  return a.channelId === 'msteams' && conversationTypeOf(a) === 'personal' && !isLocalServiceUrl(a.serviceUrl);
+  if (mode === 'never' || a.channelId !== 'msteams' || conversationTypeOf(a) !== 'personal') return false;
+  return mode === 'always' || !isLocalServiceUrl(a.serviceUrl);
 }
 
 function statusOf(err: unknown): number | undefined {

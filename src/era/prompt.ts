@@ -150,6 +150,9 @@ export async function promptVersion(path: string, options: PromptVersionOptions 
   return gitVersion(absolute, sha256, options);
 }
 
+/** How long one git run's answer serves `PromptSource.version()` callers (see there). */
+export const VERSION_REUSE_MS = 5000;
+
 /**
  * One prompt file: `read()` per turn (cheap, picks up edits), `version()` when a session starts (runs
  * git, a few milliseconds), `snapshot()` for both at once.
@@ -158,6 +161,8 @@ export class PromptSource {
   /** The absolute path of the prompt file. */
   readonly path: string;
   private readonly options: PromptVersionOptions;
+  /** The latest git run (gitVersion never rejects), for the content with this hash. */
+  private recent: { sha256: string; at: number; value: Promise<PromptVersion> } | null = null;
 
   constructor(path: string, options: PromptVersionOptions = {}) {
     this.path = resolve(path);
@@ -169,9 +174,21 @@ export class PromptSource {
     return readPromptText(this.path);
   }
 
-  /** The current version. @throws PromptFileError (never for git problems) */
-  version(): Promise<PromptVersion> {
-    return promptVersion(this.path, this.options);
+  /**
+   * The current version. One git run serves every caller for VERSION_REUSE_MS while the file's
+   * content is unchanged: fifty testers opening sessions at once start one set of git processes, not
+   * fifty (those spawns were what made a crowd's first messages wait). An edit of the file is seen at
+   * once; a commit of it within VERSION_REUSE_MS.
+   * @throws PromptFileError (never for git problems)
+   */
+  async version(): Promise<PromptVersion> {
+    const { sha256 } = await readPromptText(this.path);
+    const now = Date.now();
+    const recent = this.recent;
+    if (recent && recent.sha256 === sha256 && now - recent.at < VERSION_REUSE_MS) return recent.value;
+    const value = gitVersion(this.path, sha256, this.options);
+    this.recent = { sha256, at: now, value };
+    return value;
   }
 
   /** Text and version of the same content. @throws PromptFileError */

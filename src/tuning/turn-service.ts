@@ -5,6 +5,7 @@
  * is stored unless ERA answered; if the turn cannot be stored the answer is still shown, marked as not
  * saved, so the tester loses nothing. The call log is written outside: it must never fail a turn.
  */
+import { randomUUID } from 'node:crypto';
 import { APIUserAbortError } from '@anthropic-ai/sdk';
 import { isDatabaseUnavailable, type JsonObject, type Session, type Turn } from '../../db';
 import { citedNumbers, confidenceScore, type EraAnswer, eraCallIo, type EraPassage, EraUnavailableError, normaliseMarkers } from '../era';
@@ -14,7 +15,7 @@ import { NO_MATCH_TEMPLATE, noMatchAnswer } from './no-match';
 import { ensureOpenSession, findOpenSession } from './sessions';
 import { cleanText, describeCleaning } from './text';
 import type { IntentPrediction, ReplySink, TurnServiceDeps } from './turn-ports';
-import { recentTurns, recordTurn, setReplyActivityId } from './turns';
+import { findTurn, recentTurns, recordTurn, setReplyActivityId } from './turns';
 import type { Tester } from './types';
 
 
@@ -112,7 +113,7 @@ export async function answerTurn(deps: TurnServiceDeps, turn: Extract<PreparedTu
     if (err instanceof EraUnavailableError) await recordFailedAsk(deps, turn, err, await prediction, Date.now() - timing.eraStarted);
     throw err;
   }
-  const stored = await storeTurn(deps, turn, answered, await prediction, sink.streaming, log);
+  const stored = await storeTurn(deps, turn, answered, await prediction, sink.streaming, randomUUID(), log);
   if (!stored) return;
   const topic = deps.intent && (await prediction) ? await deps.intent.topicOf(stored.id) : null;
   const replyId = await sink.final({ kind: 'answer', turn: stored, topic, stopped: answered.stopped });
@@ -131,6 +132,13 @@ export async function answerTurn(deps: TurnServiceDeps, turn: Extract<PreparedTu
     try {
       return await writeTurn(...args);
     } catch (err) {
+      // The connection can drop after the server committed but before it said so: the turn may be
+      // stored. It is looked up by its id before the tester is told it was not saved.
+      const found = isDatabaseUnavailable(err) ? await lookUpAfterFailure(deps, args[5], log) : null;
+      if (found) {
+        log.warn({ err, sessionId: session.id, turnId: found.id }, 'the database failed around the commit but the turn is stored');
+        return found;
+      }
       log.error({ err, sessionId: session.id }, 'turn could not be stored; showing the answer unsaved');
       const why = isDatabaseUnavailable(err) ? "the database can't be reached" : 'of an error on my side';
       const text = normaliseMarkers(answered.answer.text);
@@ -191,14 +199,35 @@ async function recordFailedAsk(deps: TurnServiceDeps, turn: Extract<PreparedTurn
   });
 }
 
-/** The turn row and its prompt capture, in one transaction. */
-async function writeTurn(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, a: Answered, prediction: IntentPrediction | null, streamed: boolean, log: Logger): Promise<Turn> {
+/** Waits between look-ups of a turn after an ambiguous failure (about 4 s in all). */
+const LOOKUP_BACKOFF_MS = [0, 250, 500, 1000, 2000];
+
+/**
+ * After a connection failure around COMMIT: whether the turn with this id is stored. Retries while the
+ * database is unreachable (bounded); null when a read found no such turn or the database stayed away.
+ */
+async function lookUpAfterFailure(deps: TurnServiceDeps, turnId: string, log: Logger): Promise<Turn | null> {
+  for (const wait of LOOKUP_BACKOFF_MS) {
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      return (await findTurn(deps.db, turnId)) ?? null;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) return null;
+      log.warn({ err, turnId }, 'looking up a turn after a failed commit: the database is still unreachable');
+    }
+  }
+  return null;
+}
+
+/** The turn row and its prompt capture, in one transaction, under the id the caller chose. */
+async function writeTurn(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, a: Answered, prediction: IntentPrediction | null, streamed: boolean, turnId: string, log: Logger): Promise<Turn> {
   const { session, message, request } = turn;
   const text = normaliseMarkers(a.answer.text);
   const cited = citedNumbers(text, a.passages.length);
   const grounded = deps.retriever !== undefined;
   const stored = await deps.db.transaction().execute(async (trx) => {
     const recorded = await recordTurn(trx, {
+      id: turnId,
       sessionId: session.id,
       userMessage: message,
       eraResponse: text,

@@ -7,6 +7,8 @@ import { UUID_PATTERN } from './types';
 type Db = Kysely<Database>;
 
 export interface NewTurnInput {
+  /** The turn's id, chosen by the caller so it can look the turn up after an ambiguous failure. */
+  id?: string;
   sessionId: string;
   userMessage: string;
   eraResponse: string;
@@ -43,6 +45,7 @@ export async function recordTurn(db: Db | Transaction<Database>, input: NewTurnI
     return trx
       .insertInto('tuning_conversation_turns')
       .values({
+        ...(input.id ? { id: input.id } : {}),
         session_id: input.sessionId,
         turn_number: next,
         user_message: input.userMessage,
