@@ -40,3 +40,4 @@ export { runReplaysInBatches, type BatchReplayDeps } from './replay-batch';
 export { buildBundle, promptTextAt, type Bundle, type BundleFormat, type BundleOptions } from './bundle';
 export { AUC_SCORES, CATEGORY_CHECKS, calibrationReport, cohenKappa, rocAuc, type AucScore, type CalibrationItem, type CalibrationReport, type CategoryAgreement } from './calibration';
 export { loadCalibrationItems, loadCalibrationSet, readCalibrationSet, type CalibrationSet } from './calibration-data';
+export * from './practices';
