@@ -81,6 +81,8 @@ const schema = z
     RETENTION_ARCHIVE: boolean(false),
     RETENTION_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, UTC)').default('03:00'),
     RETENTION_BATCH_SESSIONS: int(100, 1, 10000),
+    PRACTICES_TIME_UTC: optionalText.pipe(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, UTC)').optional()),
+    PRACTICES_MODEL: optionalText,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .superRefine((env, ctx) => {
@@ -138,6 +140,8 @@ export interface Config {
   privacy: { redact: Array<'emails' | 'phones'>; anonymizeSecret?: string };
   /** The daily retention run in the bot; null: off (the default). */
   retention: { days: number; archive: boolean; timeUtc: string; batchSessions: number } | null;
+  /** Best practices: the model that writes them up; the bot's daily analysis time (null: off, the default). */
+  practices: { model: string; timeUtc: string | null };
 }
 
 export class ConfigError extends DomainError {}
@@ -195,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       e.RETENTION_DAYS === undefined
         ? null
         : { days: e.RETENTION_DAYS, archive: e.RETENTION_ARCHIVE, timeUtc: e.RETENTION_TIME_UTC, batchSessions: e.RETENTION_BATCH_SESSIONS },
+    practices: { model: e.PRACTICES_MODEL ?? e.ANTHROPIC_MODEL, timeUtc: e.PRACTICES_TIME_UTC ?? null },
   };
 }
 

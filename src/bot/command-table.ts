@@ -10,6 +10,7 @@ import type { BotDeps } from './deps';
 import { GenerateDialog } from './dialogs/generate-dialog';
 import { conversationCommand, planCommand, qualityCommand, reviewCommand } from './handlers/dataset-commands';
 import { jobCommand, jobsCommand } from './handlers/job-commands';
+import { practicesCommand } from './handlers/practice-commands';
 import {
   endCommand, exportCommand, helpCommand, newCommand, promoteCommand, promptCommand, promptsCommand, sessionsCommand, statsCommand,
 } from './handlers/session-commands';
@@ -69,6 +70,11 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   {
     name: 'promote', syntax: '/promote [session]', arg: 'session', run: promoteCommand,
     description: 'Turn a tuning session into a training conversation; replies with notes are rewritten by Claude',
+  },
+  {
+    name: 'practices', syntax: '/practices [search | refresh]', arg: 'free', run: practicesCommand,
+    description: 'Best practices the best-rated replies share, as a card (search, or model= category= min= page=); refresh (admins) runs the analysis',
+    menu: 'Best practices from what works: practices [search]',
   },
 ];
 

@@ -6,6 +6,7 @@ import type { Database } from '../../db';
 import type { Config } from '../config';
 import type { EraResponder } from '../era';
 import type { JobRunner } from '../generation';
+import type { AnalysisResult } from '../insights';
 import type { Pricing } from '../llm';
 import type { Logger } from '../logger';
 import type { CallRecorder, IntentCapture, PassageRetriever, PromptProvider } from '../tuning';
@@ -58,6 +59,11 @@ export type Promoter = (
   isAdmin: boolean,
 ) => Promise<{ conversationKey: string; conversationNumber: number; turns: number; rewritten: number; flaggedForReview: boolean }>;
 
+/** Best practices: runs the analysis now (under its lease) for REQUESTED_BY. */
+export interface PracticesRunner {
+  analyze(requestedBy: string): Promise<AnalysisResult>;
+}
+
 export interface BotDeps {
   db: Kysely<Database>;
   config: BotConfig;
@@ -78,4 +84,6 @@ export interface BotDeps {
   jobs?: JobsDeps;
   /** Turns a tuning session into a training conversation (/promote). */
   promote?: Promoter;
+  /** /practices refresh; absent: it says the analysis is not set up. */
+  practices?: PracticesRunner;
 }
