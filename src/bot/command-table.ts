@@ -74,7 +74,6 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   {
     name: 'practices', syntax: '/practices [search | refresh]', arg: 'free', run: practicesCommand,
     description: 'Best practices the best-rated replies share, as a card (search, or model= category= min= page=); refresh (admins) runs the analysis',
-    menu: 'Best practices from what works: practices [search]',
   },
 ];
 
