@@ -17,6 +17,13 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's pages are browser code with their own tsconfig (DOM types, JSX, bundler resolution).
+    files: ['src/dashboard/web/**/*.ts', 'src/dashboard/web/**/*.tsx'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: './tsconfig.web.json', tsconfigRootDir: import.meta.dirname },
+    },
+  },
+  {
     files: ['bot-tests/**/*.ts', 'bench/**/*.ts'],
     rules: {
       // A row or element a test expects must exist; `!` makes its absence fail the test at that line.

@@ -7,4 +7,6 @@ module.exports = {
   testTimeout: 60000,
   // PGlite instances and bot adapters are heavy: two workers fit the 2-core machine.
   maxWorkers: 2,
+  // The dashboard's bundle, built once (src/dashboard/build.ts).
+  globalSetup: '<rootDir>/bot-tests/helpers/global-setup.ts',
 };

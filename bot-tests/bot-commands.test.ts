@@ -2,7 +2,7 @@
 import { verifyExportToken } from '../src/tuning';
 import { actionData, ALEX, BOT, cardOf, cardTexts, createHarness, executeValue, type Harness, MEG } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
-import { parseCommand } from '../src/bot/commands';
+import { parseCommand, parseExportArgument, parsePromptsArgument } from '../src/bot/commands';
 
 const SECRET = 'test-secret-that-is-long-enough-0123456789';
 
@@ -18,8 +18,35 @@ describe('command parsing', () => {
     ['new hire paperwork', null],
     ['help me with PTO', null],
     ['export controls policy', null],
+    ['/export anonymize', { kind: 'command', name: 'export', arg: 'anonymize' }],
+    ['export anonymise', { kind: 'command', name: 'export', arg: 'anonymise' }],
+    ['/export 1a2b3c4d  anonymize   strip', { kind: 'command', name: 'export', arg: '1a2b3c4d anonymize strip' }],
+    ['/export anonymize everything', { kind: 'bad-argument', name: 'export', arg: 'anonymize everything' }],
+    ['export anonymized data please', null],
+    ['/prompts review 0.7 anonymize', { kind: 'command', name: 'prompts', arg: 'review 0.7 anonymize' }],
+    ['/prompts anonymize strip', { kind: 'command', name: 'prompts', arg: 'anonymize strip' }],
   ])('%s', (text, expected) => {
     expect(parseCommand(text)).toEqual(expected);
+  });
+
+  it.each([
+    [null, { session: null, anonymize: null }],
+    ['1a2b3c4d', { session: '1a2b3c4d', anonymize: null }],
+    ['anonymize', { session: null, anonymize: 'pseudonymize' }],
+    ['anonymise', { session: null, anonymize: 'pseudonymize' }],
+    ['1a2b3c4d anonymize strip', { session: '1a2b3c4d', anonymize: 'strip' }],
+    ['ANONYMIZE=Pseudonymise', { session: null, anonymize: 'pseudonymize' }],
+  ])('/export argument %s', (arg, expected) => {
+    expect(parseExportArgument(arg)).toEqual(expected);
+  });
+
+  it.each([
+    [null, { mode: 'retraining', value: undefined, anonymize: null }],
+    ['review 0.7', { mode: 'review', value: '0.7', anonymize: null }],
+    ['retraining 30 anonymize', { mode: 'retraining', value: '30', anonymize: 'pseudonymize' }],
+    ['anonymize strip', { mode: 'retraining', value: undefined, anonymize: 'strip' }],
+  ])('/prompts argument %s', (arg, expected) => {
+    expect(parsePromptsArgument(arg)).toEqual(expected);
   });
 });
 
@@ -37,7 +64,7 @@ describe.each(testDbKinds)('commands on %s', (kind) => {
   it('/help lists the commands and stores nothing', async () => {
     const sent = await h.say('/help');
     const texts = allTexts(sent);
-    for (const c of ['/help', '/new', '/end', '/export [session]', '/sessions', '/stats [session]', '/prompt']) {
+    for (const c of ['/help', '/new', '/end', '/export [session] [anonymize [strip]]', '/sessions', '/stats [session]', '/prompt']) {
       expect(texts.some((t) => t.startsWith(`${c}:`))).toBe(true);
     }
     expect(await h.t.db.selectFrom('prompt_tuning_sessions').selectAll().execute()).toHaveLength(0);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Activity } from 'botbuilder';
 import Anthropic from '@anthropic-ai/sdk';
 import { JobCardUpdater } from '../src/bot/job-cards';
-import { cancelJob, createJob, generateConversation, importPlan, JobRunner, pauseJob, recordJobNotify, resumeJob } from '../src/generation';
+import { cancelJob, createJob, generateConversation, importPlan, JobRunner, noCardNotify, pauseJob, recordJobNotify, resumeJob } from '../src/generation';
 import { createCallLog, loadPricing } from '../src/llm';
 import { createLogger } from '../src/logger';
 import { actionData, cardOf, cardTexts, createHarness, executeValue, type Harness } from './helpers/bot-harness';
@@ -225,6 +225,15 @@ describe.each(testDbKinds)('/generate on %s', (kind) => {
     await resumeJob(h.t.db, pausedJob.id);
     await cancelJob(h.t.db, pausedJob.id);
     await cancelJob(h.t.db, cliJob.id);
+    // A job started on the dashboard (no card) is carried on too, and tells no chat anything.
+    const [dash] = await h.t.db.selectFrom('training_conversations').select('id').where('conversation_number', '=', 24).execute();
+    const dashJob = await createJob(h.t.db, { type: 'single', conversationIds: [dash!.id], createdBy: CREATOR });
+    expect(await recordJobNotify(h.t.db, dashJob.id, noCardNotify('Generation job dash'))).toEqual({ ref: null, activityId: null, title: 'Generation job dash' });
+    const [updatesBefore, sentBefore] = [updated.length, sent.length];
+    expect(await next.resumeInterrupted()).toEqual([dashJob.id]);
+    await next.idle();
+    expect((await h.t.db.selectFrom('generation_jobs').select('status').where('id', '=', dashJob.id).executeTakeFirstOrThrow()).status).toBe('completed');
+    expect([updated.length, sent.length]).toEqual([updatesBefore, sentBefore]);
   });
 
 

@@ -28,12 +28,15 @@ const COMMANDS: Array<[string, string]> = [
   ['help', 'What the bot does and its commands'],
   ['new', 'Close the open session and start a new one'],
   ['end', 'End the session with a summary'],
-  ['export', 'Download a session as CSV: export [session]'],
+  ['export', 'Download a session as CSV: export [session] [anonymize]'],
   ['sessions', 'Your last ten sessions'],
   ['stats', 'Session statistics: stats [session]'],
   ['prompt', 'The prompt file and its version'],
   ['prompts', 'Captured prompts and topics: prompts retraining 30 | review 0.7'],
+  ['suggest', "Prompt edits from a session's notes: suggest [session]"],
 ];
+/** The personal chat's menu also offers the dashboard link; a group chat does not (the link is personal). */
+const PERSONAL_COMMANDS: Array<[string, string]> = [...COMMANDS, ['dashboard', 'A sign-in link to the dashboard for your browser']];
 
 /** Entries of a zip file, from its central directory; data inflated when deflated. */
 function readZip(file: string): Map<string, Buffer> {
@@ -73,7 +76,15 @@ function template(): Record<string, unknown> {
 }
 
 function filledTemplate(): Record<string, unknown> {
-  return withCommandMenu(fillPlaceholders(template(), { TEAMS_APP_ID: APP_ID, BOT_ID, PUBLIC_HOST: 'tuning.fabrikam.com' }) as Record<string, unknown>);
+  return withCommandMenu(
+    fillPlaceholders(template(), {
+      TEAMS_APP_ID: APP_ID,
+      BOT_ID,
+      PUBLIC_HOST: 'tuning.fabrikam.com',
+      DASHBOARD_URL: 'https://tuning.fabrikam.com/dashboard/?host=teams',
+      SSO_RESOURCE: `api://tuning.fabrikam.com/${BOT_ID}`,
+    }) as Record<string, unknown>,
+  );
 }
 
 let tmp: string;
@@ -105,9 +116,19 @@ describe('the manifest template', () => {
     expect(bot.isNotificationOnly).toBe(false);
     const lists = bot.commandLists as Array<{ scopes: string[]; commands: Array<{ title: string; description: string }> }>;
     expect(lists.map((l) => l.scopes)).toEqual([['personal'], ['groupChat']]);
-    for (const list of lists) {
-      expect(list.commands.map((c) => [c.title, c.description])).toEqual(COMMANDS);
-    }
+    expect(lists[0]?.commands.map((c) => [c.title, c.description])).toEqual(PERSONAL_COMMANDS);
+    expect(lists[1]?.commands.map((c) => [c.title, c.description])).toEqual(COMMANDS);
+  });
+
+  test('declares the Dashboard personal tab on the public address and SSO for it (webApplicationInfo)', () => {
+    const m = template();
+    expect(m.staticTabs).toEqual([{ entityId: 'dashboard', name: 'Dashboard', contentUrl: '${{DASHBOARD_URL}}', scopes: ['personal'] }]);
+    expect(m.webApplicationInfo).toEqual({ id: '${{BOT_ID}}', resource: '${{SSO_RESOURCE}}' });
+    const v = placeholderValues({ MicrosoftAppId: BOT_ID, PUBLIC_BASE_URL: 'https://bot.fabrikam.com/base/' });
+    expect(v.DASHBOARD_URL).toBe('https://bot.fabrikam.com/base/dashboard/?host=teams');
+    expect(v.SSO_RESOURCE).toBe(`api://bot.fabrikam.com/${BOT_ID}`);
+    expect(placeholderValues({ MicrosoftAppId: BOT_ID, PUBLIC_HOST: 'tab.fabrikam.com' }).DASHBOARD_URL).toBe('https://tab.fabrikam.com/dashboard/?host=teams');
+    expect(placeholderValues({ MicrosoftAppId: BOT_ID, PUBLIC_BASE_URL: 'http://localhost:3978' }).DASHBOARD_URL).toBe('');
   });
 
   test('the validator rejects what the schema rejects', () => {
@@ -123,6 +144,10 @@ describe('the manifest template', () => {
     m.id = 'not-a-guid';
     bot.scopes = ['personal', 'meeting'];
     m.validDomains = ['https://tuning.fabrikam.com/'];
+    const tab = (m.staticTabs as Array<Record<string, unknown>>)[0];
+    if (!tab) throw new Error('template has no tab');
+    tab.contentUrl = 'http://tuning.fabrikam.com/dashboard/';
+    (m.webApplicationInfo as Record<string, unknown>).resource = 'https://tuning.fabrikam.com';
     const problems = validateManifest(m).join('\n');
     for (const field of [
       'commandLists[0].commands[0].title',
@@ -133,6 +158,8 @@ describe('the manifest template', () => {
       'id must be',
       'bots[0].scopes',
       'validDomains[0]',
+      'staticTabs[0].contentUrl',
+      'webApplicationInfo.resource',
     ]) {
       expect(problems).toContain(field);
     }
@@ -204,6 +231,15 @@ describe('packageTeamsApp', () => {
     expect(validateManifest(manifest)).toEqual([]);
     expect((entries.get('color.png') as Buffer).equals(readFileSync(path.join(APP_DIR, 'color.png')))).toBe(true);
     expect((entries.get('outline.png') as Buffer).equals(readFileSync(path.join(APP_DIR, 'outline.png')))).toBe(true);
+  });
+
+  test('the tab and SSO come with a public address and are left out without one', async () => {
+    const withHost = await packageTeamsApp({ env: { MicrosoftAppId: BOT_ID, PUBLIC_BASE_URL: 'https://tuning.fabrikam.com' }, outDir: tmp });
+    expect(withHost.manifest.staticTabs).toEqual([{ entityId: 'dashboard', name: 'Dashboard', contentUrl: 'https://tuning.fabrikam.com/dashboard/?host=teams', scopes: ['personal'] }]);
+    expect(withHost.manifest.webApplicationInfo).toEqual({ id: BOT_ID, resource: `api://tuning.fabrikam.com/${BOT_ID}` });
+    const local = await packageTeamsApp({ env: { MicrosoftAppId: BOT_ID, PUBLIC_BASE_URL: 'http://localhost:3978' }, outDir: tmp });
+    expect(local.manifest.staticTabs).toBeUndefined();
+    expect(local.manifest.webApplicationInfo).toBeUndefined();
   });
 
   test('TEAMS_APP_ID sets the app id apart from the bot id', async () => {

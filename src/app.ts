@@ -16,15 +16,19 @@ import type restify from 'restify';
 import { type DatabaseHandle, pingDatabase } from '../db';
 import type { BotDeps, MemberDirectory } from './bot/deps';
 import { userMessageFor } from './bot/errors';
-import { JobCardUpdater } from './bot/job-cards';
+import { JobCardUpdater, jobTitle } from './bot/job-cards';
+import { type ProactiveNotifier, ReplayCardUpdater, scoreCardUpdater } from './bot/insights-cards';
 import { PostgresStorage } from './bot/state-storage';
 import { TeamsMemberDirectory } from './bot/tester';
 import { TuningBot } from './bot/tuning-bot';
 import type { Config } from './config';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
 import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
-import { generateConversation, JobRunner, promoteSession } from './generation';
-import { analyzePractices, type PracticesDeps, startPracticesSchedule } from './insights';
+import { cancelJobBatch, generateConversation, JobRunner, noCardNotify, promoteSession } from './generation';
+import {
+  bundleSubject, createInsightsDownloadHandler, createJudge, createJudgeQueue, type Judge, type JudgeQueue, patchSubject, ReplayRunner, resumeSuggestions, type SuggestDeps,
+  analyzePractices, type PracticesDeps, startPracticesSchedule,
+} from './insights';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import { BEST_PRACTICE_PATH, BEST_PRACTICES_PATH, createApiAuth, createBestPracticesHandlers, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
@@ -33,7 +37,10 @@ import type { Logger } from './logger';
 import { createAnonymizer } from './privacy';
 import { startRetentionSchedule } from './retention';
 import { createServer, type HealthInfo } from './server';
-import { createExportDownloadHandler, createExportToken, sessionCsvByteLength, uploadSessionCsv } from './tuning';
+import { createDashboard, type Dashboard, dashboardCommand } from './dashboard';
+import {
+  createExportDownloadHandler, createExportToken, type ExportPrivacy, exportTextFilter, sessionCsvByteLength, uploadSessionCsv, type UploadSessionCsvOptions,
+} from './tuning';
 
 export interface AppParts {
   config: Config;
@@ -47,6 +54,19 @@ export interface AppParts {
    * documents; without any, ERA answers from the prompt alone (and says nothing about sources).
    */
   retrieval?: boolean;
+  /** The OneDrive upload's options (tests: a loopback http upload URL); Teams' https URLs need none. */
+  uploads?: Pick<UploadSessionCsvOptions, 'allowInsecureUrl'>;
+}
+
+/** The tuning loop's background work: the judge's queue and the replays. */
+export interface InsightsRuntime {
+  judge: Judge;
+  judgeQueue: JudgeQueue;
+  replays: ReplayRunner;
+  /** At start: queue the last day's unjudged turns, resume orphaned replays and pending suggestions. */
+  resume(): Promise<void>;
+  /** At shutdown: the queue finishes its calls in flight (or aborts them), the replays release their leases. */
+  stop(): Promise<void>;
 }
 
 export interface App {
@@ -61,6 +81,7 @@ export interface App {
    * the server listens; stop the handle at shutdown (a run in progress ends after its current batch).
    */
   startSchedules(): { stop(): Promise<void> };
+  insights: InsightsRuntime;
 }
 
 function authOptions(config: Config): ConfigurationBotFrameworkAuthenticationOptions {
@@ -109,15 +130,36 @@ function createJobRunner(parts: AppParts, adapter: CloudAdapter, claude: { clien
 /** Signed download links for a session's CSV and the prompt-capture exports. */
 function exportLinks(config: Config, secret: string): BotDeps['exportLinks'] {
   return {
-    create: (sessionId, testerId, anonymize?: 'strip' | 'pseudonymize') => {
+    create: (sessionId, testerId, anonymize) => {
       const { token, expiresAt } = createExportToken({ sessionId, testerId, ...(anonymize ? { anonymize } : {}) }, secret, config.exportLinkTtlMinutes);
       return { url: `${config.publicBaseUrl}/exports/${token}`, expiresAt };
     },
-    createPrompts: (mode, parameter, testerId) => {
-      const { token, expiresAt } = createExportToken({ sessionId: promptExportSubject(mode, parameter), testerId }, secret, config.exportLinkTtlMinutes);
+    createPrompts: (mode, parameter, testerId, anonymize) => {
+      const claims = { sessionId: promptExportSubject(mode, parameter), testerId, ...(anonymize ? { anonymize } : {}) };
+      const { token, expiresAt } = createExportToken(claims, secret, config.exportLinkTtlMinutes);
       return { url: `${config.publicBaseUrl}/exports/prompts/${token}`, expiresAt };
     },
   };
+}
+
+/** Proactive sends and updates through the adapter (the judge's score line, replay cards). */
+function proactiveNotifier(config: Config, adapter: CloudAdapter): ProactiveNotifier {
+  const appId = config.auth?.appId ?? '';
+  return {
+    update: (ref, activity) =>
+      adapter.continueConversationAsync(appId, ref, async (ctx) => {
+        await ctx.updateActivity(activity);
+      }),
+    send: (ref, activity) =>
+      adapter.continueConversationAsync(appId, ref, async (ctx) => {
+        await ctx.sendActivity(activity);
+      }),
+  };
+}
+
+/** REDACT_PII and the pseudonym key (ANONYMIZE_SECRET, else the export signing secret), for every export. */
+function exportPrivacy(config: Config, secret: string): ExportPrivacy {
+  return { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret };
 }
 
 /** Everything the bot is given. */
@@ -136,10 +178,11 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
     prompt: createPromptSource(config.promptPath),
     members: parts.members ?? new TeamsMemberDirectory(logger),
     exportLinks: exportLinks(config, secret),
-    uploadCsv: async (sessionId, uploadUrl) => {
-      await uploadSessionCsv(db, sessionId, uploadUrl);
+    uploadCsv: async (sessionId, uploadUrl, anonymize) => {
+      const text = await exportTextFilter(db, exportPrivacy(config, secret), anonymize);
+      await uploadSessionCsv(db, sessionId, uploadUrl, { ...parts.uploads, text });
     },
-    csvSize: (sessionId) => sessionCsvByteLength(db, sessionId),
+    csvSize: async (sessionId, anonymize) => sessionCsvByteLength(db, sessionId, { text: await exportTextFilter(db, exportPrivacy(config, secret), anonymize) }),
     retriever: parts.retrieval ? { retrieve: (query) => retriever.retrieve(query) } : undefined,
     calls,
     intent: createPromptCapture({
@@ -163,6 +206,44 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
 /** What the best-practices analysis needs (/practices refresh and the schedule). */
 function practicesDeps(parts: AppParts, client: Anthropic | null, calls: CallLog): PracticesDeps {
   return { db: parts.database.db, client, model: parts.config.practices.model, callLog: calls, logger: parts.logger };
+}
+
+/**
+ * The dashboard tab and its API (src/dashboard): Teams SSO when the bot has an app id, signed links and
+ * the allowlists otherwise as for exports; its jobs run on the bot's job runner with no card.
+ */
+function createAppDashboard(parts: AppParts, secret: string, gen: { generationClient: Anthropic | null; pricing: Pricing; jobRunner: JobRunner }): Dashboard {
+  const { config, database, logger } = parts;
+  const db = database.db;
+  const { auth } = config;
+  return createDashboard({
+    db,
+    logger,
+    auth: {
+      teams: auth
+        ? {
+            appId: auth.appId,
+            resource: `api://${new URL(config.publicBaseUrl).host}/${auth.appId}`,
+            tenantId: auth.appType === 'MultiTenant' ? undefined : auth.tenantId,
+            openIdConfigUrl: config.dashboard.openIdConfigUrl,
+          }
+        : null,
+      secret,
+      adminAllowlist: config.adminAllowlist,
+      testerAllowlist: config.testerAllowlist,
+      linkTtlMinutes: config.exportLinkTtlMinutes,
+      sessionHours: config.dashboard.sessionHours,
+      publicBaseUrl: config.publicBaseUrl,
+    },
+    generation: { pricing: gen.pricing, model: config.anthropic.model, online: gen.generationClient !== null },
+    jobs: {
+      isRunning: (jobId) => gen.jobRunner.isRunning(jobId),
+      run: (jobId) => {
+        gen.jobRunner.start(jobId, noCardNotify(jobTitle(jobId)));
+      },
+      cancelBatch: (jobId) => cancelJobBatch(db, gen.generationClient, jobId, logger),
+    },
+  });
 }
 
 /** GET /healthz: the database's reachability and Claude's mode. */
@@ -205,12 +286,16 @@ export function createApp(parts: AppParts): App {
   // Generation waits out 429/529 itself (per item, between jobs' items), so its client does not retry.
   const generationClient = parts.anthropic === undefined ? createClaudeClient({ ...config.anthropic, maxRetries: 0, timeoutMs: 600_000 }, { logger }) : parts.anthropic;
   const jobRunner = createJobRunner(parts, adapter, { client: generationClient, calls, pricing });
-  const bot = new TuningBot(botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }), new PrivateConversationState(new PostgresStorage(db)));
+  const dashboard = createAppDashboard(parts, secret, { generationClient, pricing, jobRunner });
+  const deps: BotDeps = {
+    ...botDeps(parts, secret, { client, generationClient, calls, pricing, era, jobRunner }),
+    dashboard: async (tester) => (await dashboardCommand(dashboard.auth, config.publicBaseUrl, tester)).text,
+  };
+  const insights = wireInsights(parts, deps, { client, calls, era, secret, notifier: proactiveNotifier(config, adapter) });
+  const bot = new TuningBot(deps, new PrivateConversationState(new PostgresStorage(db)));
 
-  const exportDownload = createExportDownloadHandler({
-    db, secret, logger, copyOut: database.copyOut, privacy: { redact: config.privacy.redact, anonymizeSecret: config.privacy.anonymizeSecret ?? secret },
-  });
-  const promptExport = createPromptExportHandler({ db, secret, logger });
+  const exportDownload = createExportDownloadHandler({ db, secret, logger, copyOut: database.copyOut, privacy: exportPrivacy(config, secret) });
+  const promptExport = createPromptExportHandler({ db, secret, logger, privacy: exportPrivacy(config, secret) });
   const apiAuth = createApiAuth({ required: config.auth !== null, apiKeys: config.apiKeys });
   if (apiAuth.required && config.apiKeys.length === 0) logger.warn('API_KEYS is empty: every /api/… request is refused (401)');
   const generationsLatest = createGenerationsLatestHandler({
@@ -229,6 +314,8 @@ export function createApp(parts: AppParts): App {
       { path: BEST_PRACTICES_PATH, handler: (req, res) => bestPractices.list(req, res) },
       { path: BEST_PRACTICE_PATH, handler: (req, res) => bestPractices.one(req, res) },
     ],
+    extraRoutes: [(s) => { dashboard.register(s); }],
+    insightsDownload: (req, res) => insights.download(req, res),
   });
   const startSchedules = () => {
     const retention = config.retention ? startRetentionSchedule({ db, logger, settings: config.retention }) : null;
@@ -239,5 +326,57 @@ export function createApp(parts: AppParts): App {
       },
     };
   };
-  return { adapter, bot, server, era, jobRunner, startSchedules };
+  return { adapter, bot, server, era, jobRunner, startSchedules, insights: insights.runtime };
+}
+
+
+/**
+ * The tuning loop in the bot: the judge and its queue (each turn scored after its reply, the card's
+ * score line updated), /suggest's deps, the replay runner reporting to its cards, the signed downloads.
+ * Sets deps.judge and deps.insights.
+ */
+function wireInsights(
+  parts: AppParts,
+  deps: BotDeps,
+  x: { client: Anthropic | null; calls: CallLog; era: EraResponder; secret: string; notifier: ProactiveNotifier },
+) {
+  const { config, database, logger } = parts;
+  const db = database.db;
+  const judge = createJudge({ db, client: x.client, model: config.judge.model, rubricPath: config.judge.rubricPath, callLog: x.calls, logger });
+  const onJudged = scoreCardUpdater(deps, x.notifier, logger);
+  const judgeQueue = createJudgeQueue({ judge, logger, concurrency: config.judge.concurrency, onJudged });
+  const suggest: SuggestDeps = { db, client: x.client, model: config.anthropic.model, prompt: createPromptSource(config.promptPath), callLog: x.calls, logger };
+  const replays = new ReplayRunner({ db, era: x.era, anthropic: config.anthropic, retriever: deps.retriever ?? null, judge, callLog: x.calls, logger, historyTurns: config.historyTurns });
+  replays.subscribe(new ReplayCardUpdater(deps, x.notifier, logger));
+  const link = (subject: string, testerId: string) => {
+    const { token, expiresAt } = createExportToken({ sessionId: subject, testerId }, x.secret, config.exportLinkTtlMinutes);
+    return { url: `${config.publicBaseUrl}/exports/insights/${token}`, expiresAt };
+  };
+  deps.judge = judgeQueue;
+  deps.insights = {
+    judgeMode: judge.mode,
+    suggest,
+    replays,
+    links: {
+      patch: (suggestionId, testerId) => link(patchSubject(suggestionId), testerId),
+      bundle: (sessionId, format, testerId) => link(bundleSubject(sessionId, format), testerId),
+    },
+  };
+  const download = createInsightsDownloadHandler({ db, secret: x.secret, logger, promptPath: config.promptPath, judgeMode: judge.mode });
+  const runtime: InsightsRuntime = {
+    judge,
+    judgeQueue,
+    replays,
+    resume: async () => {
+      const queued = await judgeQueue.enqueueUnjudged(db, new Date(Date.now() - 24 * 60 * 60_000));
+      const resumed = await replays.resumeOrphaned();
+      const suggestions = await resumeSuggestions(suggest);
+      if (queued + resumed + suggestions > 0) logger.info({ queued, resumed, suggestions }, 'tuning loop resumed');
+    },
+    stop: async () => {
+      // Within the 5 s src/index.ts gives a shutdown.
+      await Promise.all([judgeQueue.stop(4_000), replays.stop()]);
+    },
+  };
+  return { runtime, download };
 }

@@ -59,6 +59,8 @@ async function main(): Promise<void> {
 
   // Generation jobs this bot was running when it stopped carry on, with their progress cards.
   app.jobRunner.resumeInterrupted().catch((err: unknown) => { logger.error({ err }, 'could not resume interrupted generation jobs'); });
+  // The tuning loop: the last day's unjudged turns are queued, interrupted replays and suggestions carry on.
+  app.insights.resume().catch((err: unknown) => { logger.error({ err }, 'could not resume the tuning loop'); });
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -68,9 +70,10 @@ async function main(): Promise<void> {
     // Job runners release what they hold, so the next start resumes at once instead of waiting out leases.
     const jobsStopped = app.jobRunner.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping generation jobs'); });
     const schedulesStopped = schedules.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping scheduled tasks'); });
+    // The judge finishes its calls in flight (unstarted turns are left for rescore); replays release their leases.
+    const insightsStopped = app.insights.stop().catch((err: unknown) => { logger.error({ err }, 'error stopping the tuning loop'); });
     app.server.close(async () => {
-      await jobsStopped;
-      await schedulesStopped;
+      await Promise.all([jobsStopped, schedulesStopped, insightsStopped]);
       database
         .close()
         .catch((err: unknown) => { logger.error({ err }, 'error closing the database'); })

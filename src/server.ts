@@ -25,6 +25,10 @@ export interface ServerDeps {
   promptExport: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
   /** JSON API routes (GET), each authenticating through src/http's ApiAuth itself. */
   api?: { path: string; handler: (req: restify.Request, res: restify.Response) => Promise<void> }[];
+  /** More routes on the same server (the dashboard tab and its JSON API). */
+  extraRoutes?: Array<(server: restify.Server) => void>;
+  /** The tuning loop's signed downloads (a suggestion's .patch, a session's bundle); the token is the path after /exports/insights/. */
+  insightsDownload?: (req: { params: { token: string } }, res: restify.Response) => Promise<void>;
 }
 
 /** Bot Framework activities are small; this bounds what a client can make the server buffer. */
@@ -53,6 +57,12 @@ export function createServer(deps: ServerDeps): restify.Server {
     await deps.promptExport({ params: { token } }, res);
   });
 
+  server.get('/exports/insights/*', async (req, res) => {
+    const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
+    if (deps.insightsDownload) await deps.insightsDownload({ params: { token } }, res);
+    else res.send(404, 'Not found');
+  });
+
   server.get('/exports/*', async (req, res) => {
     const token = (req.params as Record<string, string | undefined>)['*'] ?? '';
     await deps.exportDownload({ params: { token } }, res);
@@ -64,6 +74,7 @@ export function createServer(deps: ServerDeps): restify.Server {
       await route.handler(req, res);
     });
   }
+  for (const register of deps.extraRoutes ?? []) register(server);
 
   server.on('restifyError', (req: restify.Request, _res: restify.Response, err: Error & { statusCode?: number }, callback: () => void) => {
     deps.logger.warn({ path: req.path(), status: err.statusCode, err: { name: err.name, message: err.message } }, 'request rejected');

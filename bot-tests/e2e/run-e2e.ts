@@ -4,7 +4,9 @@
  *
  * The run: send a manager's question, see the welcome card then ERA's answer card, open Improve,
  * pick "Tone", write a note, Save, see the same card list the note, send /export, read the link in
- * the reply and download the CSV with Node's fetch, and check its header and the note's row.
+ * the reply and download the CSV with Node's fetch, and check its header and the note's row; then
+ * /generate (direct and batch), and the tuning loop: /suggest, Replay with this suggestion, the
+ * replay's progress card and the comparison card.
  * Screenshots of every step go to bot-tests/e2e/artifacts/ (gitignored) with the bot's and the
  * Playground's logs, the browser console and the CSV. Ends with `e2e: N passed, M failed, K skipped`
  * and a non-zero exit code on any failure; the children are always stopped.
@@ -405,6 +407,35 @@ async function run(children: RunningChild[], cleanups: Cleanup[]): Promise<void>
     const summary = p.getByText(/Generation job [0-9a-f]{8} finished: 2 generated/).first();
     await waitFor('the batch job summary message', p, async () => summary.isVisible().catch(() => false), 30_000);
     check(fake.batchCreateRequests().length === 1, `expected one batch sent, found ${fake.batchCreateRequests().length}`);
+  });
+
+  await step('/suggest shows the suggestion card: the edit, the notes it answers, its diff, Replay and Download .patch', async () => {
+    const p = page as Page;
+    await send(p, '/suggest');
+    const card = botCards(p).filter({ hasText: 'Suggested prompt edits' }).last();
+    await card.waitFor({ state: 'visible', timeout: REPLY_TIMEOUT_MS });
+    await card.scrollIntoViewIfNeeded();
+    await shot(p, '10-suggestion');
+    const text = await card.innerText();
+    check(/Edit 1 answers N1 \(tone\)/.test(text), `the card names no note for its edit: ${text.slice(0, 400)}`);
+    check(await card.getByRole('button', { name: 'Replay with this suggestion', exact: true }).isVisible(), 'no Replay with this suggestion button');
+    check(await card.getByRole('button', { name: 'Download .patch', exact: true }).isVisible(), 'no Download .patch button');
+  });
+
+  await step('Replay with this suggestion: a progress card that completes, then the comparison card', async () => {
+    const p = page as Page;
+    const card = botCards(p).filter({ hasText: 'Suggested prompt edits' }).last();
+    await card.getByRole('button', { name: 'Replay with this suggestion', exact: true }).click();
+    const progress = p.locator('[aria-label="Message header"]').locator('xpath=..').filter({ hasText: 'Turns replayed' }).last();
+    await waitFor('the replay card to reach completed', p, async () => /Status\s*completed/.test((await progress.innerText().catch(() => '')).replace(/\s+/g, ' ')), 90_000);
+    await progress.scrollIntoViewIfNeeded();
+    await shot(p, '11-replay-done');
+    const comparison = botCards(p).filter({ hasText: 'Replay: old prompt vs new' }).last();
+    await comparison.waitFor({ state: 'visible', timeout: 60_000 });
+    await comparison.scrollIntoViewIfNeeded();
+    await shot(p, '12-comparison');
+    const text = (await comparison.innerText()).replace(/\s+/g, ' ');
+    check(/Empathy \(1-5\)/.test(text) && /Cites a policy/.test(text), `the comparison card lacks its metrics: ${text.slice(0, 400)}`);
   });
 }
 

@@ -50,6 +50,8 @@ export interface HarnessOptions {
   realDirectory?: boolean;
   /** Ingest examples/era/knowledge and ground answers in it. */
   knowledge?: boolean;
+  /** Let the OneDrive upload go to an http:// URL (a loopback stand-in for the upload session). */
+  insecureUploads?: boolean;
 }
 
 export interface Harness {
@@ -98,7 +100,12 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
   const anthropic = fake ? new Anthropic({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 1 }) : null;
   const directory = new TestDirectory();
   if (options.knowledge) await ingestKnowledge(t.db, config.knowledgeDir);
-  const build = () => createApp({ config, database: t, logger, anthropic, retrieval: options.knowledge ?? false, ...(options.realDirectory ? {} : { members: directory }) });
+  const build = () =>
+    createApp({
+      config, database: t, logger, anthropic, retrieval: options.knowledge ?? false,
+      ...(options.realDirectory ? {} : { members: directory }),
+      ...(options.insecureUploads ? { uploads: { allowInsecureUrl: true } } : {}),
+    });
   let app = build();
   // What each turn sent, by the incoming activity's id: concurrent sends (a double click) each get
   // their own, where draining the adapter's one queue would hand one turn the other's replies.
@@ -126,6 +133,9 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
       ...activity,
     };
     await adapter.processActivity(full);
+    // The judge scores a turn in the background after its reply; tests wait for it, so its calls never
+    // overlap the next turn's (a queued fake step is the next turn's, not the judge's).
+    await app.insights.judgeQueue.drain();
     drain();
     const sent = sentByTurn.get(full.id ?? '') ?? [];
     sentByTurn.delete(full.id ?? '');
@@ -157,10 +167,12 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
     },
     restart: async () => {
       await app.jobRunner.stop();
+      await app.insights.stop();
       app = build();
       harness.app = app;
     },
     close: async () => {
+      await app.insights.stop();
       await fake?.close();
       await t.dispose();
     },

@@ -92,6 +92,8 @@ export class JobCardUpdater implements JobEvents {
     this.update(jobId, notify, summary.progress, true);
     await this.cards.get(jobId)?.updates;
     this.cards.delete(jobId);
+    // A job no card follows (started on the dashboard) has no chat to tell; its page shows how it ended.
+    if (notify.ref === null) return;
     await this.notifier.send(recordToRef(notify.ref), summaryText(jobId, summary)).catch((err: unknown) => {
       this.logger.warn({ err, jobId }, 'could not send the job summary');
     });
@@ -99,15 +101,15 @@ export class JobCardUpdater implements JobEvents {
 
   private update(jobId: string, notify: JobNotify, p: JobProgress, force: boolean): void {
     const state = this.cards.get(jobId);
-    const activityId = notify.activityId;
-    if (!state || !activityId || (!force && Date.now() - state.lastUpdate < this.minUpdateMs)) return;
+    const { activityId, ref } = notify;
+    if (!state || !activityId || !ref || (!force && Date.now() - state.lastUpdate < this.minUpdateMs)) return;
     state.lastUpdate = Date.now();
     // Queued deliberately: updates go out in order, and a failed one is logged, never thrown.
     state.updates = state.updates
       .then(async () => {
         const wait = state.startedAt + this.minUpdateMs - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        await this.notifier.updateCard(recordToRef(notify.ref), activityId, progressCard(p, notify.title));
+        await this.notifier.updateCard(recordToRef(ref), activityId, progressCard(p, notify.title));
       })
       .catch((err: unknown) => {
         this.logger.warn({ err, jobId }, 'could not update the progress card');

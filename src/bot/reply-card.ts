@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Activity, CardFactory } from 'botbuilder';
 import type { Improvement, JsonValue, Turn } from '../../db';
-import { answerCard, type CardJson } from '../cards';
+import { answerCard, type CardJson, turnScoresLine } from '../cards';
 import { aiMessageEntity, type EraPassage } from '../era';
 import type { TopicView } from '../tuning';
 
@@ -21,6 +21,8 @@ export interface ReplyCardExtras {
 export interface ReplyContext {
   topic?: TopicView | null;
   topicChoices?: Array<{ id: string; label: string }>;
+  /** The judge's mode when the tuning loop is on: the card shows the turn's scores line. */
+  judgeMode?: 'claude' | 'offline';
 }
 
 interface StoredPassage {
@@ -76,6 +78,7 @@ export function replyCardFor(turn: Turn, notes: Improvement[], maxNoteChars: num
     templateNote: turn.template_used ? `Canned answer (${turn.template_used}): no policy passage matched well enough, so Claude was not asked.` : null,
     topic: ctx.topic ?? null,
     topicChoices: ctx.topicChoices ?? [],
+    scoresLine: ctx.judgeMode ? turnScoresLine(turn, ctx.judgeMode) : null,
   });
 }
 

@@ -4,7 +4,8 @@
  * A reply is rendered here from the stored turn: the answer text with its AI label and citations, and
  * the tuning card.
  */
-import { ActivityTypes, type TurnContext } from 'botbuilder';
+import { ActivityTypes, TurnContext } from 'botbuilder';
+import type { JsonObject } from '../../db';
 import type { ReplySink, TurnReply } from '../tuning';
 import type { BotDeps } from './deps';
 import { replyActivityFor, replyCardFor } from './reply-card';
@@ -14,12 +15,15 @@ import { canStream, TeamsStream } from './streaming';
 export class TeamsReplySink implements ReplySink {
   private readonly stream: TeamsStream | null;
   onCancel: (() => void) | null = null;
+  /** The conversation reference, for the judge's later update of the reply card. */
+  readonly address: JsonObject;
 
   constructor(
     private readonly turn: TurnContext,
     private readonly deps: BotDeps,
   ) {
     this.stream = canStream(turn) ? new TeamsStream(turn, deps.config.streamUpdateIntervalMs) : null;
+    this.address = JSON.parse(JSON.stringify(TurnContext.getConversationReference(turn.activity))) as JsonObject;
     if (this.stream) {
       this.stream.onCancel = () => {
         this.onCancel?.();
@@ -59,7 +63,7 @@ export class TeamsReplySink implements ReplySink {
 
   private render(reply: Extract<TurnReply, { kind: 'answer' }>) {
     const status = reply.stopped ? { status: { text: 'You stopped this answer; what arrived is stored and can take notes.', kind: 'attention' as const } } : {};
-    const card = replyCardFor(reply.turn, [], this.deps.config.maxNoteChars, status, { topic: reply.topic, topicChoices: this.deps.intent?.topics ?? [] });
+    const card = replyCardFor(reply.turn, [], this.deps.config.maxNoteChars, status, { topic: reply.topic, topicChoices: this.deps.intent?.topics ?? [], judgeMode: this.deps.insights?.judgeMode });
     return replyActivityFor(reply.turn, card);
   }
 }

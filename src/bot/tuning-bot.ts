@@ -8,7 +8,7 @@ import { type BotState, type FileConsentCardResponse, type InvokeResponse, Teams
 import { welcomeCard } from '../cards';
 import { answerTurn, DialogStateConflictError, prepareTurn, type Tester, uploadConsentedCsv } from '../tuning';
 import { sendCard } from './command-context';
-import { COMMAND_TABLE, commandDialogs, commandNamed, helpEntries, unknownCommandText } from './command-table';
+import { badArgumentText, COMMAND_TABLE, commandDialogs, commandNamed, helpEntries, unknownCommandText } from './command-table';
 import { parseCommand, stripMentions } from './commands';
 import { conversationMetadata } from './conversation';
 import type { BotDeps } from './deps';
@@ -105,9 +105,7 @@ export class TuningBot extends TeamsActivityHandler {
       return;
     }
     if (command.kind === 'bad-argument') {
-      await context.sendActivity(
-        `"${command.arg.slice(0, 60)}" doesn't look like a session id. Use the id \`/sessions\` shows, e.g. \`/${command.name} 1a2b3c4d\`, or leave it out for the current session.`,
-      );
+      await context.sendActivity(badArgumentText(command.name, command.arg));
       return;
     }
     const entry = commandNamed(command.name);
@@ -205,7 +203,7 @@ export class TuningBot extends TeamsActivityHandler {
     const consent = recordOf(response.context) ?? {};
     const upload = response.uploadInfo;
     try {
-      await uploadConsentedCsv(this.deps.db, tester.id, { sessionId: consent.sessionId, uploadUrl: upload?.uploadUrl }, this.deps.uploadCsv);
+      await uploadConsentedCsv(this.deps.db, tester.id, { sessionId: consent.sessionId, uploadUrl: upload?.uploadUrl, anonymize: consent.anonymize }, this.deps.uploadCsv);
       await context.sendActivity({
         attachments: [
           {

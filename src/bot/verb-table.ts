@@ -11,6 +11,7 @@ import type { BotDeps } from './deps';
 import type { DialogHost } from './dialogs/dialog-host';
 import { UnknownActionError } from './verbs/unknown-action';
 import { cancelGenerateVerb, jobControlVerb, startJobVerb } from './verbs/job-verbs';
+import { cancelReplayVerb, replayWithSuggestionVerb, retryReplayVerb } from './verbs/insights-verbs';
 import { correctTopicVerb, looksGoodVerb, saveNoteVerb } from './verbs/note-verbs';
 
 export interface VerbContext {
@@ -38,6 +39,9 @@ export const VERBS: Readonly<Record<string, VerbHandler>> = {
   'tb.job.resume': jobControlVerb('resume'),
   'tb.job.cancel': jobControlVerb('cancel'),
   'tb.generate.cancel': cancelGenerateVerb,
+  'tb.insights.replay': replayWithSuggestionVerb,
+  'tb.insights.replay.cancel': cancelReplayVerb,
+  'tb.insights.replay.retry': retryReplayVerb,
 };
 
 /** Runs the verb's handler; an unknown verb is refused with UnknownActionError. */

@@ -57,6 +57,8 @@ export interface AnswerCardInput {
   /** The predicted (or corrected) topic and the choices to correct it. */
   topic?: { id: string; label: string; confidence: number; source: string; corrected: boolean } | null;
   topicChoices?: Array<{ id: string; label: string }>;
+  /** The turn's metrics and judge scores in one line (turnScoresLine); absent: no line. */
+  scoresLine?: string | null;
 }
 
 const NOTES_SHOWN = 10;
@@ -94,6 +96,7 @@ export function answerCard(input: AnswerCardInput): CardJson {
     topic: input.topic ? topicLine(input.topic) : '',
     topicId: input.topic?.id ?? 'other',
     topicChoices: input.topicChoices ?? [],
+    scores: input.scoresLine ? `Scores: ${input.scoresLine}` : '',
   });
 }
 
@@ -157,6 +160,8 @@ export interface StatsCardInput {
   avgProcessingTimeMs: number | null;
   avgRagSimilarity: number | null;
   notesByCategory: Record<string, number>;
+  /** The reply scores' averages (scoreAverageFacts); absent or empty: no section. */
+  scores?: Array<{ title: string; value: string }>;
   footer: string;
 }
 
@@ -177,6 +182,7 @@ export function sessionStatsCard(s: StatsCardInput): CardJson {
     avgProcessing: s.avgProcessingTimeMs === null ? '—' : `${Math.round(s.avgProcessingTimeMs).toLocaleString('en-US')} ms`,
     avgSimilarity: s.avgRagSimilarity === null ? '— (no retrieval yet)' : s.avgRagSimilarity.toFixed(2),
     categories: Object.entries(s.notesByCategory).map(([name, count]) => ({ name, count: String(count) })),
+    scores: s.scores ?? [],
     footer: s.footer,
   });
 }
@@ -204,9 +210,27 @@ export function sessionsListCard(sessions: SessionListItem[]): CardJson {
   });
 }
 
+/** The export card's line for an anonymised file. */
+const ANONYMIZED_EXPORT = {
+  pseudonymize: 'Anonymised: tester ids, names and e-mails replaced by pseudonyms; e-mail addresses and phone numbers redacted.',
+  strip: 'Anonymised: tester ids, names and e-mails removed; e-mail addresses and phone numbers redacted.',
+} as const;
+
 /** /export: the signed download link and what the file holds. */
-export function exportCard(input: { sessionId: string; turns: number; improvements: number; url: string; expiresAt: Date; fileName: string }): CardJson {
+export function exportCard(input: {
+  sessionId: string; turns: number; improvements: number; url: string; expiresAt: Date; fileName: string;
+  kind?: 'csv' | 'bundle';
+  /** The file's anonymisation (spec 004), said on the card; null or absent: as stored. */
+  anonymize?: 'strip' | 'pseudonymize' | null;
+}): CardJson {
+  const bundle = input.kind === 'bundle';
   return expand(exportTemplate, {
+    title: bundle ? 'LLM-ready bundle' : 'CSV export',
+    holds: bundle
+      ? "The prompt at the session's version, then every turn with its sources, metrics, judge scores (or why none) and notes: paste it into any LLM."
+      : 'One row per note; a reply without notes has one row with empty note cells.',
+    button: bundle ? 'Download bundle' : 'Download CSV',
+    anonymized: input.anonymize ? ANONYMIZED_EXPORT[input.anonymize] : '',
     shortId: input.sessionId.slice(0, 8),
     turns: String(input.turns),
     improvements: String(input.improvements),

@@ -107,6 +107,7 @@ export function replayProgressCard(r: ReplayProgressInput): CardJson {
     note: r.error ?? '',
     noteColor: r.status === 'failed' ? 'Attention' : 'Default',
     canCancel: running,
+    canRetry: r.status === 'failed',
   });
 }
 

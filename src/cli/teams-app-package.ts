@@ -14,7 +14,7 @@ import archiver, { type Archiver, type ArchiverOptions } from 'archiver';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { manifestCommands } from '../bot/command-table';
+import { manifestCommands, type MenuScope } from '../bot/command-table';
 import { DomainError } from '../errors';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -74,7 +74,17 @@ export function placeholderValues(env: Record<string, string | undefined>): Reco
     // A loopback address is no use to Teams clients; leave validDomains empty rather than wrong.
     if (hostname && HOST.test(hostname) && hostname !== 'localhost') host = hostname;
   }
-  return { TEAMS_APP_ID: appId, BOT_ID: botId, PUBLIC_HOST: host ?? '' };
+  // The dashboard tab needs a public https address; SSO's resource names the tab's host and the app id.
+  const base = value('PUBLIC_BASE_URL');
+  const tabBase = base?.startsWith('https://') && URL.canParse(base) ? base.replace(/\/+$/, '') : host ? `https://${host}` : undefined;
+  const tabHost = tabBase ? new URL(tabBase).host : undefined;
+  return {
+    TEAMS_APP_ID: appId,
+    BOT_ID: botId,
+    PUBLIC_HOST: host ?? '',
+    DASHBOARD_URL: tabBase && tabHost !== 'localhost' ? `${tabBase}/dashboard/?host=teams` : '',
+    SSO_RESOURCE: tabHost && tabHost !== 'localhost' ? `api://${tabHost}/${botId}` : '',
+  };
 }
 
 /** Replaces ${{NAME}} in every string of the template; drops array items that come out empty. */
@@ -164,6 +174,23 @@ export function validateManifest(manifest: unknown): string[] {
     });
   }
 
+  const tabs = m.staticTabs;
+  if (tabs !== undefined) {
+    if (!Array.isArray(tabs) || tabs.length === 0 || tabs.length > 16) problems.push('staticTabs must hold 1–16 tabs');
+    else {
+      tabs.forEach((t: Record<string, unknown>, i) => {
+        str(`staticTabs[${i}].entityId`, t.entityId, 1, 64);
+        str(`staticTabs[${i}].name`, t.name, 1, 128);
+        str(`staticTabs[${i}].contentUrl`, t.contentUrl, 1, 2048, httpsUrl, 'an https URL');
+        if (!Array.isArray(t.scopes) || !t.scopes.includes('personal')) problems.push(`staticTabs[${i}].scopes must include personal`);
+      });
+    }
+  }
+  const web = m.webApplicationInfo as Record<string, unknown> | undefined;
+  if (web !== undefined) {
+    str('webApplicationInfo.id', web.id, 36, 36, GUID, 'a GUID');
+    str('webApplicationInfo.resource', web.resource, 1, 2048, /^api:\/\/[^\s/]+\/[0-9a-fA-F-]{36}$/, 'api://<host>/<app id>');
+  }
   const domains = m.validDomains;
   if (domains !== undefined) {
     if (!Array.isArray(domains) || domains.length > 100) problems.push('validDomains must be a list of at most 100 host names');
@@ -224,14 +251,13 @@ function zip(zipPath: string, files: Array<{ name: string; data: Buffer }>): Pro
  */
 export function withCommandMenu(manifest: Record<string, unknown>): Record<string, unknown> {
   const bots = Array.isArray(manifest.bots) ? (manifest.bots as unknown[]) : [];
-  const commands = manifestCommands();
   return {
     ...manifest,
     bots: bots.map((b, i) => {
       if (i !== 0 || b === null || typeof b !== 'object') return b;
       const bot = b as Record<string, unknown>;
-      const scopes = Array.isArray(bot.scopes) ? bot.scopes.filter((s): s is string => s === 'personal' || s === 'groupChat' || s === 'team') : [];
-      return { ...bot, commandLists: scopes.map((scope) => ({ scopes: [scope], commands })) };
+      const scopes = Array.isArray(bot.scopes) ? bot.scopes.filter((s): s is MenuScope => s === 'personal' || s === 'groupChat' || s === 'team') : [];
+      return { ...bot, commandLists: scopes.map((scope) => ({ scopes: [scope], commands: manifestCommands(scope) })) };
     }),
   };
 }
@@ -249,6 +275,11 @@ export async function packageTeamsApp(options: PackageOptions): Promise<PackageR
     throw new PackageError(`cannot read ${path.join(dir, 'manifest.json')}: ${(err as Error).message}`);
   }
   const manifest = withCommandMenu(fillPlaceholders(template, values) as Record<string, unknown>);
+  // Without a public https address there is nowhere for Teams to load the tab from: leave it (and SSO) out.
+  if (values.DASHBOARD_URL === '') {
+    delete manifest.staticTabs;
+    delete manifest.webApplicationInfo;
+  }
   const icons = (manifest.icons ?? {}) as { color?: string; outline?: string };
   const problems = [
     ...validateManifest(manifest),

@@ -25,3 +25,6 @@ export {
   promoteSession, PromoteError, isActionableNote, splitSentences, MAX_PROMOTED_TURNS,
   type PromoteDeps, type PromoteOptions, type PromoteResult, type PromoteErrorKind,
 } from './promote';
+export { conversationMatrix, conversationsByIds, matrixFacets, matrixSummary, type MatrixFilter, type MatrixSortField, type MatrixSummary } from './plan/matrix';
+export { annotatedConversation, type AnnotatedConversation, type AnnotatedTurn } from './plan/conversation-view';
+export { bulkQualityAction, qualityDashboard, type BulkQualityAction, type QualityDashboard } from './plan/quality-dashboard';

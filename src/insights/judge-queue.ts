@@ -7,15 +7,17 @@
  */
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Database } from '../../db';
+import type { Database, JsonObject } from '../../db';
 import type { Logger } from '../logger';
-import type { Judge } from './judge';
+import type { Judge, JudgeOutcome } from './judge';
 
 /** Why a turn is queued, for the logs. */
 export interface JudgeTask {
   turnId: string;
   sessionId?: string | null;
   activityId?: string | null;
+  /** Whom to tell once judged (opaque here: the bot's conversation reference of the reply). */
+  notify?: JsonObject;
 }
 
 export interface JudgeQueue {
@@ -38,6 +40,8 @@ export interface JudgeQueueOptions {
   concurrency: number;
   /** Queued tasks beyond this are dropped (and logged): a flood must not grow memory without end. */
   maxQueued?: number;
+  /** Told after each judging that ran (the bot updates the reply card's score line); its failure is logged. */
+  onJudged?: (task: JudgeTask, outcome: JudgeOutcome) => Promise<void>;
 }
 
 /** Creates the queue. */
@@ -63,6 +67,11 @@ export function createJudgeQueue(options: JudgeQueueOptions): JudgeQueue {
     try {
       const outcome = await options.judge.judgeTurn(task.turnId, { signal: abort.signal });
       if (outcome.status === 'failed') logger.warn({ ...ids, error: outcome.error }, 'judging failed; rescore retries it');
+      if (options.onJudged) {
+        await options.onJudged(task, outcome).catch((err: unknown) => {
+          logger.warn({ err, ...ids }, 'could not report the judging (the scores are stored)');
+        });
+      }
     } catch (err) {
       if (abort.signal.aborted) logger.info(ids, 'judging stopped at shutdown; rescore picks the turn up');
       else logger.error({ err, ...ids }, 'judging crashed; the turn keeps no scores until rescored');

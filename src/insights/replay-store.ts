@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { Database, NewTurn, PromptReplay, ReplayMode } from '../../db';
+import type { Database, JsonObject, NewTurn, PromptReplay, ReplayMode } from '../../db';
 import type { Candidate } from './candidate';
 import { InsightsNotFoundError, InsightsRefusal, InsightsStateError } from './errors';
 
@@ -19,6 +19,13 @@ export interface CreateReplaysInput {
   candidate: Candidate;
   requestedBy: string | null;
   mode?: ReplayMode;
+  /**
+   * Refuse (InsightsStateError) when a source session is already being replayed with the same candidate
+   * text: the sessions are locked first, so two clicks at once make one replay.
+   */
+  exclusive?: boolean;
+  /** Stored in the replay's metadata (the bot's card address). */
+  metadata?: JsonObject;
 }
 
 /** Creates one replay (and its session) per source session; several share a group id. */
@@ -26,6 +33,15 @@ export async function createReplays(db: Db, input: CreateReplaysInput): Promise<
   if (input.sourceSessionIds.length === 0) throw new InsightsRefusal('No session to replay: none matched.');
   const groupId = input.sourceSessionIds.length > 1 ? randomUUID() : null;
   return db.transaction().execute(async (trx) => {
+    if (input.exclusive) {
+      await trx.selectFrom('prompt_tuning_sessions').select('id').where('id', 'in', [...input.sourceSessionIds]).orderBy('id').forUpdate().execute();
+      const running = await trx.selectFrom('prompt_replays').select(['id', 'source_session_id'])
+        .where('source_session_id', 'in', [...input.sourceSessionIds]).where('candidate_sha256', '=', input.candidate.sha256)
+        .where('status', 'in', [...UNFINISHED]).executeTakeFirst();
+      if (running) {
+        throw new InsightsStateError(`Session ${running.source_session_id.slice(0, 8)} is already being replayed with this prompt (replay ${running.id.slice(0, 8)}): its progress card shows how far it is.`);
+      }
+    }
     const out: PromptReplay[] = [];
     for (const sourceId of input.sourceSessionIds) {
       const source = await trx.selectFrom('prompt_tuning_sessions').select(['id', 'master_prompt_version', 'metadata']).where('id', '=', sourceId).executeTakeFirst();
@@ -42,7 +58,7 @@ export async function createReplays(db: Db, input: CreateReplaysInput): Promise<
         id, requested_by: input.requestedBy, group_id: groupId, source_session_id: sourceId, replay_session_id: session.id,
         candidate_kind: c.kind, candidate_ref: c.ref, candidate_version: c.version, candidate_sha256: c.sha256, candidate_prompt: c.text,
         suggestion_id: c.suggestionId, base_version: source.master_prompt_version, mode: input.mode ?? 'direct', total_turns: count.n,
-        metadata: c.refCommit ? { ref_commit: c.refCommit } : {},
+        metadata: { ...(input.metadata ?? {}), ...(c.refCommit ? { ref_commit: c.refCommit } : {}) },
       }).returningAll().executeTakeFirstOrThrow());
     }
     return out;

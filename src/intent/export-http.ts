@@ -3,6 +3,10 @@
  * signed, expiring links as the session CSV. The token's subject names the export and its parameter
  * (`prompts:retraining:30`, `prompts:review:0.7`); its tester is the requester's id, or `*` when an
  * admin asked (every tester's rows). A tester's link only ever reads that tester's rows.
+ *
+ * Spec 004's privacy: REDACT_PII applies to every message text; a link made with an anonymize mode
+ * (`/prompts … anonymize`, signed into the token) also scrubs every known tester's id, e-mail and name
+ * from the texts. The records carry no tester field, so the texts are all there is to anonymise.
  */
 import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -10,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import type { Logger } from '../logger';
-import { ExportLinkError, verifyExportToken } from '../tuning';
+import { ExportLinkError, type ExportPrivacy, exportTextFilter, verifyExportToken } from '../tuning';
 import { retrainingExport, reviewExport } from './exports';
 
 export type PromptExportMode = 'retraining' | 'review';
@@ -33,7 +37,7 @@ function sendText(res: ServerResponse, status: number, body: string): void {
 }
 
 /** The handler; every outcome is answered here and the promise never rejects. */
-export function createPromptExportHandler(deps: { db: Kysely<Database>; secret: string; logger: Logger }) {
+export function createPromptExportHandler(deps: { db: Kysely<Database>; secret: string; logger: Logger; privacy?: ExportPrivacy }) {
   return async (req: { params?: { token?: unknown } }, res: ServerResponse): Promise<void> => {
     let claims;
     try {
@@ -46,11 +50,13 @@ export function createPromptExportHandler(deps: { db: Kysely<Database>; secret: 
     const spec = parseSubject(claims.sessionId);
     if (!spec) { sendText(res, 403, 'This download link is not valid.\n'); return; }
     const testerId = claims.testerId === ALL_TESTERS ? undefined : claims.testerId;
-    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const day = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}${claims.anonymize ? '-anonymized' : ''}`;
     try {
+      const filter = await exportTextFilter(deps.db, deps.privacy ?? { redact: [], anonymizeSecret: deps.secret }, claims.anonymize ?? null);
+      const text = filter ?? ((value: string) => value);
       if (spec.mode === 'review') {
         const rows = await reviewExport(deps.db, { confidenceThreshold: spec.parameter, testerId });
-        const body = `${JSON.stringify(rows, null, 2)}\n`;
+        const body = `${JSON.stringify(rows.map((r) => ({ ...r, text: text(r.text) })), null, 2)}\n`;
         res.writeHead(200, {
           'Content-Type': 'application/json; charset=utf-8',
           'Content-Disposition': `attachment; filename="prompts-review-${day}.json"`,
@@ -67,7 +73,7 @@ export function createPromptExportHandler(deps: { db: Kysely<Database>; secret: 
       });
       const lines = Readable.from(
         (async function* () {
-          for await (const r of records) yield `${JSON.stringify(r)}\n`;
+          for await (const r of records) yield `${JSON.stringify({ ...r, text: text(r.text) })}\n`;
         })(),
       );
       await pipeline(lines, res);

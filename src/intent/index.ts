@@ -45,3 +45,4 @@ export {
   type ReviewExportOptions,
 } from './exports';
 export { loadTopicMessages, rulesOnly, type TopicPredictor, topicReport, topicTable, type TopicFigures, type TopicMessage, type TopicReport } from './quality';
+export { topicsForTurns, type TurnTopicView } from './turn-topics';

@@ -218,10 +218,11 @@ export async function sessionCsvByteLength(db: Db, sessionId: string, options: S
 
 /**
  * The file name of a session's export: `tuning-session-<first 8 of id>-<YYYYMMDD>.csv`, the date
- * being the session's start (UTC) so that every export of a session has the same name.
+ * being the session's start (UTC) so that every export of a session has the same name; an anonymised
+ * export ends `-anonymized.csv`, so it is never taken for (or overwritten by) the one as stored.
  */
-export function exportFileName(sessionId: string, sessionStart: Date): string {
+export function exportFileName(sessionId: string, sessionStart: Date, anonymize: 'strip' | 'pseudonymize' | null = null): string {
   const day = sessionStart.toISOString().slice(0, 10).replace(/-/g, '');
   const prefix = sessionId.slice(0, 8).replace(/[^0-9A-Za-z-]/g, '_');
-  return `tuning-session-${prefix}-${day}.csv`;
+  return `tuning-session-${prefix}-${day}${anonymize ? '-anonymized' : ''}.csv`;
 }

@@ -12,9 +12,10 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import type { Logger } from '../logger';
-import { createAnonymizer, type PiiKind, rememberKnownTesters } from '../privacy';
+import type { PiiKind } from '../privacy';
 import { type CopyOut, openSessionCsvCopy } from './export-copy';
 import { exportFileName, openSessionCsvStream } from './export-csv';
+import { exportTextFilter } from './export-privacy';
 import { ExportLinkError, MAX_EXPORT_TOKEN_LENGTH, MIN_EXPORT_SECRET_LENGTH, type VerifiedExportLink, verifyExportToken } from './export-links';
 import { UUID_PATTERN } from './types';
 
@@ -102,11 +103,8 @@ export function createExportDownloadHandler(deps: ExportDownloadDeps): ExportDow
   }
 
   async function openCsv(sessionId: string, link: VerifiedExportLink, log: Logger): Promise<Readable> {
-    const anonymizer = createAnonymizer({ anonymize: link.anonymize ?? null, secret: deps.privacy?.anonymizeSecret ?? secret, redact: deps.privacy?.redact ?? [] });
-    if (anonymizer.changesText) {
-      await rememberKnownTesters(db, anonymizer);
-      return openSessionCsvStream(db, sessionId, { pageSize: deps.pageSize, text: (value) => anonymizer.text(value) });
-    }
+    const text = await exportTextFilter(db, { redact: deps.privacy?.redact ?? [], anonymizeSecret: deps.privacy?.anonymizeSecret ?? secret }, link.anonymize ?? null);
+    if (text) return openSessionCsvStream(db, sessionId, { pageSize: deps.pageSize, text });
     if (deps.copyOut) {
       try {
         return await openSessionCsvCopy(deps.copyOut, sessionId);
@@ -155,7 +153,7 @@ export function createExportDownloadHandler(deps: ExportDownloadDeps): ExportDow
         sendError(res, 404);
         return;
       }
-      fileName = exportFileName(session.id, session.session_start);
+      fileName = exportFileName(session.id, session.session_start, link.anonymize ?? null);
       csv = await openCsv(session.id, link, log);
     } catch (err) {
       log.error({ event: 'export_db_error', err }, 'export failed before the response started');

@@ -45,7 +45,7 @@ export class ExportUploadError extends TuningError {
   }
 }
 
-export interface UploadSessionCsvOptions extends Pick<SessionExportOptions, 'pageSize'> {
+export interface UploadSessionCsvOptions extends Pick<SessionExportOptions, 'pageSize' | 'text'> {
   /** The fetch to use; the global one by default. */
   fetchImpl?: typeof fetch;
   /** Bytes per PUT: a positive multiple of 320 KiB, at most 60 MiB. Default 10 MiB. */
@@ -133,7 +133,7 @@ export async function uploadSessionCsv(db: Db, sessionId: string, uploadUrl: str
   const dir = await mkdtemp(path.join(options.tmpDir ?? tmpdir(), 'tuning-export-'));
   try {
     const file = path.join(dir, 'session.csv');
-    await pipeline(sessionCsvStream(db, sessionId, { pageSize: options.pageSize }), createWriteStream(file, { mode: 0o600 }));
+    await pipeline(sessionCsvStream(db, sessionId, { pageSize: options.pageSize, text: options.text }), createWriteStream(file, { mode: 0o600 }));
     const total = (await stat(file)).size;
     let requests = 0;
     let status = 0;

@@ -12,7 +12,7 @@ export {
   type OpenedSession,
   type PromptStamp,
 } from './sessions';
-export { recordTurn, recentTurns, setReplyActivityId, findTesterTurn, findTesterTurnByReply, type NewTurnInput, type TesterTurn } from './turns';
+export { recordTurn, recentTurns, setReplyActivityId, findTesterTurn, findTesterTurnByReply, findTurn, type NewTurnInput, type TesterTurn } from './turns';
 export { addNote, listNotes, parseCategory, parseNoteText, type NoteInput, type NoteResult } from './notes';
 export { sessionStats, type SessionStats } from './stats';
 export {
@@ -28,11 +28,16 @@ export {
 } from './export-csv';
 export { createExportToken, verifyExportToken, ExportLinkError, type ExportLinkClaims } from './export-links';
 export { createExportDownloadHandler, type ExportDownloadHandler } from './export-http';
-export { uploadSessionCsv, ExportUploadError } from './export-upload';
+export { uploadSessionCsv, ExportUploadError, type UploadSessionCsvOptions } from './export-upload';
+export { anonymizeModeOf, exportTextFilter, type ExportPrivacy, type ExportText } from './export-privacy';
 export type {
-  CallRecorder, IntentCapture, IntentPrediction, PassageRetriever, PromptProvider, ReplySink, RetrievedPassageLike, TopicView, TurnReply, TurnServiceDeps,
+  CallRecorder, IntentCapture, IntentPrediction, PassageRetriever, PromptProvider, ReplySink, RetrievedPassageLike, TopicView, TurnJudge, TurnReply, TurnServiceDeps,
 } from './turn-ports';
 export { NO_MATCH_TEMPLATE, NO_MATCH_TEXT, noMatchAnswer } from './no-match';
 export { prepareTurn, answerTurn, type PreparedTurn, type SessionWelcome, type TurnRequest } from './turn-service';
 export { prepareSessionExport, uploadConsentedCsv, type SessionExport } from './export-service';
 export { readDialogState, writeDialogState, deleteDialogState, DialogStateConflictError, type StoredDialogState } from './dialog-state';
+export {
+  listSessionOverview, sessionFacets, sessionOverview, sessionTurnsWithNotes,
+  type SessionListFilter, type SessionOverviewRow, type SessionSortField, type SessionTurnDetail,
+} from './session-overview';

@@ -3,7 +3,7 @@
  * how it talks back to the channel: a ReplySink, implemented by the bot over Teams streaming.
  */
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, Turn } from '../../db';
+import type { Database, JsonObject, Turn } from '../../db';
 import type { EraResponder } from '../era';
 import type { CallLogEntry } from '../llm';
 import type { Logger } from '../logger';
@@ -75,6 +75,11 @@ export interface IntentCapture {
   correct(turnId: string, correctedIntent: string, correctedBy: string): Promise<unknown>;
 }
 
+/** Scores a stored turn once its reply is out (the LLM judge's background queue). Never throws, never waits. */
+export interface TurnJudge {
+  enqueue(task: { turnId: string; sessionId: string; activityId: string | null; notify?: JsonObject }): void;
+}
+
 export interface TurnServiceDeps {
   db: Kysely<Database>;
   logger: Logger;
@@ -87,6 +92,8 @@ export interface TurnServiceDeps {
   calls?: CallRecorder;
   /** Intent capture; absent: no topics. */
   intent?: IntentCapture;
+  /** The judge, handed each turn after its reply is sent; absent: no judge scores. */
+  judge?: TurnJudge;
 }
 
 /** What the tester gets at the end of a turn. */
@@ -102,6 +109,8 @@ export interface ReplySink {
   readonly streaming: boolean;
   /** 'open' until the final message; 'cancelled' once the tester stopped the answer. */
   readonly outcome: 'open' | 'final' | 'cancelled';
+  /** Where the reply went, opaque to the service (a Teams conversation reference): the judge's update of the card goes there. */
+  readonly address?: JsonObject;
   /** Called once when the tester stops the answer. */
   onCancel: (() => void) | null;
   /** Shows that work started ("Searching the policies…"); a typing indicator when not streaming. */

@@ -9,6 +9,7 @@ import { APIUserAbortError } from '@anthropic-ai/sdk';
 import { isDatabaseUnavailable, type JsonObject, type Session, type Turn } from '../../db';
 import { citedNumbers, confidenceScore, type EraAnswer, eraCallIo, type EraPassage, EraUnavailableError, normaliseMarkers } from '../era';
 import type { Logger } from '../logger';
+import { recordTurnMetrics } from '../insights/metrics-store';
 import { NO_MATCH_TEMPLATE, noMatchAnswer } from './no-match';
 import { ensureOpenSession, findOpenSession } from './sessions';
 import { cleanText, describeCleaning } from './text';
@@ -122,6 +123,8 @@ export async function answerTurn(deps: TurnServiceDeps, turn: Extract<PreparedTu
       log.warn({ err, turnId: stored.id }, 'could not record the reply activity id; thumbs feedback on it will not match');
     }
   }
+  // Judged in the background once the reply is out: the tester never waits for the judge.
+  deps.judge?.enqueue({ turnId: stored.id, sessionId: session.id, activityId: replyId, ...(sink.address ? { notify: sink.address } : {}) });
   await recordAnswerCall(deps, turn, answered, stored);
 
   async function storeTurn(...args: Parameters<typeof writeTurn>): Promise<Turn | null> {
@@ -195,7 +198,7 @@ async function writeTurn(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { ki
   const cited = citedNumbers(text, a.passages.length);
   const grounded = deps.retriever !== undefined;
   const stored = await deps.db.transaction().execute(async (trx) => {
-    const row = await recordTurn(trx, {
+    const recorded = await recordTurn(trx, {
       sessionId: session.id,
       userMessage: message,
       eraResponse: text,
@@ -207,6 +210,8 @@ async function writeTurn(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { ki
       templateUsed: a.templateUsed,
       metadata: turnMetadata(a, cited, streamed, turn),
     });
+    // Spec 000's programmatic metrics, stored with the row: the reply card shows them at once.
+    const row: Turn = { ...recorded, ...(await recordTurnMetrics(trx, recorded)) };
     if (prediction && deps.intent) {
       await deps.intent.logPrediction({ testerId: request.tester.id, sessionId: session.id, turnId: row.id, messageIndex: row.turn_number, prompt: message, prediction }, trx);
     }

@@ -82,6 +82,12 @@ export async function setReplyActivityId(db: Db, turnId: string, activityId: str
     .execute();
 }
 
+/** A turn by id, whoever's it is (the bot's own bookkeeping: the judge's card update), or undefined. */
+export async function findTurn(db: Db, turnId: string): Promise<Turn | undefined> {
+  if (!UUID_PATTERN.test(turnId)) return undefined;
+  return db.selectFrom('tuning_conversation_turns').selectAll().where('id', '=', turnId).executeTakeFirst();
+}
+
 export interface TesterTurn {
   turn: Turn;
   sessionId: string;

@@ -1,10 +1,13 @@
 /** The tuning-session commands: /help, /new, /end, /export, /sessions, /stats, /prompt, /prompts, /promote. */
-import { displayPath, exportCard, formatUtc, helpCard, sessionsListCard, sessionStatsCard, welcomeCard } from '../../cards';
+import { displayPath, exportCard, formatUtc, helpCard, scoreAverageFacts, sessionsListCard, sessionStatsCard, welcomeCard } from '../../cards';
+import { metricAverages } from '../../insights';
 import { closeOpenSession, listSessions, prepareSessionExport, resolveTesterSession, restartSession, sessionStats } from '../../tuning';
 import { type CommandContext, isAdmin, modeLabel, sendCard, sendText } from '../command-context';
+import { parseExportArgument, parsePromptsArgument } from '../commands';
 import { conversationMetadata } from '../conversation';
 import { isLocalServiceUrl } from '../local-client';
 import { conversationTypeOf } from '../wire';
+import { exportBundle } from './insights-commands';
 
 /** `/help`: what the bot does and its commands (from the command table). */
 export async function helpCommand({ turn, deps, help }: CommandContext): Promise<void> {
@@ -55,7 +58,9 @@ export async function endCommand({ turn, deps, tester }: CommandContext): Promis
 export async function statsCommand({ turn, deps, tester, arg }: CommandContext): Promise<void> {
   const session = await resolveTesterSession(deps.db, tester.id, arg ?? undefined);
   const stats = await sessionStats(deps.db, session.id);
-  await sendCard(turn, sessionStatsCard({ ...stats, title: `Statistics of session ${session.id.slice(0, 8)}`, footer: `/export ${session.id.slice(0, 8)} gives its CSV.` }));
+  const judgeMode = deps.insights?.judgeMode;
+  const scores = judgeMode ? scoreAverageFacts(await metricAverages(deps.db, [session.id]), judgeMode) : [];
+  await sendCard(turn, sessionStatsCard({ ...stats, scores, title: `Statistics of session ${session.id.slice(0, 8)}`, footer: `/export ${session.id.slice(0, 8)} gives its CSV.` }));
 }
 
 /** `/sessions`: the tester's last ten sessions. */
@@ -95,38 +100,53 @@ export async function promptCommand({ turn, deps }: CommandContext): Promise<voi
   );
 }
 
-/** `/export [session]`: a signed CSV link, and in a Teams 1:1 chat the file-consent card for OneDrive. */
-export async function exportCommand({ turn, deps, tester, arg }: CommandContext): Promise<void> {
-  const e = await prepareSessionExport(deps.db, tester.id, arg);
-  const link = deps.exportLinks.create(e.session.id, tester.id);
-  deps.logger.info({ testerId: tester.id, sessionId: e.session.id }, 'export link issued');
-  await sendCard(turn, exportCard({ sessionId: e.session.id, turns: e.turns, improvements: e.notes, url: link.url, expiresAt: link.expiresAt, fileName: e.fileName }));
+/**
+ * `/export [session] [anonymize [strip]]`: a signed CSV link, and in a Teams 1:1 chat the file-consent card
+ * for OneDrive. With anonymize, both the link (the mode is signed into it) and the uploaded file carry no
+ * tester id, name or e-mail (pseudonyms, or nothing with strip) and no e-mail address or phone number.
+ * `/export bundle …`: the LLM-ready bundle instead.
+ */
+export async function exportCommand(c: CommandContext): Promise<void> {
+  const { turn, deps, tester, arg } = c;
+  if (arg !== null && /^bundle\b/i.test(arg)) {
+    await exportBundle(c);
+    return;
+  }
+  const { session, anonymize } = parseExportArgument(arg);
+  const e = await prepareSessionExport(deps.db, tester.id, session, anonymize);
+  const link = deps.exportLinks.create(e.session.id, tester.id, anonymize);
+  deps.logger.info({ testerId: tester.id, sessionId: e.session.id, anonymize }, 'export link issued');
+  await sendCard(turn, exportCard({ sessionId: e.session.id, turns: e.turns, improvements: e.notes, url: link.url, expiresAt: link.expiresAt, fileName: e.fileName, anonymize }));
   // In a Teams 1:1 chat the file can also land in the tester's OneDrive, through the consent card.
   // A local client (the Agents Playground) has no OneDrive and shows the card as unsupported.
   const a = turn.activity;
   if (a.channelId !== 'msteams' || conversationTypeOf(a) !== 'personal' || isLocalServiceUrl(a.serviceUrl)) return;
-  const size = await deps.csvSize(e.session.id);
+  const size = await deps.csvSize(e.session.id, anonymize);
+  const context = { sessionId: e.session.id, fileName: e.fileName, ...(anonymize ? { anonymize } : {}) };
   await turn.sendActivity({
     attachments: [
       {
         contentType: 'application/vnd.microsoft.teams.card.file.consent',
         name: e.fileName,
         content: {
-          description: `Tuning session ${e.session.id.slice(0, 8)}: ${String(e.turns)} turns, ${String(e.notes)} notes`,
+          description: `Tuning session ${e.session.id.slice(0, 8)}: ${String(e.turns)} turns, ${String(e.notes)} notes${anonymize ? ', anonymised' : ''}`,
           sizeInBytes: size,
-          acceptContext: { sessionId: e.session.id, fileName: e.fileName },
-          declineContext: { sessionId: e.session.id, fileName: e.fileName },
+          acceptContext: context,
+          declineContext: context,
         },
       },
     ],
   });
 }
 
-/** `/prompts [retraining N | review T]`: the prompt-capture exports; admins get every tester's rows. */
+/**
+ * `/prompts [retraining N | review T] [anonymize]`: the prompt-capture exports; admins get every tester's rows.
+ * With anonymize the texts go out with every known tester's id, e-mail and name scrubbed (and e-mail
+ * addresses and phone numbers redacted), as an admin would share them for retraining.
+ */
 export async function promptsCommand(c: CommandContext): Promise<void> {
   const { turn, deps, tester, arg } = c;
-  const [word, value] = (arg ?? 'retraining').split(' ');
-  const mode = word === 'review' ? 'review' : 'retraining';
+  const { mode, value, anonymize } = parsePromptsArgument(arg);
   const parameter = value !== undefined ? Number(value) : mode === 'review' ? 0.7 : 30;
   if (mode === 'review' && !(parameter > 0 && parameter <= 1)) {
     await sendText(turn, `The review threshold is a confidence between 0 and 1, e.g. \`/prompts review 0.7\`; "${value ?? ''}" is not.`);
@@ -137,17 +157,24 @@ export async function promptsCommand(c: CommandContext): Promise<void> {
     return;
   }
   const admin = isAdmin(c);
-  const link = deps.exportLinks.createPrompts(mode, parameter, admin ? '*' : tester.id);
-  deps.logger.info({ testerId: tester.id, mode, parameter, admin }, 'prompt export link issued');
+  const link = deps.exportLinks.createPrompts(mode, parameter, admin ? '*' : tester.id, anonymize);
+  deps.logger.info({ testerId: tester.id, mode, parameter, admin, anonymize }, 'prompt export link issued');
   const what =
     mode === 'retraining'
       ? `Retraining JSONL (text, label, confidence, source, corrected): corrected prompts and predictions above 0.85 from the last ${String(parameter)} day(s)`
       : `Review JSON: uncorrected predictions with confidence below ${String(parameter)}, with corrected_intent and notes to fill in`;
   await sendText(
     turn,
-    `${what}, ${admin ? 'for every tester (you are an admin)' : 'of your own messages'}.\n\n[Download](${link.url}) — the link works until ${formatUtc(link.expiresAt)}.`,
+    `${what}, ${admin ? 'for every tester (you are an admin)' : 'of your own messages'}` +
+      `${anonymize ? `, anonymised (${ANONYMIZE_WORDS[anonymize]})` : ''}.\n\n[Download](${link.url}) — the link works until ${formatUtc(link.expiresAt)}.`,
   );
 }
+
+/** How an anonymised export says what it did with tester identities. */
+const ANONYMIZE_WORDS = {
+  pseudonymize: 'testers as pseudonyms; e-mail addresses and phone numbers redacted',
+  strip: 'testers removed; e-mail addresses and phone numbers redacted',
+} as const;
 
 /** `/promote [session]`: the tuning session becomes a training conversation. */
 export async function promoteCommand(c: CommandContext): Promise<void> {

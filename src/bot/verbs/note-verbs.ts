@@ -16,8 +16,9 @@ function submissionIdOf(data: Record<string, unknown>): string | undefined {
 
 /** The topic shown on a turn's card and the choices to correct it. */
 export async function replyContext(deps: BotDeps, turnId: string): Promise<ReplyContext> {
-  if (!deps.intent) return {};
-  return { topic: await deps.intent.topicOf(turnId), topicChoices: deps.intent.topics };
+  const judgeMode = deps.insights?.judgeMode;
+  if (!deps.intent) return { judgeMode };
+  return { topic: await deps.intent.topicOf(turnId), topicChoices: deps.intent.topics, judgeMode };
 }
 
 /** The turn's reply card with these notes and extras, as a verb result that refreshes the reply for everyone. */

@@ -2,8 +2,8 @@
 export type {
   BatchState, CreateJobInput, Generate, GenerateResult, JobMode, JobNotify, JobOptions, JobProgress, JobStatus, JobSummary, StopReason,
 } from './types';
-export { DEFAULT_JOB_OPTIONS, DEFAULT_LEASE_MS } from './types';
-export { JobError } from './control';
+export { DEFAULT_JOB_OPTIONS, DEFAULT_LEASE_MS, noCardNotify, hasCard } from './types';
+export { JobError, controlOf } from './control';
 export { claimNextItem } from './claims';
 export { intervalTicker, type Ticker } from './heartbeat';
 export {

@@ -58,7 +58,8 @@ export class JobRunner {
 
   /**
    * Starts the job in the background (no-op when it is already running here or the runner is stopping),
-   * and records where it reports so that a restarted runner carries on reporting there.
+   * and records where it reports so that a restarted runner carries on reporting there. A start without a
+   * card (noCardNotify) reports to the card the job already has, if it has one.
    */
   start(jobId: string, notify: JobNotify): void {
     if (this.running.has(jobId) || this.stopping.signal.aborted) return;
@@ -66,8 +67,9 @@ export class JobRunner {
     const run = recordJobNotify(db, jobId, notify)
       .catch((err: unknown) => {
         logger.warn({ err, jobId }, 'could not record the progress card; a restart will not update it');
+        return notify;
       })
-      .then(() => this.run(jobId, notify))
+      .then((reportTo) => this.run(jobId, reportTo))
       .catch((err: unknown) => {
         logger.error({ err, jobId }, 'generation job runner failed');
       })
@@ -76,8 +78,8 @@ export class JobRunner {
   }
 
   /**
-   * At start-up: carries on every job a stopped process left queued or running (not paused) that has a
-   * place to report to. Jobs started from the CLI (nowhere to report) are left to the CLI. Returns their ids.
+   * At start-up: carries on every job a stopped process left queued or running (not paused) that was started
+   * here (a card's or the dashboard's). Jobs started from the CLI are left to the CLI. Returns their ids.
    */
   async resumeInterrupted(): Promise<string[]> {
     const jobs = await openJobsWithNotify(this.deps.db);

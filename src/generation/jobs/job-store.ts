@@ -17,7 +17,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type Database, type GenerationJob, toJsonb } from '../../../db';
 import { controlJson, controlOf, type Db, JobError, jobStatusOf, normaliseOptions, patchControl } from './control';
-import type { CreateJobInput, JobControl, JobMode, JobNotify, JobProgress, JobStatus } from './types';
+import { type CreateJobInput, hasCard, type JobControl, type JobMode, type JobNotify, type JobProgress, type JobStatus } from './types';
 
 const TIER_RANK: Record<string, number> = { tier1_template: 1, tier2_scenario: 2, tier3_edge: 3 };
 
@@ -210,20 +210,33 @@ export async function jobExists(db: Db, jobId: string): Promise<boolean> {
   return row !== undefined;
 }
 
-/** Records where the job's progress card is, so a restarted runner keeps updating it. */
-export async function recordJobNotify(db: Db, jobId: string, notify: JobNotify): Promise<void> {
+/**
+ * Records where the job reports, so a restarted runner keeps reporting there, and returns where that is.
+ * A start without a card (the dashboard resuming a job) keeps the card the job already has: a job
+ * started from Teams and resumed on the page still updates its card and tells its chat when it ends.
+ */
+export async function recordJobNotify(db: Db, jobId: string, notify: JobNotify): Promise<JobNotify> {
+  if (!hasCard(notify)) {
+    const job = await db.selectFrom('generation_jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+    const kept = job ? controlOf(job).notify : undefined;
+    if (kept && hasCard(kept)) return { ref: kept.ref, activityId: kept.activity_id, title: kept.title };
+  }
   const stored: NonNullable<JobControl['notify']> = { ref: notify.ref, activity_id: notify.activityId, title: notify.title };
   await db.updateTable('generation_jobs').set({ results_summary: patchControl({ notify: stored }) }).where('id', '=', jobId).execute();
+  return notify;
 }
 
-/** Open (queued or running, not paused) jobs that have a progress card, oldest first. */
+/**
+ * Open (queued or running, not paused) jobs that report somewhere, oldest first: a card's job (it needs its
+ * conversation to update) or a dashboard job (no card). A job with no notify (the CLI's) is left to the CLI.
+ */
 export async function openJobsWithNotify(db: Db): Promise<Array<{ jobId: string; notify: JobNotify }>> {
   const jobs = await db.selectFrom('generation_jobs').selectAll().where('status', 'in', ['queued', 'in_progress']).orderBy('created_at').execute();
   const out: Array<{ jobId: string; notify: JobNotify }> = [];
   for (const job of jobs) {
     const control = controlOf(job);
     const n = control.notify;
-    if (control.paused_at || !n || typeof n.ref.conversation !== 'object' || n.ref.conversation === null) continue;
+    if (control.paused_at || !n || (n.ref !== null && !hasCard(n))) continue;
     out.push({ jobId: job.id, notify: { ref: n.ref, activityId: n.activity_id, title: n.title } });
   }
   return out;

@@ -99,12 +99,26 @@ export interface JobSummary {
   progress: JobProgress;
 }
 
-/** Where a job's progress is reported (a Teams card): opaque to generation, kept so a restarted runner finds it. */
+/**
+ * Where a job's progress is reported (a Teams card): opaque to generation, kept so a restarted runner finds
+ * it. A job started where nothing is told (the dashboard, whose page polls the job) has `ref: null`.
+ */
 export interface JobNotify {
-  /** Whatever the caller needs to reach the conversation again (a Bot Framework conversation reference). */
-  ref: Record<string, unknown>;
+  /** Whatever the caller needs to reach the conversation again (a Bot Framework conversation reference); null: no card. */
+  ref: Record<string, unknown> | null;
   activityId: string | null;
   title: string;
+}
+
+/** The notify of a job no card follows (started on the dashboard): it runs and reports to no chat. */
+export function noCardNotify(title: string): JobNotify {
+  return { ref: null, activityId: null, title };
+}
+
+/** Whether a notify has a conversation to update (a Teams card's job). */
+export function hasCard(notify: { ref: Record<string, unknown> | null }): boolean {
+  const conversation = notify.ref?.conversation;
+  return typeof conversation === 'object' && conversation !== null;
 }
 
 /** A batch of the job as the history in `_job.batches` keeps it. */
@@ -125,7 +139,7 @@ export interface JobControl {
   paused_at?: string;
   pause_reason?: string;
   /** Where the progress card is (see JobNotify), stored in snake case like the rest of the row. */
-  notify?: { ref: Record<string, unknown>; activity_id: string | null; title: string };
+  notify?: { ref: Record<string, unknown> | null; activity_id: string | null; title: string };
   /** Batch mode: a create call in flight (or cut off by a crash): see batch/batch-submit.ts. */
   batch_submit?: { started_at: string; expires_at: string; worker: string; requests: number };
   /** Batch mode: the current batch as last polled. */

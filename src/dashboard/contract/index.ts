@@ -1,0 +1,4 @@
+/** The dashboard API contract: request and response schemas, shared by server and pages. */
+export * from './common';
+export * from './sessions';
+export * from './training';
