@@ -3,7 +3,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { JsonbWithDefault, JsonObject, NullableTimestamp, TimestampWithDefault } from './schema-types';
 
 /** Why a model call was made (the CHECK chk_llm_calls_purpose). */
-export type LlmCallPurpose = 'answer' | 'intent' | 'generation' | 'judging' | 'rewrite' | 'suggestion';
+export type LlmCallPurpose = 'answer' | 'intent' | 'generation' | 'judging' | 'rewrite' | 'suggestion' | 'practices';
 /** Whether a model call returned a message (chk_llm_calls_status). */
 export type LlmCallStatus = 'ok' | 'error';
 /** Who predicted an intent (chk_nlu_prompt_logs_source). */

@@ -8,6 +8,7 @@ import type { InsightsTables } from './schema-insights';
 import type { CallIoTables } from './schema-call-io';
 import type { KnowledgeTables } from './schema-knowledge';
 import type { LlmTables } from './schema-llm';
+import type { PracticeTables } from './schema-practices';
 import type { RetentionTables } from './schema-retention';
 import type { TrainingTables } from './schema-training';
 import type {
@@ -26,6 +27,7 @@ export * from './schema-call-io';
 export * from './schema-retention';
 export * from './schema-training';
 export * from './schema-insights';
+export * from './schema-practices';
 
 export interface PromptTuningSessionsTable {
   id: Generated<string>;
@@ -115,7 +117,7 @@ export interface HandledActivitiesTable {
   expires_at: ColumnType<Date, Date | string, Date | string>;
 }
 
-export interface Database extends KnowledgeTables, LlmTables, CallIoTables, RetentionTables, TrainingTables, InsightsTables {
+export interface Database extends KnowledgeTables, LlmTables, CallIoTables, RetentionTables, TrainingTables, InsightsTables, PracticeTables {
   handled_activities: HandledActivitiesTable;
   prompt_tuning_sessions: PromptTuningSessionsTable;
   tuning_conversation_turns: TuningConversationTurnsTable;

@@ -29,10 +29,11 @@ import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
 import { cancelJobBatch, generateConversation, JobRunner, noCardNotify, promoteSession } from './generation';
 import {
   bundleSubject, createInsightsDownloadHandler, createJudge, createJudgeQueue, type Judge, type JudgeQueue, patchSubject, ReplayRunner, resumeSuggestions, type SuggestDeps,
+  analyzePractices, type PracticesDeps, startPracticesSchedule,
 } from './insights';
 import { createIntentClassifier, createPromptCapture } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
-import { createApiAuth, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
+import { BEST_PRACTICE_PATH, BEST_PRACTICES_PATH, createApiAuth, createBestPracticesHandlers, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
 import { type CallLog, createCallLog, createClaudeClient, loadPricing, type Pricing } from './llm';
 import type { Logger } from './logger';
 import { createAnonymizer } from './privacy';
@@ -82,7 +83,8 @@ export interface App {
   server: restify.Server;
   era: EraResponder;
   /**
-   * Starts the scheduled tasks the config turns on (the daily retention run; none by default). Call once
+   * Starts the scheduled tasks the config turns on (the daily retention run, the daily best-practices
+   * analysis; none by default). Call once
    * the server listens; stop the handle at shutdown (a run in progress ends after its current batch).
    */
   startSchedules(): { stop(): Promise<void> };
@@ -214,7 +216,13 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
     }),
     jobs: { runner: claude.jobRunner, pricing, model: config.anthropic.model, online: claude.generationClient !== null, client: claude.generationClient },
     promote: (sessionId, testerId, isAdmin) => promoteSession({ db, client, model: config.anthropic.model, callLog: calls, logger }, sessionId, { promotedBy: testerId, isAdmin }),
+    practices: { analyze: (requestedBy) => analyzePractices(practicesDeps(parts, client, calls), { holder: `${requestedBy}:${randomBytes(3).toString('hex')}` }) },
   };
+}
+
+/** What the best-practices analysis needs (/practices refresh and the schedule). */
+function practicesDeps(parts: AppParts, client: Anthropic | null, calls: CallLog): PracticesDeps {
+  return { db: parts.database.db, client, model: parts.config.practices.model, callLog: calls, logger: parts.logger };
 }
 
 /**
@@ -311,6 +319,7 @@ export function createApp(parts: AppParts): App {
   const generationsLatest = createGenerationsLatestHandler({
     db, auth: apiAuth, logger, privacy: createAnonymizer({ anonymize: null, secret: '', redact: config.privacy.redact }),
   });
+  const bestPractices = createBestPracticesHandlers({ db, auth: apiAuth, logger });
   const claims = new ActivityClaims(db);
   const delivery = new ActivityDelivery(adapter, (context) => bot.run(context), claims, logger, { ...DEFAULT_DELIVERY_OPTIONS, queue: config.turnQueue });
   const purge = setInterval(() => {
@@ -327,13 +336,22 @@ export function createApp(parts: AppParts): App {
     health: healthCheck(parts, era),
     exportDownload: (req, res) => exportDownload(req, res),
     promptExport: (req, res) => promptExport(req, res),
-    api: [{ path: GENERATIONS_LATEST_PATH, handler: (req, res) => generationsLatest(req, res) }],
+    api: [
+      { path: GENERATIONS_LATEST_PATH, handler: (req, res) => generationsLatest(req, res) },
+      { path: BEST_PRACTICES_PATH, handler: (req, res) => bestPractices.list(req, res) },
+      { path: BEST_PRACTICE_PATH, handler: (req, res) => bestPractices.one(req, res) },
+    ],
     extraRoutes: [(s) => { dashboard.register(s); }],
     insightsDownload: (req, res) => insights.download(req, res),
   });
   const startSchedules = () => {
     const retention = config.retention ? startRetentionSchedule({ db, logger, settings: config.retention }) : null;
-    return { stop: async () => retention?.stop() };
+    const practices = config.practices.timeUtc ? startPracticesSchedule({ ...practicesDeps(parts, client, calls), timeUtc: config.practices.timeUtc }) : null;
+    return {
+      stop: async () => {
+        await Promise.all([retention?.stop(), practices?.stop()]);
+      },
+    };
   };
   const stop = async (timeoutMs = 30_000): Promise<boolean> => {
     clearInterval(purge);

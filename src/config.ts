@@ -84,6 +84,8 @@ const schema = z
     RETENTION_ARCHIVE: boolean(false),
     RETENTION_TIME_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, UTC)').default('03:00'),
     RETENTION_BATCH_SESSIONS: int(100, 1, 10000),
+    PRACTICES_TIME_UTC: optionalText.pipe(z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour, UTC)').optional()),
+    PRACTICES_MODEL: optionalText,
     DASHBOARD_OPENID_CONFIG_URL: z.string().url().default('https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration'),
     DASHBOARD_SESSION_HOURS: int(8, 1, 24 * 7),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -150,6 +152,8 @@ export interface Config {
   privacy: { redact: Array<'emails' | 'phones'>; anonymizeSecret?: string };
   /** The daily retention run in the bot; null: off (the default). */
   retention: { days: number; archive: boolean; timeUtc: string; batchSessions: number } | null;
+  /** Best practices: the model that writes them up; the bot's daily analysis time (null: off, the default). */
+  practices: { model: string; timeUtc: string | null };
   /** The dashboard tab: where Entra ID's signing keys are found (Teams SSO), how long a link sign-in lasts. */
   dashboard: { openIdConfigUrl: string; sessionHours: number };
 }
@@ -211,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       e.RETENTION_DAYS === undefined
         ? null
         : { days: e.RETENTION_DAYS, archive: e.RETENTION_ARCHIVE, timeUtc: e.RETENTION_TIME_UTC, batchSessions: e.RETENTION_BATCH_SESSIONS },
+    practices: { model: e.PRACTICES_MODEL ?? e.ANTHROPIC_MODEL, timeUtc: e.PRACTICES_TIME_UTC ?? null },
     dashboard: { openIdConfigUrl: e.DASHBOARD_OPENID_CONFIG_URL, sessionHours: e.DASHBOARD_SESSION_HOURS },
   };
 }

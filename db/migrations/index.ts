@@ -14,6 +14,7 @@ import * as m20261202130000 from './20261202130000_llm_call_io';
 import * as m20261202130100 from './20261202130100_statement_level_session_counts';
 import * as m20261202130200 from './20261202130200_retention_archive';
 import * as m20261203090000 from './20261203090000_handled_activities';
+import * as m20261203100000 from './20261203100000_best_practices';
 
 export const migrations: Record<string, Migration> = {
   '20261123090000_prompt_tuning_tables': m20261123090000,
@@ -27,6 +28,7 @@ export const migrations: Record<string, Migration> = {
   '20261202130100_statement_level_session_counts': m20261202130100,
   '20261202130200_retention_archive': m20261202130200,
   '20261203090000_handled_activities': m20261203090000,
+  '20261203100000_best_practices': m20261203100000,
 };
 
 export const migrationProvider: MigrationProvider = {

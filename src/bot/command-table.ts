@@ -12,6 +12,7 @@ import { conversationCommand, planCommand, qualityCommand, reviewCommand } from 
 import { dashboardCommand } from './handlers/dashboard-command';
 import { replayCommand, suggestCommand } from './handlers/insights-commands';
 import { jobCommand, jobsCommand } from './handlers/job-commands';
+import { practicesCommand } from './handlers/practice-commands';
 import {
   endCommand, exportCommand, helpCommand, newCommand, promoteCommand, promptCommand, promptsCommand, sessionsCommand, statsCommand,
 } from './handlers/session-commands';
@@ -93,6 +94,10 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
     name: 'dashboard', syntax: '/dashboard', arg: 'none', run: dashboardCommand,
     description: 'A sign-in link to the dashboard (sessions, training data, quality, jobs) for your browser',
     menu: 'A sign-in link to the dashboard for your browser', menuScopes: ['personal'],
+  },
+  {
+    name: 'practices', syntax: '/practices [search | refresh]', arg: 'free', run: practicesCommand,
+    description: 'Best practices the best-rated replies share, as a card (search, or model= category= min= page=); refresh (admins) runs the analysis',
   },
 ];
 

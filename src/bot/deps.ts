@@ -6,6 +6,7 @@ import type { Database } from '../../db';
 import type { Config } from '../config';
 import type { EraResponder } from '../era';
 import type { JobRunner } from '../generation';
+import type { AnalysisResult } from '../insights';
 import type { Pricing } from '../llm';
 import type { Logger } from '../logger';
 import type { ReplayRunner, SuggestDeps } from '../insights';
@@ -83,6 +84,11 @@ export type Promoter = (
   isAdmin: boolean,
 ) => Promise<{ conversationKey: string; conversationNumber: number; turns: number; rewritten: number; flaggedForReview: boolean }>;
 
+/** Best practices: runs the analysis now (under its lease) for REQUESTED_BY. */
+export interface PracticesRunner {
+  analyze(requestedBy: string): Promise<AnalysisResult>;
+}
+
 export interface BotDeps {
   db: Kysely<Database>;
   config: BotConfig;
@@ -105,6 +111,8 @@ export interface BotDeps {
   dashboard?: (tester: { id: string; name: string | null; email: string | null }) => Promise<string>;
   /** Turns a tuning session into a training conversation (/promote). */
   promote?: Promoter;
+  /** /practices refresh; absent: it says the analysis is not set up. */
+  practices?: PracticesRunner;
   /** The judge's queue: each stored turn is scored after its reply is sent. Absent: no judge scores. */
   judge?: TurnJudge;
   /** The tuning loop's commands and cards; absent: /suggest and /replay say it is not set up. */

@@ -247,3 +247,4 @@ export {
   comparisonCard, JUDGE_OFFLINE_TEXT, replayProgressCard, scoreAverageFacts, suggestionCard, turnScoresLine,
   type ComparisonCardInput, type ComparisonMetric, type ReplayProgressInput, type SuggestionCardInput, type TurnScores,
 } from './insights';
+export { practicesCard, type PracticeCardItem, type PracticesCardInput } from './practices';

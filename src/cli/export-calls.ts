@@ -17,7 +17,7 @@ import { CALL_EXPORT_FORMATS, callExportLines, type CallExportFormat, type CallE
 import { ANONYMIZE_MODES, type AnonymizeMode, createAnonymizer, rememberKnownTesters } from '../privacy';
 import { ExportOutput, parseInstant } from './export-output';
 
-const PURPOSES: readonly LlmCallPurpose[] = ['answer', 'intent', 'generation', 'judging', 'rewrite'];
+const PURPOSES: readonly LlmCallPurpose[] = ['answer', 'intent', 'generation', 'judging', 'rewrite', 'suggestion', 'practices'];
 
 /** The parsed command line. */
 export interface ExportCallsArgs {

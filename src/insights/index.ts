@@ -40,6 +40,7 @@ export { runReplaysInBatches, type BatchReplayDeps } from './replay-batch';
 export { buildBundle, promptTextAt, type Bundle, type BundleFormat, type BundleOptions } from './bundle';
 export { AUC_SCORES, CATEGORY_CHECKS, calibrationReport, cohenKappa, rocAuc, type AucScore, type CalibrationItem, type CalibrationReport, type CategoryAgreement } from './calibration';
 export { loadCalibrationItems, loadCalibrationSet, readCalibrationSet, type CalibrationSet } from './calibration-data';
+export * from './practices';
 export { progressOf, replayNotifyOf, ReplayRunner, type ReplayNotify, type ReplayRunEvents } from './replay-runner';
 export {
   cancelTesterReplay, candidateSpecOf, lastReplayableSuggestion, MAX_REPLAY_SESSIONS, retryTesterReplay, setReplayNotify, startTesterReplays, testerReplay, testerSuggestion,
