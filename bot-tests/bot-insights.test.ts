@@ -8,7 +8,9 @@
  * unknown ref, a file outside the prompt's folder, two versions, a session without a suggestion.
  */
 import type { Activity } from 'botbuilder';
+import { comparisonSubject } from '../src/insights';
 import { listen } from '../src/server';
+import { createExportToken } from '../src/tuning';
 import { actionData, ALEX, cardOf, cardTexts, createHarness, executeValue, type Harness } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
 import { type FakeConnector, startFakeConnector } from './helpers/fake-connector';
@@ -166,6 +168,22 @@ describe.each(testDbKinds)('the tuning loop in Teams (%s)', (kind) => {
     const ctexts = cardTexts(wireCard(comparison!));
     expect(ctexts).toEqual(expect.arrayContaining(['Empathy (1-5)', '3.00', '4.00', '+1.00', '3 / 3']));
     expect(ctexts.filter((t) => t.startsWith(ACKNOWLEDGEMENT))).toHaveLength(3);
+
+    // Full view: every turn's old and new answer, unclipped, for the tester who replayed; nobody else.
+    const fullView = ((wireCard(comparison!) as { actions?: Array<{ type: string; title: string; url?: string }> }).actions ?? []).find((x) => x.title === 'Full view');
+    expect(fullView?.type).toBe('Action.OpenUrl');
+    const full = await get(fullView!.url!);
+    expect(full.status).toBe(200);
+    expect(full.type).toMatch(/^text\/plain/);
+    expect(full.disposition).toMatch(/^inline; filename="comparison-[0-9a-f]{8}\.txt"$/);
+    expect(full.text).toContain(`${replays[0]!.candidate_version}`);
+    expect(full.text.match(/^\[old\]$/gm)).toHaveLength(3);
+    expect(full.text.match(/^\[new\]$/gm)).toHaveLength(3);
+    expect(full.text.split('\n').filter((l) => l.startsWith(ACKNOWLEDGEMENT))).toHaveLength(3);
+    const secret = 'test-secret-that-is-long-enough-0123456789';
+    const other = createExportToken({ sessionId: comparisonSubject([replays[0]!.id]), testerId: 'someone-else' }, secret, 15);
+    expect((await get(`${base}/exports/insights/${other.token}`)).status).toBe(404);
+    expect((await get(`${fullView!.url!.slice(0, -4)}AAAA`)).status).toBe(403);
 
     // A stale card: Cancel on the finished replay shows it as it is and why nothing was done.
     const stale = await click('tb.insights.replay.cancel', { replayId: replays[0]!.id }, { replyToId: cardId });

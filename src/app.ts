@@ -28,7 +28,7 @@ import { createEraResponder, createPromptSource, type EraResponder } from './era
 import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
 import { cancelJobBatch, generateConversation, JobRunner, noCardNotify, promoteSession } from './generation';
 import {
-  bundleSubject, createInsightsDownloadHandler, createJudge, createJudgeQueue, type Judge, type JudgeQueue, patchSubject, ReplayRunner, resumeSuggestions, type SuggestDeps,
+  bundleSubject, comparisonSubject, createInsightsDownloadHandler, createJudge, createJudgeQueue, type Judge, type JudgeQueue, patchSubject, ReplayRunner, resumeSuggestions, type SuggestDeps,
   analyzePractices, type PracticesDeps, startPracticesSchedule,
 } from './insights';
 import { createIntentClassifier, createPromptCapture } from './intent';
@@ -395,6 +395,7 @@ function wireInsights(
     links: {
       patch: (suggestionId, testerId) => link(patchSubject(suggestionId), testerId),
       bundle: (sessionId, format, testerId) => link(bundleSubject(sessionId, format), testerId),
+      comparison: (replayIds, testerId) => link(comparisonSubject(replayIds), testerId),
     },
   };
   const download = createInsightsDownloadHandler({ db, secret: x.secret, logger, promptPath: config.promptPath, judgeMode: judge.mode });

@@ -74,6 +74,8 @@ export interface InsightsDeps {
     patch(suggestionId: string, testerId: string): SignedLink;
     /** The LLM-ready bundle of one of the tester's sessions. */
     bundle(sessionId: string, format: 'markdown' | 'json', testerId: string): SignedLink;
+    /** The comparison card's full view: every metric and every turn of the tester's replays, as text. */
+    comparison(replayIds: readonly string[], testerId: string): SignedLink;
   };
 }
 

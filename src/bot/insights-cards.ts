@@ -88,7 +88,11 @@ export class ReplayCardUpdater implements ReplayRunEvents {
     const completed = results.filter((r) => r.outcome === 'completed').map((r) => r.replay.id);
     if (!notify || completed.length === 0) return;
     const comparison = await compareReplays(this.deps.db, completed);
-    const card = comparisonCard({ ...comparison, judgeOffline: this.deps.insights?.judgeMode === 'offline' });
+    // The full view (every turn, unclipped) is a signed link for the tester who started the replays.
+    const requesters = new Set(results.filter((r) => r.outcome === 'completed').map((r) => r.replay.requested_by));
+    const [requester] = [...requesters];
+    const fullViewUrl = requesters.size === 1 && requester ? this.deps.insights?.links.comparison(completed, requester).url ?? null : null;
+    const card = comparisonCard({ ...comparison, judgeOffline: this.deps.insights?.judgeMode === 'offline', fullViewUrl });
     await this.notifier.send(refOf(notify.address), cardActivity(card)).catch((err: unknown) => {
       this.logger.warn({ err, replays: completed }, 'could not send the comparison card');
     });

@@ -1,8 +1,9 @@
 /**
  * GET /exports/insights/<token>: the tuning loop's files from Teams, behind the same signed, expiring
  * links as the session CSV. The token's subject names the file: `patch:<suggestion id>` (the suggestion's
- * .patch) or `bundle:<session id>:<md|json>` (the LLM-ready bundle); its tester is the requester, and a
- * link only ever reads that tester's own suggestion or session.
+ * .patch), `bundle:<session id>:<md|json>` (the LLM-ready bundle) or `comparison:<replay id>,…` (the
+ * comparison card's full view: every metric and every turn's old and new answer, as text); its tester is
+ * the requester, and a link only ever reads that tester's own suggestion, session or replays.
  */
 import type { ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
@@ -10,6 +11,8 @@ import type { Database } from '../../db';
 import type { Logger } from '../logger';
 import { ExportLinkError, verifyExportToken } from '../tuning/export-links';
 import { buildBundle, type BundleFormat } from './bundle';
+import { compareReplays } from './compare';
+import { comparisonText } from './compare-text';
 import { InsightsError } from './errors';
 import { suggestionPatchFile } from './suggest';
 import { testerSuggestion } from './teams-loop';
@@ -21,13 +24,21 @@ export const patchSubject = (suggestionId: string): string => `patch:${suggestio
 /** The signed subject of a session's bundle. */
 export const bundleSubject = (sessionId: string, format: BundleFormat): string => `bundle:${sessionId}:${format === 'json' ? 'json' : 'md'}`;
 
-type Subject = { kind: 'patch'; suggestionId: string } | { kind: 'bundle'; sessionId: string; format: BundleFormat };
+/** The signed subject of the full view of a comparison of replays (at most ten, as /replay starts). */
+export const comparisonSubject = (replayIds: readonly string[]): string => `comparison:${replayIds.join(',')}`;
+
+type Subject =
+  | { kind: 'patch'; suggestionId: string }
+  | { kind: 'bundle'; sessionId: string; format: BundleFormat }
+  | { kind: 'comparison'; replayIds: string[] };
 
 function parseSubject(subject: string): Subject | null {
   const patch = new RegExp(`^patch:(${UUID})$`).exec(subject);
   if (patch?.[1]) return { kind: 'patch', suggestionId: patch[1] };
   const bundle = new RegExp(`^bundle:(${UUID}):(md|json)$`).exec(subject);
   if (bundle?.[1]) return { kind: 'bundle', sessionId: bundle[1], format: bundle[2] === 'json' ? 'json' : 'markdown' };
+  const comparison = new RegExp(`^comparison:(${UUID}(?:,${UUID}){0,9})$`).exec(subject);
+  if (comparison?.[1]) return { kind: 'comparison', replayIds: comparison[1].split(',') };
   return null;
 }
 
@@ -36,10 +47,10 @@ function sendText(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-function sendFile(res: ServerResponse, file: { fileName: string; contentType: string; text: string }): void {
+function sendFile(res: ServerResponse, file: { fileName: string; contentType: string; text: string; inline?: boolean }): void {
   res.writeHead(200, {
     'Content-Type': file.contentType,
-    'Content-Disposition': `attachment; filename="${file.fileName}"`,
+    'Content-Disposition': `${file.inline ? 'inline' : 'attachment'}; filename="${file.fileName}"`,
     'Cache-Control': 'no-store',
     'Content-Length': Buffer.byteLength(file.text),
   });
@@ -72,6 +83,14 @@ export function createInsightsDownloadHandler(deps: InsightsDownloadDeps) {
         const s = await testerSuggestion(deps.db, subject.suggestionId, claims.testerId);
         const file = suggestionPatchFile(s);
         sendFile(res, { ...file, contentType: 'text/x-diff; charset=utf-8' });
+        return;
+      }
+      if (subject.kind === 'comparison') {
+        // Every replay must be one the requester started; anything else reads as gone.
+        const owners = await deps.db.selectFrom('prompt_replays').select(['id', 'requested_by']).where('id', 'in', subject.replayIds).execute();
+        if (owners.length !== new Set(subject.replayIds).size || owners.some((o) => o.requested_by !== claims.testerId)) { sendText(res, 404, 'Those replays are gone.\n'); return; }
+        const text = comparisonText(await compareReplays(deps.db, subject.replayIds), { turns: true, judgeOffline: deps.judgeMode === 'offline' });
+        sendFile(res, { fileName: `comparison-${subject.replayIds[0]?.slice(0, 8) ?? ''}.txt`, contentType: 'text/plain; charset=utf-8', text: `${text}\n`, inline: true });
         return;
       }
       const owner = await deps.db.selectFrom('prompt_tuning_sessions').select('tester_id').where('id', '=', subject.sessionId).executeTakeFirst();

@@ -46,4 +46,4 @@ export {
   cancelTesterReplay, candidateSpecOf, lastReplayableSuggestion, MAX_REPLAY_SESSIONS, retryTesterReplay, setReplayNotify, startTesterReplays, testerReplay, testerSuggestion,
   type StartReplaysInput,
 } from './teams-loop';
-export { bundleSubject, createInsightsDownloadHandler, patchSubject, type InsightsDownloadDeps } from './export-http';
+export { bundleSubject, comparisonSubject, createInsightsDownloadHandler, patchSubject, type InsightsDownloadDeps } from './export-http';
