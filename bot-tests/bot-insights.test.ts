@@ -176,7 +176,7 @@ describe.each(testDbKinds)('the tuning loop in Teams (%s)', (kind) => {
     expect(full.status).toBe(200);
     expect(full.type).toMatch(/^text\/plain/);
     expect(full.disposition).toMatch(/^inline; filename="comparison-[0-9a-f]{8}\.txt"$/);
-    expect(full.text).toContain(`${replays[0]!.candidate_version}`);
+    expect(full.text).toContain(replays[0]!.candidate_version);
     expect(full.text.match(/^\[old\]$/gm)).toHaveLength(3);
     expect(full.text.match(/^\[new\]$/gm)).toHaveLength(3);
     expect(full.text.split('\n').filter((l) => l.startsWith(ACKNOWLEDGEMENT))).toHaveLength(3);
