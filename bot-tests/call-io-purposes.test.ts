@@ -36,7 +36,9 @@ const streamType = (a: Partial<Activity>) => (a.entities as Array<{ streamType?:
 describe.each(testDbKinds)('answer and intent calls through the bot on %s', (kind) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await createHarness(kind, { claude: true, knowledge: true, env: { STREAM_UPDATE_INTERVAL_MS: '1000' } });
+    // The judge (after each reply) and the intent classifier default to the same model; this suite tells
+    // their requests apart by model, so the judge gets another one.
+    h = await createHarness(kind, { claude: true, knowledge: true, env: { STREAM_UPDATE_INTERVAL_MS: '1000', JUDGE_MODEL: 'claude-haiku-4-5' } });
   });
   afterAll(async () => {
     await h.close();

@@ -93,11 +93,14 @@ describe('the replay progress card', () => {
     expect(cardTexts(card)).toEqual(expect.arrayContaining(['[████████░░░░░░░░░░░░] 40%', 'Now: replaying turn 3 of 5', 'Candidate: suggestion 11111111 → sha256:0123456789ab']));
     expect(actions(card)).toEqual([expect.objectContaining({ verb: 'tb.insights.replay.cancel', data: { replayId: r.replayId } })]);
   });
-  it('no Cancel once it has ended; a failure says why', () => {
+  it('no Cancel once it has ended; a failure says why and offers Retry, a completed replay nothing', () => {
     const card = replayProgressCard({ ...r, status: 'failed', error: 'turn 3: Claude was unavailable (overloaded)' });
     expect(validate(card)).toEqual([]);
-    expect(actions(card)).toEqual([]);
+    expect(actions(card)).toEqual([{ type: 'Action.Execute', title: 'Retry', verb: 'tb.insights.replay.retry', data: { replayId: r.replayId } }]);
     expect(cardTexts(card)).toContain('turn 3: Claude was unavailable (overloaded)');
+    const done = replayProgressCard({ ...r, status: 'completed', done: 5 });
+    expect(validate(done)).toEqual([]);
+    expect(actions(done)).toEqual([]);
   });
 });
 
