@@ -69,6 +69,7 @@ export interface Wire {
   /** Holds every Claude call until the returned release() is called. */
   holdClaude(): { release: () => void; held: () => number };
   /** Waits until the app's turn queue is empty. */
+  /** The acknowledged turns have run and the judge has scored them. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -183,9 +184,12 @@ export async function startWire(kind: TestDbKind, options: WireOptions = {}): Pr
     },
     idle: async () => {
       while (app.delivery.queue.size > 0) await new Promise((r) => setTimeout(r, 10));
+      // The judge scores each turn after its reply, in its own transaction: idle means that is done too.
+      await app.insights.judgeQueue.drain();
     },
     close: async () => {
       await app.stop(10_000);
+      await app.insights.stop();
       await new Promise<void>((resolve) => {
         app.server.close(() => { resolve(); });
       });
