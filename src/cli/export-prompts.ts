@@ -9,14 +9,12 @@
  *
  * Output goes to stdout, or to FILE; a one-line summary goes to stderr. Exit code 1 on any error.
  */
-import { createWriteStream, rmSync } from 'node:fs';
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { connectDatabase, migrateToLatest } from '../../db';
 import { ANONYMIZE_MODES, type AnonymizeMode, createAnonymizer, rememberKnownTesters } from '../privacy';
 import { loadConfigFromProcess } from '../config';
+import { ExportOutput } from './export-output';
 import { reviewExport, retrainingExport } from '../intent';
 
 interface CliOptions {
@@ -69,43 +67,6 @@ function parseCli(argv: string[]): CliOptions {
   return options;
 }
 
-/** Where the export goes: stdout, or FILE once it is open (so a bad path fails before any work). */
-class Output {
-  private failure: Error | null = null;
-  private constructor(readonly stream: Writable, readonly file: string | undefined) {
-    // A write error can surface between writes; keep it for the next write instead of crashing.
-    stream.on('error', (err: Error) => {
-      this.failure = err;
-    });
-  }
-
-  static async open(file: string | undefined): Promise<Output> {
-    if (!file) return new Output(process.stdout, undefined);
-    const stream = createWriteStream(file);
-    await once(stream, 'open');
-    return new Output(stream, file);
-  }
-
-  async write(chunk: string): Promise<void> {
-    if (this.failure) throw this.failure;
-    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
-  }
-
-  async finish(): Promise<void> {
-    if (!this.file) return;
-    this.stream.end();
-    await once(this.stream, 'finish');
-    if (this.failure) throw this.failure;
-  }
-
-  /** A half-written file would look complete to whoever picks it up. */
-  discard(): void {
-    if (!this.file) return;
-    this.stream.destroy();
-    rmSync(this.file, { force: true });
-  }
-}
-
 async function main(): Promise<void> {
   const options = parseCli(process.argv);
   const config = loadConfigFromProcess();
@@ -119,7 +80,7 @@ async function main(): Promise<void> {
       redact: config.privacy.redact,
     });
     await rememberKnownTesters(handle.db, anonymizer);
-    const out = await Output.open(options.out);
+    const out = await ExportOutput.open(options.out);
     try {
       if (options.mode === 'retraining') {
         const days = options.days ?? 30;

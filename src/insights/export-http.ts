@@ -9,7 +9,7 @@ import type { ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import type { Logger } from '../logger';
-import { ExportLinkError, verifyExportToken } from '../tuning/export-links';
+import { checkDownloadLink, sendPlainText } from '../tuning/download-link';
 import { buildBundle, type BundleFormat } from './bundle';
 import { compareReplays } from './compare';
 import { comparisonText } from './compare-text';
@@ -42,10 +42,6 @@ function parseSubject(subject: string): Subject | null {
   return null;
 }
 
-function sendText(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
 
 function sendFile(res: ServerResponse, file: { fileName: string; contentType: string; text: string; inline?: boolean }): void {
   res.writeHead(200, {
@@ -68,16 +64,10 @@ export interface InsightsDownloadDeps {
 /** The handler; every outcome is answered here and the promise never rejects. */
 export function createInsightsDownloadHandler(deps: InsightsDownloadDeps) {
   return async (req: { params?: { token?: unknown } }, res: ServerResponse): Promise<void> => {
-    let claims;
-    try {
-      const token = req.params?.token;
-      claims = verifyExportToken(typeof token === 'string' ? token : '', deps.secret);
-    } catch (err) {
-      if (err instanceof ExportLinkError && err.reason === 'expired') { sendText(res, 410, 'This download link has expired. Ask the bot again (/suggest or /export bundle) for a new one.\n'); return; }
-      sendText(res, 403, 'This download link is not valid.\n'); return;
-    }
+    const claims = checkDownloadLink(req.params?.token, deps.secret, res, 'This download link has expired. Ask the bot again (/suggest or /export bundle) for a new one.\n');
+    if (!claims) return;
     const subject = parseSubject(claims.sessionId);
-    if (!subject) { sendText(res, 403, 'This download link is not valid.\n'); return; }
+    if (!subject) { sendPlainText(res, 403, 'This download link is not valid.\n'); return; }
     try {
       if (subject.kind === 'patch') {
         const s = await testerSuggestion(deps.db, subject.suggestionId, claims.testerId);
@@ -88,18 +78,18 @@ export function createInsightsDownloadHandler(deps: InsightsDownloadDeps) {
       if (subject.kind === 'comparison') {
         // Every replay must be one the requester started; anything else reads as gone.
         const owners = await deps.db.selectFrom('prompt_replays').select(['id', 'requested_by']).where('id', 'in', subject.replayIds).execute();
-        if (owners.length !== new Set(subject.replayIds).size || owners.some((o) => o.requested_by !== claims.testerId)) { sendText(res, 404, 'Those replays are gone.\n'); return; }
+        if (owners.length !== new Set(subject.replayIds).size || owners.some((o) => o.requested_by !== claims.testerId)) { sendPlainText(res, 404, 'Those replays are gone.\n'); return; }
         const text = comparisonText(await compareReplays(deps.db, subject.replayIds), { turns: true, judgeOffline: deps.judgeMode === 'offline' });
         sendFile(res, { fileName: `comparison-${subject.replayIds[0]?.slice(0, 8) ?? ''}.txt`, contentType: 'text/plain; charset=utf-8', text: `${text}\n`, inline: true });
         return;
       }
       const owner = await deps.db.selectFrom('prompt_tuning_sessions').select('tester_id').where('id', '=', subject.sessionId).executeTakeFirst();
-      if (owner?.tester_id !== claims.testerId) { sendText(res, 404, 'That session is gone.\n'); return; }
+      if (owner?.tester_id !== claims.testerId) { sendPlainText(res, 404, 'That session is gone.\n'); return; }
       sendFile(res, await buildBundle(deps.db, subject.sessionId, { format: subject.format, promptPath: deps.promptPath, judgeMode: deps.judgeMode }));
     } catch (err) {
-      if (err instanceof InsightsError) { sendText(res, 404, `${err.userMessage}\n`); return; }
+      if (err instanceof InsightsError) { sendPlainText(res, 404, `${err.userMessage}\n`); return; }
       deps.logger.error({ err, subject: subject.kind }, 'insights download failed');
-      if (!res.headersSent) sendText(res, 503, 'The file is unavailable right now. Please try again in a minute.\n');
+      if (!res.headersSent) sendPlainText(res, 503, 'The file is unavailable right now. Please try again in a minute.\n');
       else res.destroy();
     }
   };

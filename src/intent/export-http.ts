@@ -14,7 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import type { Logger } from '../logger';
-import { ExportLinkError, type ExportPrivacy, exportTextFilter, verifyExportToken } from '../tuning';
+import { checkDownloadLink, type ExportPrivacy, exportTextFilter, sendPlainText } from '../tuning';
 import { retrainingExport, reviewExport } from './exports';
 
 export type PromptExportMode = 'retraining' | 'review';
@@ -31,24 +31,14 @@ function parseSubject(subject: string): { mode: PromptExportMode; parameter: num
   return { mode: m[1] as PromptExportMode, parameter: Number(m[2]) };
 }
 
-function sendText(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
 
 /** The handler; every outcome is answered here and the promise never rejects. */
 export function createPromptExportHandler(deps: { db: Kysely<Database>; secret: string; logger: Logger; privacy?: ExportPrivacy }) {
   return async (req: { params?: { token?: unknown } }, res: ServerResponse): Promise<void> => {
-    let claims;
-    try {
-      const token = req.params?.token;
-      claims = verifyExportToken(typeof token === 'string' ? token : '', deps.secret);
-    } catch (err) {
-      if (err instanceof ExportLinkError && err.reason === 'expired') { sendText(res, 410, 'This download link has expired. Send /prompts to the bot for a new one.\n'); return; }
-      sendText(res, 403, 'This download link is not valid.\n'); return;
-    }
+    const claims = checkDownloadLink(req.params?.token, deps.secret, res, 'This download link has expired. Send /prompts to the bot for a new one.\n');
+    if (!claims) return;
     const spec = parseSubject(claims.sessionId);
-    if (!spec) { sendText(res, 403, 'This download link is not valid.\n'); return; }
+    if (!spec) { sendPlainText(res, 403, 'This download link is not valid.\n'); return; }
     const testerId = claims.testerId === ALL_TESTERS ? undefined : claims.testerId;
     const day = `${new Date().toISOString().slice(0, 10).replace(/-/g, '')}${claims.anonymize ? '-anonymized' : ''}`;
     try {
@@ -79,7 +69,7 @@ export function createPromptExportHandler(deps: { db: Kysely<Database>; secret: 
       await pipeline(lines, res);
     } catch (err) {
       deps.logger.error({ err, mode: spec.mode }, 'prompt export failed');
-      if (!res.headersSent) sendText(res, 503, 'The export is unavailable right now. Please try again in a minute.\n');
+      if (!res.headersSent) sendPlainText(res, 503, 'The export is unavailable right now. Please try again in a minute.\n');
       else res.destroy();
     }
   };

@@ -27,6 +27,7 @@ export {
   type SessionExportOptions,
 } from './export-csv';
 export { createExportToken, verifyExportToken, ExportLinkError, type ExportLinkClaims } from './export-links';
+export { checkDownloadLink, sendPlainText } from './download-link';
 export { createExportDownloadHandler, type ExportDownloadHandler } from './export-http';
 export { uploadSessionCsv, ExportUploadError, type UploadSessionCsvOptions } from './export-upload';
 export { anonymizeModeOf, exportTextFilter, type ExportPrivacy, type ExportText } from './export-privacy';
