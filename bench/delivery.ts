@@ -8,7 +8,7 @@
  *          p50 / p99. On PGlite, and on Postgres when DATABASE_URL is set.
  *   slow:  one message with Claude taking 20 s: the HTTP response time and when the answer arrived.
  *
- *   node -r @swc-node/register bench/delivery.ts [crowd|slow|all] [testers] [messages]
+ *   [BENCH_DB=postgres|pglite] node -r @swc-node/register bench/delivery.ts [crowd|slow|all] [testers] [messages]
  */
 import { createServer, type Server } from 'node:http';
 import { Writable } from 'node:stream';
@@ -161,7 +161,9 @@ async function slow(kind: TestDbKind): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const kinds: TestDbKind[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+  const all: TestDbKind[] = process.env.DATABASE_URL ? ['pglite', 'postgres'] : ['pglite'];
+  // BENCH_DB=postgres (or pglite) measures one database only.
+  const kinds = all.filter((k) => !process.env.BENCH_DB || k === process.env.BENCH_DB);
   for (const kind of kinds) {
     if (MODE === 'crowd' || MODE === 'all') await crowd(kind);
     if (MODE === 'slow' || MODE === 'all') await slow(kind);
