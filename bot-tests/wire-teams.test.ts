@@ -9,7 +9,9 @@ import { actionData, executeValue } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
 import { type FakeTextStep, lastUserText } from './helpers/fake-anthropic';
 import type { ConnectorRequest } from './helpers/fake-connector';
-import { repliesTo, startWire, type Wire } from './helpers/wire-harness';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ALEX, repliesTo, startWire, type Wire } from './helpers/wire-harness';
 
 type Entity = Record<string, unknown>;
 const entitiesOf = (r: ConnectorRequest | undefined) => ((r?.body?.entities as Entity[] | undefined) ?? []);
@@ -207,6 +209,109 @@ describe.each(testDbKinds)('Teams on the wire (%s)', (kind) => {
       const entries = wire.logs.filter((l) => l.activityId === thumbs.id);
       expect(entries.some((l) => l.level === 40)).toBe(true);
       expect(entries.some((l) => (l.level as number) >= 50)).toBe(false);
+    });
+  });
+  describe('file consent (FILE_CONSENT=always on the loopback connector)', () => {
+    let wire: Wire;
+    let upload: { url: string; puts: Array<{ range: string | undefined; body: Buffer }>; close: () => Promise<void> };
+    beforeAll(async () => {
+      wire = await startWire(kind, { env: { FILE_CONSENT: 'always' }, uploads: { allowInsecureUrl: true } });
+      // A stand-in for the OneDrive upload session Teams hands over on accept.
+      const puts: Array<{ range: string | undefined; body: Buffer }> = [];
+      const server = http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          puts.push({ range: req.headers['content-range'], body: Buffer.concat(chunks) });
+          res.writeHead(201, { 'Content-Type': 'application/json' });
+          res.end('{"id":"file-1"}');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => { resolve(); }));
+      upload = {
+        url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/upload/session-1`,
+        puts,
+        close: () => new Promise<void>((resolve) => { server.close(() => { resolve(); }); }),
+      };
+    }, 180_000);
+    afterAll(async () => {
+      await upload.close();
+      await wire.close();
+    });
+
+    /** Sends /export and returns the consent attachment and the signed link the bot put on the wire. */
+    async function exportOnTheWire(): Promise<{ consent: Record<string, unknown>; link: string }> {
+      const msg = wire.message('/export');
+      await wire.post(msg);
+      await wire.connector.waitFor(() => repliesTo(wire, msg.id as string).length >= 2);
+      await wire.idle();
+      const sent = repliesTo(wire, msg.id as string);
+      const attachments = sent.flatMap((r) => (r.body?.attachments as Array<Record<string, unknown>> | undefined) ?? []);
+      const consent = attachments.find((a) => a.contentType === 'application/vnd.microsoft.teams.card.file.consent');
+      const link = /https?:\/\/[^"\s]+\/exports\/[A-Za-z0-9._~-]+/.exec(JSON.stringify(attachments))?.[0];
+      expect(consent).toBeDefined();
+      expect(link).toBeDefined();
+      return { consent: consent!, link: link! };
+    }
+
+    it('sends the consent card with the exact file size; accepting answers the invoke, uploads the file and sends the file card', async () => {
+      const first = wire.message('My employee keeps coming in late, what should I do?');
+      await wire.post(first);
+      await wire.connector.waitFor(() => repliesTo(wire, first.id as string).some(isAnswer));
+      await wire.idle();
+
+      const { consent, link } = await exportOnTheWire();
+      const content = consent.content as { sizeInBytes: number; acceptContext: { sessionId: string; fileName: string }; declineContext: unknown; description: string };
+      const session = await wire.t.db.selectFrom('prompt_tuning_sessions').select('id').executeTakeFirstOrThrow();
+      expect(content.acceptContext).toMatchObject({ sessionId: session.id, fileName: consent.name });
+      expect(content.declineContext).toEqual(content.acceptContext);
+      expect(content.description).toMatch(/1 turns?, 0 notes/);
+      // The link serves the same bytes the card announces.
+      // (PUBLIC_BASE_URL is the public name; the test fetches the same path from the server it runs.)
+      const viaLink = Buffer.from(await (await fetch(`${wire.base}${new URL(link).pathname}`)).arrayBuffer());
+      expect(viaLink.length).toBe(content.sizeInBytes);
+
+      const accept = wire.invoke('fileConsent/invoke', {
+        type: 'fileUpload', action: 'accept', context: content.acceptContext,
+        uploadInfo: { uploadUrl: upload.url, contentUrl: 'https://onedrive.test/Apps/file.csv', name: consent.name, uniqueId: 'unique-1', fileType: 'csv' },
+      });
+      const res = await wire.post(accept);
+      expect(res.status).toBe(200);
+      await wire.connector.waitFor(() => repliesTo(wire, accept.id as string).length > 0);
+      expect(upload.puts).toHaveLength(1);
+      expect(upload.puts[0]!.body.equals(viaLink)).toBe(true);
+      expect(upload.puts[0]!.range).toBe(`bytes 0-${String(viaLink.length - 1)}/${String(viaLink.length)}`);
+      const info = repliesTo(wire, accept.id as string).flatMap((r) => (r.body?.attachments as Array<Record<string, unknown>> | undefined) ?? []);
+      expect(info).toEqual([
+        { contentType: 'application/vnd.microsoft.teams.card.file.info', contentUrl: 'https://onedrive.test/Apps/file.csv', name: consent.name, content: { uniqueId: 'unique-1', fileType: 'csv' } },
+      ]);
+    });
+
+    it('declining answers the invoke and says the link still works; nothing is uploaded', async () => {
+      const { consent } = await exportOnTheWire();
+      const before = upload.puts.length;
+      const decline = wire.invoke('fileConsent/invoke', { type: 'fileUpload', action: 'decline', context: (consent.content as { declineContext: unknown }).declineContext });
+      const res = await wire.post(decline);
+      expect(res.status).toBe(200);
+      await wire.connector.waitFor(() => repliesTo(wire, decline.id as string).length > 0);
+      expect(repliesTo(wire, decline.id as string).map((r) => r.body?.text)).toEqual([expect.stringMatching(/download link above still works/)]);
+      expect(upload.puts.length).toBe(before);
+    });
+
+    it("another tester accepting a card with Meg's session id gets a clear message, and nothing is uploaded", async () => {
+      const { consent } = await exportOnTheWire();
+      const before = upload.puts.length;
+      const forged = wire.invoke('fileConsent/invoke', {
+        type: 'fileUpload', action: 'accept', context: (consent.content as { acceptContext: unknown }).acceptContext,
+        uploadInfo: { uploadUrl: upload.url, contentUrl: 'https://onedrive.test/x.csv', name: 'x.csv', uniqueId: 'u-x', fileType: 'csv' },
+      }, { user: ALEX });
+      const res = await wire.post(forged);
+      expect(res.status).toBe(200);
+      await wire.connector.waitFor(() => repliesTo(wire, forged.id as string).length > 0);
+      const told = repliesTo(wire, forged.id as string).map((r) => r.body?.text as string);
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatch(/couldn't be uploaded/i);
+      expect(upload.puts.length).toBe(before);
     });
   });
 });

@@ -68,6 +68,7 @@ const schema = z
     RETRIEVAL_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.1),
     STREAM_UPDATE_INTERVAL_MS: int(1500, 1000, 60000),
     STREAMING: z.enum(['auto', 'always', 'never']).default('auto'),
+    FILE_CONSENT: z.enum(['auto', 'always', 'never']).default('auto'),
     TURN_CONCURRENCY: int(32, 1, 1000),
     TURN_QUEUE_LIMIT: int(500, 1, 100000),
     INTENT_MODEL: z.string().min(1).default('claude-haiku-5-5'),
@@ -134,6 +135,12 @@ export interface Config {
    * (the Agents Playground); 'always' in every 1:1 chat (tests on a loopback connector); 'never' not at all.
    */
   streaming: 'auto' | 'always' | 'never';
+  /**
+   * Whether /export also offers the OneDrive file-consent card: 'auto' in Teams 1:1 chats whose service
+   * URL is not a local client (which has no OneDrive); 'always' in every Teams 1:1 chat (tests on a
+   * loopback connector); 'never' not at all (the signed link only).
+   */
+  fileConsent: 'auto' | 'always' | 'never';
   /** Turns run at once after their request was acknowledged, and how many may wait (then 503). */
   turnQueue: { concurrency: number; limit: number };
   /** The model of the small intent-classification call. */
@@ -199,6 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     retrieval: { topK: e.RETRIEVAL_TOP_K, minSimilarity: e.RETRIEVAL_MIN_SIMILARITY },
     streamUpdateIntervalMs: e.STREAM_UPDATE_INTERVAL_MS,
     streaming: e.STREAMING,
+    fileConsent: e.FILE_CONSENT,
     turnQueue: { concurrency: e.TURN_CONCURRENCY, limit: e.TURN_QUEUE_LIMIT },
     intentModel: e.INTENT_MODEL,
     modelPricingFile: e.MODEL_PRICING_FILE ? path.resolve(e.MODEL_PRICING_FILE) : undefined,

@@ -42,6 +42,8 @@ export interface WireOptions {
   offline?: boolean;
   /** An existing database (a second instance, a restart); the caller disposes it. */
   database?: TestDatabase;
+  /** Upload options (allowInsecureUrl for a loopback OneDrive upload session). */
+  uploads?: { allowInsecureUrl?: boolean };
   /** The Kysely instance the app is given, wrapped (fault injection). */
   wrapDb?: (db: TestDatabase['db']) => TestDatabase['db'];
 }
@@ -132,7 +134,7 @@ export async function startWire(kind: TestDbKind, options: WireOptions = {}): Pr
     : null;
   if (options.knowledge) await ingestKnowledge(t.db, config.knowledgeDir);
   const database = options.wrapDb ? { ...t, db: options.wrapDb(t.db) } : t;
-  const app = createApp({ config, database, logger, anthropic, retrieval: options.knowledge ?? false, members: new WireDirectory(), authOverrides: options.authOverrides });
+  const app = createApp({ config, database, logger, anthropic, retrieval: options.knowledge ?? false, members: new WireDirectory(), authOverrides: options.authOverrides, uploads: options.uploads });
   const port = await listen(app.server, 0, '127.0.0.1');
   const base = `http://127.0.0.1:${String(port)}`;
 

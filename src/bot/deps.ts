@@ -43,7 +43,7 @@ export type CsvSizer = (sessionId: string, anonymize: AnonymizeMode | null) => P
 
 export type BotConfig = Pick<
   Config,
-  'promptPath' | 'historyTurns' | 'maxMessageChars' | 'maxNoteChars' | 'testerAllowlist' | 'anthropic' | 'streamUpdateIntervalMs' | 'streaming' | 'adminAllowlist'
+  'promptPath' | 'historyTurns' | 'maxMessageChars' | 'maxNoteChars' | 'testerAllowlist' | 'anthropic' | 'streamUpdateIntervalMs' | 'streaming' | 'fileConsent' | 'adminAllowlist'
 >;
 
 /** Training-data generation jobs from Teams. */

@@ -118,9 +118,12 @@ export async function exportCommand(c: CommandContext): Promise<void> {
   deps.logger.info({ testerId: tester.id, sessionId: e.session.id, anonymize }, 'export link issued');
   await sendCard(turn, exportCard({ sessionId: e.session.id, turns: e.turns, improvements: e.notes, url: link.url, expiresAt: link.expiresAt, fileName: e.fileName, anonymize }));
   // In a Teams 1:1 chat the file can also land in the tester's OneDrive, through the consent card.
-  // A local client (the Agents Playground) has no OneDrive and shows the card as unsupported.
+  // A local client (the Agents Playground) has no OneDrive and shows the card as unsupported, so
+  // FILE_CONSENT=auto leaves it out there; 'always' offers it on any service URL (loopback tests).
   const a = turn.activity;
-  if (a.channelId !== 'msteams' || conversationTypeOf(a) !== 'personal' || isLocalServiceUrl(a.serviceUrl)) return;
+  const mode = deps.config.fileConsent;
+  if (mode === 'never' || a.channelId !== 'msteams' || conversationTypeOf(a) !== 'personal') return;
+  if (mode === 'auto' && isLocalServiceUrl(a.serviceUrl)) return;
   const size = await deps.csvSize(e.session.id, anonymize);
   const context = { sessionId: e.session.id, fileName: e.fileName, ...(anonymize ? { anonymize } : {}) };
   await turn.sendActivity({
