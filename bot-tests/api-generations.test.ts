@@ -49,6 +49,8 @@ describe.each(testDbKinds)('GET /api/generations/latest on %s', (kind) => {
     await log.record(call(2, { sessionId: sessionA, testerId: 'aad-a', status: 'error', io: { request: callRequestOf(body), output: null } }));
     await log.record(call(3, { sessionId: sessionA, testerId: 'aad-a', metadata: { cancelled: true }, io: { request: callRequestOf(body), output: { text: 'part' } } }));
     await log.record(call(4, { purpose: 'intent', io: { request: callRequestOf(body), output: { text: '{"intent":"leave"}', structured: { intent: 'leave' } } } }));
+    await log.record(call(5, { purpose: 'suggestion', sessionId: sessionA, testerId: 'aad-a', io: { request: callRequestOf(body), output: { text: '{"summary":"warmer"}', structured: { summary: 'warmer', edits: [] } } } }));
+    await log.record(call(6, { purpose: 'practices', io: { request: callRequestOf(body), output: { text: '{"title":"Acknowledge first"}', structured: { title: 'Acknowledge first' } } } }));
   });
   afterAll(async () => {
     await t.dispose();
@@ -83,6 +85,15 @@ describe.each(testDbKinds)('GET /api/generations/latest on %s', (kind) => {
       expect(a.data.output.text).toBe('answer at 0');
       const byTester = (await (await fetch(`${base}/api/generations/latest?purpose=answer&testerId=aad-a`)).json()) as { data: { sessionId: string } };
       expect(byTester.data.sessionId).toBe(sessionA);
+    });
+
+    it("serves every purpose the call log stores, the tuning loop's suggestions and the best-practice analysis included", async () => {
+      const suggestion = (await (await fetch(`${base}/api/generations/latest?purpose=suggestion`)).json()) as { data: { purpose: string; sessionId: string; output: unknown } };
+      expect(suggestion.data).toMatchObject({ purpose: 'suggestion', sessionId: sessionA, output: { text: '{"summary":"warmer"}', structured: { summary: 'warmer', edits: [] } } });
+      const practices = (await (await fetch(`${base}/api/generations/latest?purpose=practices`)).json()) as { data: { purpose: string; output: unknown } };
+      expect(practices.data).toMatchObject({ purpose: 'practices', output: { structured: { title: 'Acknowledge first' } } });
+      const bad = (await (await fetch(`${base}/api/generations/latest?purpose=nope`)).json()) as { error: string };
+      expect(bad.error).toBe('unknown purpose; use one of answer, intent, generation, judging, rewrite, suggestion, practices');
     });
 
     it.each([

@@ -2,8 +2,9 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { JsonbWithDefault, JsonObject, NullableTimestamp, TimestampWithDefault } from './schema-types';
 
-/** Why a model call was made (the CHECK chk_llm_calls_purpose). */
-export type LlmCallPurpose = 'answer' | 'intent' | 'generation' | 'judging' | 'rewrite' | 'suggestion' | 'practices';
+/** Why a model call was made (the CHECK chk_llm_calls_purpose), every value: the exports and the API list these. */
+export const LLM_CALL_PURPOSES = ['answer', 'intent', 'generation', 'judging', 'rewrite', 'suggestion', 'practices'] as const;
+export type LlmCallPurpose = (typeof LLM_CALL_PURPOSES)[number];
 /** Whether a model call returned a message (chk_llm_calls_status). */
 export type LlmCallStatus = 'ok' | 'error';
 /** Who predicted an intent (chk_nlu_prompt_logs_source). */

@@ -11,13 +11,13 @@ import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Kysely } from 'kysely';
-import { connectDatabase, type Database, type LlmCallPurpose, migrateToLatest } from '../../db';
+import { connectDatabase, type Database, LLM_CALL_PURPOSES, type LlmCallPurpose, migrateToLatest } from '../../db';
 import { type Config, loadConfigFromProcess } from '../config';
 import { CALL_EXPORT_FORMATS, callExportLines, type CallExportFormat, type CallExportStats } from '../llm';
 import { ANONYMIZE_MODES, type AnonymizeMode, createAnonymizer, rememberKnownTesters } from '../privacy';
 import { ExportOutput, parseInstant } from './export-output';
 
-const PURPOSES: readonly LlmCallPurpose[] = ['answer', 'intent', 'generation', 'judging', 'rewrite', 'suggestion', 'practices'];
+const PURPOSES: readonly LlmCallPurpose[] = LLM_CALL_PURPOSES;
 
 /** The parsed command line. */
 export interface ExportCallsArgs {

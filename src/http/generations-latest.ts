@@ -11,7 +11,7 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
-import type { Database, LlmCallPurpose } from '../../db';
+import { type Database, LLM_CALL_PURPOSES, type LlmCallPurpose } from '../../db';
 import { latestCallOutput, type LatestOutputScope } from '../llm';
 import type { Logger } from '../logger';
 import type { Anonymizer } from '../privacy';
@@ -19,7 +19,7 @@ import { type ApiAuth, sendJson, sendUnauthorized } from './api-auth';
 
 export const GENERATIONS_LATEST_PATH = '/api/generations/latest';
 
-const PURPOSES: readonly LlmCallPurpose[] = ['answer', 'intent', 'generation', 'judging', 'rewrite'];
+const PURPOSES: readonly LlmCallPurpose[] = LLM_CALL_PURPOSES;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The part of a request the handler reads (restify's Request satisfies it). */
