@@ -11,7 +11,7 @@ import {
   ArchiveSchemaError, RestoreError, RetentionBusyError, restoreArchivedSession, runRetention, runRetentionExclusive,
 } from '../src/retention';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
-import { insertAgedSession, snapshot, splitBrain } from './helpers/retention-fixtures';
+import { insertAgedSession, insertTuningLoopRows, loopSnapshot, snapshot, splitBrain } from './helpers/retention-fixtures';
 
 const DAY = 86_400_000;
 const cutoff90 = () => new Date(Date.now() - 90 * DAY);
@@ -83,7 +83,7 @@ describe.each(testDbKinds)('retention on %s', (kind) => {
     await seed();
     const before = await tableCounts();
     const result = await runRetention(t.db, { cutoff: cutoff90(), archive: true, dryRun: true });
-    expect(result.counts).toEqual({ sessions: 2, turns: 7, notes: 11, calls: 8, callIo: 7, promptLogs: 8 });
+    expect(result.counts).toEqual({ sessions: 2, turns: 7, notes: 11, calls: 8, callIo: 7, promptLogs: 8, judgements: 0, suggestions: 0, replays: 0, comparisons: 0 });
     expect(await tableCounts()).toEqual(before);
   });
 
@@ -92,7 +92,7 @@ describe.each(testDbKinds)('retention on %s', (kind) => {
     const beforeOld = await snapshot(t.db, old);
     const lines: string[] = [];
     await runRetentionCli(t.db, { command: 'run', olderThanDays: 90, archive: true, dryRun: false, batchSessions: 1 }, (l) => lines.push(l));
-    expect(lines.at(-1)).toMatch(/^db:retention: archived what had no activity since .*: sessions 2, turns 7, notes 11, calls 8, call I\/O 7, prompt logs 8; 4 batch\(es\)/);
+    expect(lines.at(-1)).toMatch(/^db:retention: archived what had no activity since .*: sessions 2, turns 7, notes 11, calls 8, call I\/O 7, prompt logs 8, judgements 0, suggestions 0, replays 0, comparisons 0; 4 batch\(es\)/);
     expect(lines.filter((l) => l.startsWith('  batch '))).toHaveLength(4);
 
     const counts = await tableCounts();
@@ -111,7 +111,7 @@ describe.each(testDbKinds)('retention on %s', (kind) => {
 
     const restoreLines: string[] = [];
     await runRetentionCli(t.db, { command: 'restore', session: old.slice(0, 8) }, (l) => restoreLines.push(l));
-    expect(restoreLines).toEqual([`db:retention: restored session ${old}: sessions 1, turns 4, notes 8, calls 4, call I/O 4, prompt logs 4`]);
+    expect(restoreLines).toEqual([`db:retention: restored session ${old}: sessions 1, turns 4, notes 8, calls 4, call I/O 4, prompt logs 4, judgements 0, suggestions 0, replays 0, comparisons 0`]);
     const after = await snapshot(t.db, old);
     expect(after).toEqual(beforeOld);
     expect(await snapshot(t.db, old, '_archive')).toEqual({ session: [], turns: [], notes: [], calls: [], io: [], logs: [] });
@@ -119,6 +119,34 @@ describe.each(testDbKinds)('retention on %s', (kind) => {
     expect(s).toEqual({ total_turns: 4, total_improvements: 8 });
     // The other archived session is still archived.
     expect(await t.db.selectFrom('prompt_tuning_sessions_archive').select('id').execute()).toEqual([{ id: old2 }]);
+  });
+
+  test("--archive keeps the tuning loop's rows (judgements, suggestions, replays with their sessions, comparisons); restore brings them back", async () => {
+    const { old, recent } = await seed();
+    const { replaySessionId } = await insertTuningLoopRows(t.db, old);
+    await insertTuningLoopRows(t.db, recent);
+    const before = await loopSnapshot(t.db, old);
+    const beforeSession = await snapshot(t.db, old);
+    expect(before.judgements).toHaveLength(5);
+    expect(before.comparisons).toHaveLength(2);
+
+    const dry = await runRetention(t.db, { cutoff: cutoff90(), archive: true, dryRun: true });
+    const result = await runRetention(t.db, { cutoff: cutoff90(), archive: true, batchSessions: 1 });
+    // The replay's own session goes with its source: 3 sessions, the replayed turn, 4 + 1 judgements.
+    expect(result.counts).toMatchObject({ sessions: 3, turns: 8, judgements: 5, suggestions: 1, replays: 1, comparisons: 2 });
+    expect(dry.counts).toEqual(result.counts);
+    expect(await loopSnapshot(t.db, old, '_archive')).toEqual(before);
+    expect(await loopSnapshot(t.db, old)).toEqual({ judgements: [], suggestions: [], replays: [], comparisons: [], replayTurns: [] });
+    expect(await splitBrain(t.db, [replaySessionId])).toEqual({ both: [], neither: [] });
+    // The recent session's loop is untouched.
+    expect((await loopSnapshot(t.db, recent)).comparisons).toHaveLength(2);
+
+    const { counts } = await restoreArchivedSession(t.db, old);
+    expect(counts).toMatchObject({ sessions: 2, turns: 5, judgements: 5, suggestions: 1, replays: 1, comparisons: 2 });
+    expect(await loopSnapshot(t.db, old)).toEqual(before);
+    expect(await snapshot(t.db, old)).toEqual(beforeSession);
+    expect(await loopSnapshot(t.db, old, '_archive')).toEqual({ judgements: [], suggestions: [], replays: [], comparisons: [], replayTurns: [] });
+    expect(await t.db.selectFrom('prompt_tuning_sessions_archive').select('id').where('id', '=', replaySessionId).execute()).toEqual([]);
   });
 
   test('restore refuses what it cannot do, in plain words', async () => {
@@ -139,7 +167,7 @@ describe.each(testDbKinds)('retention on %s', (kind) => {
   test('without --archive the rows are deleted and nothing is archived', async () => {
     const { old, recent } = await seed();
     const result = await runRetention(t.db, { cutoff: cutoff90(), archive: false });
-    expect(result.counts).toEqual({ sessions: 2, turns: 7, notes: 11, calls: 8, callIo: 7, promptLogs: 8 });
+    expect(result.counts).toEqual({ sessions: 2, turns: 7, notes: 11, calls: 8, callIo: 7, promptLogs: 8, judgements: 0, suggestions: 0, replays: 0, comparisons: 0 });
     const counts = await tableCounts();
     expect(counts.prompt_tuning_sessions_archive).toBe(0);
     expect(counts.llm_calls_archive).toBe(0);

@@ -1,6 +1,7 @@
-/** Archive tables (LIKE … INCLUDING ALL) and task leases. Mirrors migration 20261202130200. */
+/** Archive tables (LIKE … INCLUDING ALL) and task leases. Mirrors migrations 20261202130200 and 20261203110000. */
 import type { Selectable } from 'kysely';
 import type { LlmCallIoTable } from './schema-call-io';
+import type { PromptReplaysTable, PromptSuggestionsTable, PromptVersionComparisonsTable, TurnJudgementsTable } from './schema-insights';
 import type { LlmCallsTable, NluPromptLogsTable } from './schema-llm';
 import type { PromptTuningSessionsTable, TuningConversationTurnsTable, TuningImprovementsTable } from './schema';
 import type { TimestampWithDefault } from './schema-types';
@@ -22,6 +23,10 @@ export interface RetentionTables {
   llm_calls_archive: LlmCallsTable;
   llm_call_io_archive: LlmCallIoTable;
   nlu_prompt_logs_archive: NluPromptLogsTable;
+  turn_judgements_archive: TurnJudgementsTable;
+  prompt_suggestions_archive: PromptSuggestionsTable;
+  prompt_replays_archive: PromptReplaysTable;
+  prompt_version_comparisons_archive: PromptVersionComparisonsTable;
   task_leases: TaskLeasesTable;
 }
 

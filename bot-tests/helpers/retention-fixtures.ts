@@ -78,3 +78,52 @@ export async function splitBrain(db: Db, ids: string[]): Promise<{ both: string[
   const archived = new Set((await db.selectFrom('prompt_tuning_sessions_archive').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
   return { both: ids.filter((i) => live.has(i) && archived.has(i)), neither: ids.filter((i) => !live.has(i) && !archived.has(i)) };
 }
+
+/**
+ * The tuning loop's rows for SESSION_ID (aged like it): a judgement of each turn, a suggestion, a
+ * replay of the session with its own replay session (one replayed turn, judged) and two comparisons.
+ * Returns the replay's id and its session's id.
+ */
+export async function insertTuningLoopRows(db: Db, sessionId: string): Promise<{ replayId: string; replaySessionId: string }> {
+  return db.transaction().execute(async (trx) => {
+    const id = sql`${sessionId}::uuid`;
+    const at = sql`(SELECT session_start FROM prompt_tuning_sessions WHERE id = ${id})`;
+    await sql`INSERT INTO turn_judgements (turn_id, rubric_version, judge_model, status, professionalism_score, empathy_score, clarity_score, judged_at)
+      SELECT t.id, 'r1', 'judge-model', 'ok', 4, 3, 5, t.timestamp FROM tuning_conversation_turns t WHERE t.session_id = ${id}`.execute(trx);
+    const suggestion = await sql<{ id: string }>`INSERT INTO prompt_suggestions (session_id, created_at, updated_at, status, mode, prompt_path, base_version, base_sha256, summary)
+      VALUES (${id}, ${at}, ${at}, 'ready', 'claude', 'MASTER_PROMPT.md', 'abc1234', ${'a'.repeat(64)}, 'warmer openings') RETURNING id`.execute(trx);
+    await sql`ALTER TABLE prompt_tuning_sessions DISABLE TRIGGER update_sessions_updated_at`.execute(trx);
+    const replaySession = await sql<{ id: string }>`INSERT INTO prompt_tuning_sessions (session_start, session_end, updated_at, master_prompt_version)
+      VALUES (${at}, ${at}, ${at}, 'def5678') RETURNING id`.execute(trx);
+    const rs = replaySession.rows[0]!.id;
+    await sql`INSERT INTO tuning_conversation_turns (session_id, turn_number, user_message, era_response, timestamp)
+      VALUES (${rs}::uuid, 1, 'question 1', 'replayed answer 1', ${at})`.execute(trx);
+    await sql`UPDATE prompt_tuning_sessions SET updated_at = ${at} WHERE id = ${rs}::uuid`.execute(trx);
+    await sql`ALTER TABLE prompt_tuning_sessions ENABLE TRIGGER update_sessions_updated_at`.execute(trx);
+    await sql`INSERT INTO turn_judgements (turn_id, rubric_version, judge_model, status, professionalism_score, empathy_score, clarity_score)
+      SELECT id, 'r1', 'judge-model', 'ok', 5, 4, 5 FROM tuning_conversation_turns WHERE session_id = ${rs}::uuid`.execute(trx);
+    const replay = await sql<{ id: string }>`INSERT INTO prompt_replays (created_at, updated_at, source_session_id, replay_session_id, candidate_kind, candidate_ref, candidate_version, candidate_sha256, candidate_prompt, suggestion_id, status, total_turns, done_turns)
+      VALUES (${at}, ${at}, ${id}, ${rs}::uuid, 'suggestion', ${suggestion.rows[0]!.id}, 'def5678', ${'b'.repeat(64)}, 'You are ERA.', ${suggestion.rows[0]!.id}::uuid, 'completed', 1, 1) RETURNING id`.execute(trx);
+    const replayId = replay.rows[0]!.id;
+    await sql`INSERT INTO prompt_version_comparisons (version_a, version_b, metric_name, version_a_score, version_b_score, comparison_date, replay_id, source_session_id, replay_session_id)
+      VALUES ('abc1234', 'def5678', 'empathy', 3, 4, ${at}, ${replayId}::uuid, ${id}, ${rs}::uuid),
+             ('abc1234', 'def5678', 'clarity', 5, 5, ${at}, ${replayId}::uuid, ${id}, ${rs}::uuid)`.execute(trx);
+    return { replayId, replaySessionId: rs };
+  });
+}
+
+/** The tuning loop's rows of SESSION_ID and its replays, live (or archived), as JSON. */
+export async function loopSnapshot(db: Db, sessionId: string, suffix: '' | '_archive' = ''): Promise<Record<string, unknown[]>> {
+  const t = (name: string) => sql.table(`${name}${suffix}`);
+  const id = sql`${sessionId}::uuid`;
+  const q = async (query: ReturnType<typeof sql>) => (await sql<{ j: unknown }>`SELECT to_jsonb(x) AS j FROM (${query}) x`.execute(db)).rows.map((r) => r.j);
+  const replays = sql`SELECT id FROM ${t('prompt_replays')} WHERE source_session_id = ${id}`;
+  const sessions = sql`SELECT ${id} UNION SELECT replay_session_id FROM ${t('prompt_replays')} WHERE source_session_id = ${id}`;
+  return {
+    judgements: await q(sql`SELECT * FROM ${t('turn_judgements')} WHERE turn_id IN (SELECT id FROM ${t('tuning_conversation_turns')} WHERE session_id IN (${sessions})) ORDER BY id`),
+    suggestions: await q(sql`SELECT * FROM ${t('prompt_suggestions')} WHERE session_id = ${id} ORDER BY id`),
+    replays: await q(sql`SELECT * FROM ${t('prompt_replays')} WHERE source_session_id = ${id} ORDER BY id`),
+    comparisons: await q(sql`SELECT * FROM ${t('prompt_version_comparisons')} WHERE replay_id IN (${replays}) ORDER BY id`),
+    replayTurns: await q(sql`SELECT * FROM ${t('tuning_conversation_turns')} WHERE session_id IN (SELECT replay_session_id FROM ${t('prompt_replays')} WHERE source_session_id = ${id}) ORDER BY id`),
+  };
+}

@@ -67,7 +67,7 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 /** The counts as the tool prints them. */
 export function describeCounts(c: RetentionCounts): string {
-  return `sessions ${n(c.sessions)}, turns ${n(c.turns)}, notes ${n(c.notes)}, calls ${n(c.calls)}, call I/O ${n(c.callIo)}, prompt logs ${n(c.promptLogs)}`;
+  return `sessions ${n(c.sessions)}, turns ${n(c.turns)}, notes ${n(c.notes)}, calls ${n(c.calls)}, call I/O ${n(c.callIo)}, prompt logs ${n(c.promptLogs)}, judgements ${n(c.judgements)}, suggestions ${n(c.suggestions)}, replays ${n(c.replays)}, comparisons ${n(c.comparisons)}`;
 }
 
 function summary(r: RetentionResult, ms: number): string {

@@ -8,7 +8,10 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db';
 import { ArchiveSchemaError } from './errors';
 
-export const ARCHIVED_TABLES = ['prompt_tuning_sessions', 'tuning_conversation_turns', 'tuning_improvements', 'llm_calls', 'llm_call_io', 'nlu_prompt_logs'] as const;
+export const ARCHIVED_TABLES = [
+  'prompt_tuning_sessions', 'tuning_conversation_turns', 'tuning_improvements', 'llm_calls', 'llm_call_io', 'nlu_prompt_logs',
+  'turn_judgements', 'prompt_suggestions', 'prompt_replays', 'prompt_version_comparisons',
+] as const;
 export type ArchivedTable = (typeof ARCHIVED_TABLES)[number];
 
 /** Columns an archive table has beyond its source. */
@@ -19,6 +22,10 @@ const ARCHIVE_ONLY: Readonly<Record<ArchivedTable, readonly string[]>> = {
   llm_calls: [],
   llm_call_io: [],
   nlu_prompt_logs: [],
+  turn_judgements: [],
+  prompt_suggestions: [],
+  prompt_replays: [],
+  prompt_version_comparisons: [],
 };
 
 /** Each table's shared columns, in the source's order. */

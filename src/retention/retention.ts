@@ -5,7 +5,10 @@
  * updated (every turn and note updates it) before then. Old sessions go in batches of N, each batch in
  * one transaction: with `archive`, their rows are copied to the `_archive` tables and then deleted;
  * without, deleted. A batch is the session, its turns, their notes, the session's call records
- * (llm_calls with their llm_call_io) and its prompt-capture rows. Because copy and delete commit
+ * (llm_calls with their llm_call_io), its prompt-capture rows, and the tuning loop's rows: the turns'
+ * judgements, the session's suggestions, its replays with their comparisons, and each replay's own
+ * session (the replayed turns, with everything above), which goes with its source session and is
+ * never picked on its own. Because copy and delete commit
  * together, a run stopped anywhere (a crash, a kill, a lost connection) leaves every session either
  * live or archived — never both, never neither — and running again carries on.
  *
@@ -34,6 +37,14 @@ export interface RetentionCounts {
   callIo: number;
   /** nlu_prompt_logs rows (of the sessions, and any past the cutoff). */
   promptLogs: number;
+  /** turn_judgements rows of the sessions' turns. */
+  judgements: number;
+  /** prompt_suggestions rows of the sessions. */
+  suggestions: number;
+  /** prompt_replays rows of the sessions (as source or as the replay's own session). */
+  replays: number;
+  /** prompt_version_comparisons rows of those replays and sessions. */
+  comparisons: number;
 }
 
 export interface RetentionOptions {
@@ -66,15 +77,22 @@ export interface RetentionResult {
 export const DEFAULT_BATCH_SESSIONS = 100;
 const ROWS_PER_SESSION_BATCH = 50;
 
-const zero = (): RetentionCounts => ({ sessions: 0, turns: 0, notes: 0, calls: 0, callIo: 0, promptLogs: 0 });
-const add = (a: RetentionCounts, b: RetentionCounts): RetentionCounts => ({
-  sessions: a.sessions + b.sessions, turns: a.turns + b.turns, notes: a.notes + b.notes,
-  calls: a.calls + b.calls, callIo: a.callIo + b.callIo, promptLogs: a.promptLogs + b.promptLogs,
-});
+export const zeroCounts = (): RetentionCounts => ({ sessions: 0, turns: 0, notes: 0, calls: 0, callIo: 0, promptLogs: 0, judgements: 0, suggestions: 0, replays: 0, comparisons: 0 });
+const zero = zeroCounts;
+const add = (a: RetentionCounts, b: RetentionCounts): RetentionCounts => {
+  const out = zero();
+  for (const k of Object.keys(out) as Array<keyof RetentionCounts>) out[k] = a[k] + b[k];
+  return out;
+};
 
-/** Sessions with no activity since CUTOFF. */
+/** Sessions with no activity since CUTOFF; a replay's own session is not picked: it goes with its source. */
 const oldSession = (cutoff: Date) =>
-  sql<boolean>`GREATEST(s.session_start, COALESCE(s.session_end, s.session_start), COALESCE(s.updated_at, s.session_start)) < ${cutoff}`;
+  sql<boolean>`GREATEST(s.session_start, COALESCE(s.session_end, s.session_start), COALESCE(s.updated_at, s.session_start)) < ${cutoff}
+    AND NOT EXISTS (SELECT 1 FROM prompt_replays r WHERE r.replay_session_id = s.id)`;
+
+/** The replay sessions of the replays of the sessions IDS (a uuid[] expression). */
+const replaySessionsOf = (ids: RawBuilder<unknown>) =>
+  sql`SELECT replay_session_id FROM prompt_replays WHERE source_session_id = ANY(${ids}) AND replay_session_id IS NOT NULL`;
 
 /**
  * What belongs to a set of sessions (their ids as a uuid[] expression). Calls and prompt logs are found
@@ -90,6 +108,10 @@ function sessionScope(ids: RawBuilder<unknown>) {
     calls,
     callIo: sql`call_id IN (SELECT id FROM llm_calls WHERE ${calls})`,
     promptLogs: sql`id IN (SELECT id FROM nlu_prompt_logs WHERE conversation_id = ANY(${ids}) UNION SELECT id FROM nlu_prompt_logs WHERE turn_id IN (${turns}))`,
+    judgements: sql`turn_id IN (${turns})`,
+    suggestions: sql`session_id = ANY(${ids})`,
+    replays: sql`(source_session_id = ANY(${ids}) OR replay_session_id = ANY(${ids}))`,
+    comparisons: sql`(source_session_id = ANY(${ids}) OR replay_session_id = ANY(${ids}) OR replay_id IN (SELECT id FROM prompt_replays WHERE source_session_id = ANY(${ids})))`,
   };
 }
 
@@ -109,14 +131,22 @@ async function sessionBatch(trx: Trx, options: RetentionOptions, columns: Column
     SELECT s.id FROM prompt_tuning_sessions s WHERE ${oldSession(options.cutoff)}
     ORDER BY s.session_start, s.id LIMIT ${size} FOR UPDATE SKIP LOCKED`.execute(trx);
   if (picked.rows.length === 0) return null;
-  const scope = sessionScope(sql`${picked.rows.map((r) => r.id)}::uuid[]`);
+  const pickedIds = sql`${picked.rows.map((r) => r.id)}::uuid[]`;
+  // The replays' own sessions go with their sources.
+  const replaySessions = await sql<{ id: string }>`SELECT id FROM prompt_tuning_sessions WHERE id IN (${replaySessionsOf(pickedIds)}) FOR UPDATE`.execute(trx);
+  const ids = [...picked.rows, ...replaySessions.rows].map((r) => r.id);
+  const scope = sessionScope(sql`${ids}::uuid[]`);
   const counts: RetentionCounts = {
-    sessions: picked.rows.length,
+    sessions: ids.length,
     turns: await countWhere(trx, 'tuning_conversation_turns', scope.turns),
     notes: await countWhere(trx, 'tuning_improvements', scope.notes),
     calls: await countWhere(trx, 'llm_calls', scope.calls),
     callIo: await countWhere(trx, 'llm_call_io', scope.callIo),
     promptLogs: await countWhere(trx, 'nlu_prompt_logs', scope.promptLogs),
+    judgements: await countWhere(trx, 'turn_judgements', scope.judgements),
+    suggestions: await countWhere(trx, 'prompt_suggestions', scope.suggestions),
+    replays: await countWhere(trx, 'prompt_replays', scope.replays),
+    comparisons: await countWhere(trx, 'prompt_version_comparisons', scope.comparisons),
   };
   if (columns) {
     await copy(trx, columns, 'prompt_tuning_sessions', scope.sessions);
@@ -125,9 +155,14 @@ async function sessionBatch(trx: Trx, options: RetentionOptions, columns: Column
     await copy(trx, columns, 'llm_calls', scope.calls);
     await copy(trx, columns, 'llm_call_io', scope.callIo);
     await copy(trx, columns, 'nlu_prompt_logs', scope.promptLogs);
+    await copy(trx, columns, 'turn_judgements', scope.judgements);
+    await copy(trx, columns, 'prompt_suggestions', scope.suggestions);
+    await copy(trx, columns, 'prompt_replays', scope.replays);
+    await copy(trx, columns, 'prompt_version_comparisons', scope.comparisons);
   }
   await options.afterCopy?.(batch);
-  // Calls first (their I/O cascades), then prompt logs, then the sessions (turns and notes cascade).
+  // Calls first (their I/O cascades), then prompt logs, then the sessions (turns, notes, judgements,
+  // suggestions, replays and comparisons cascade).
   await sql`DELETE FROM llm_calls WHERE ${scope.calls}`.execute(trx);
   await sql`DELETE FROM nlu_prompt_logs WHERE ${scope.promptLogs}`.execute(trx);
   await sql`DELETE FROM prompt_tuning_sessions WHERE ${scope.sessions}`.execute(trx);
@@ -175,7 +210,8 @@ async function inTransaction<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T
 
 /** What a run with these options would archive or delete, changing nothing. */
 export async function countRetention(db: Db, cutoff: Date): Promise<RetentionCounts> {
-  const ids = sql`ARRAY(SELECT s.id FROM prompt_tuning_sessions s WHERE ${oldSession(cutoff)})`;
+  const picked = sql`ARRAY(SELECT s.id FROM prompt_tuning_sessions s WHERE ${oldSession(cutoff)})`;
+  const ids = sql`ARRAY(SELECT unnest(${picked}) UNION SELECT id FROM prompt_tuning_sessions WHERE id IN (${replaySessionsOf(picked)}))`;
   const scope = sessionScope(ids);
   const byAgeLogs = sql`created_at < ${cutoff} AND NOT COALESCE(${scope.promptLogs}, false)`;
   const byAgeCalls = sql`created_at < ${cutoff} AND session_id IS NULL AND tester_id IS NOT NULL AND NOT COALESCE(${scope.calls}, false)`;
@@ -186,6 +222,10 @@ export async function countRetention(db: Db, cutoff: Date): Promise<RetentionCou
     calls: (await countWhere(db, 'llm_calls', scope.calls)) + (await countWhere(db, 'llm_calls', byAgeCalls)),
     callIo: (await countWhere(db, 'llm_call_io', scope.callIo)) + (await countWhere(db, 'llm_call_io', sql`call_id IN (SELECT id FROM llm_calls WHERE ${byAgeCalls})`)),
     promptLogs: (await countWhere(db, 'nlu_prompt_logs', scope.promptLogs)) + (await countWhere(db, 'nlu_prompt_logs', byAgeLogs)),
+    judgements: await countWhere(db, 'turn_judgements', scope.judgements),
+    suggestions: await countWhere(db, 'prompt_suggestions', scope.suggestions),
+    replays: await countWhere(db, 'prompt_replays', scope.replays),
+    comparisons: await countWhere(db, 'prompt_version_comparisons', scope.comparisons),
   };
 }
 
