@@ -34,9 +34,17 @@ const COMMANDS: Array<[string, string]> = [
   ['prompt', 'The prompt file and its version'],
   ['prompts', 'Captured prompts and topics: prompts retraining 30 | review 0.7'],
   ['suggest', "Prompt edits from a session's notes: suggest [session]"],
+  ['practices', 'Best practices from the best-rated replies: practices [search]'],
 ];
-/** The personal chat's menu also offers the dashboard link; a group chat does not (the link is personal). */
-const PERSONAL_COMMANDS: Array<[string, string]> = [...COMMANDS, ['dashboard', 'A sign-in link to the dashboard for your browser']];
+/**
+ * The personal chat's menu also offers the dashboard link; a group chat does not (the link is personal).
+ * Ten entries at most per scope: in the personal menu /prompt gives way (still a command).
+ */
+const PERSONAL_COMMANDS: Array<[string, string]> = [
+  ...COMMANDS.filter(([name]) => name !== 'prompt' && name !== 'practices'),
+  ['dashboard', 'A sign-in link to the dashboard for your browser'],
+  ['practices', 'Best practices from the best-rated replies: practices [search]'],
+];
 
 /** Entries of a zip file, from its central directory; data inflated when deflated. */
 function readZip(file: string): Map<string, Buffer> {

@@ -59,7 +59,9 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   },
   { name: 'sessions', syntax: '/sessions', description: 'Your last ten sessions, with counts', arg: 'none', menu: 'Your last ten sessions', run: sessionsCommand },
   { name: 'stats', syntax: '/stats [session]', description: 'Session statistics and notes per category', arg: 'session', menu: 'Session statistics: stats [session]', run: statsCommand },
-  { name: 'prompt', syntax: '/prompt', description: 'The prompt file and its version', arg: 'none', menu: 'The prompt file and its version', run: promptCommand },
+  // Teams allows 10 menu entries per scope: in the 1:1 chat, /practices and /dashboard take the room of
+  // /prompt, which stays a command there (in /help and the welcome card).
+  { name: 'prompt', syntax: '/prompt', description: 'The prompt file and its version', arg: 'none', menu: 'The prompt file and its version', menuScopes: ['groupChat'], run: promptCommand },
   {
     name: 'prompts', syntax: '/prompts [retraining N | review T] [anonymize]', arg: 'prompts', run: promptsCommand,
     description: 'Captured prompts with their topics: retraining JSONL (last N days) or review JSON (confidence below T); anonymize: testers scrubbed from the texts',
@@ -98,6 +100,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   {
     name: 'practices', syntax: '/practices [search | refresh]', arg: 'free', run: practicesCommand,
     description: 'Best practices the best-rated replies share, as a card (search, or model= category= min= page=); refresh (admins) runs the analysis',
+    menu: 'Best practices from the best-rated replies: practices [search]',
   },
 ];
 
