@@ -1,10 +1,16 @@
 /**
- * Experiments for issue 12 on the quality suite's TUNING part only (never the held-out part):
- * pseudo-relevance feedback, character n-gram TF-IDF fused by reciprocal rank, word vectors.
- * Each method is measured with the expansion rules (written on the tuning part's misses, so the
- * tuning part flatters them) and without them (a fairer guess at wording nobody has seen).
+ * Experiments for issue 12 on the quality suites' TUNING parts only (never the held-out parts):
+ * pseudo-relevance feedback, character n-gram TF-IDF (fused by reciprocal rank or linearly), word
+ * vectors (section means; nearest policy words as expansion, for every question word, for unknown
+ * words only, or at the document level only), a top-level-section level, the best sentence,
+ * coordination, a question-type prior, BM25F grids, and the offline topic guess. Each ranking is
+ * measured with the expansion rules (written on the tuning part's misses, so the tuning part flatters
+ * them), without them (a fairer guess at wording nobody has seen), and at document level on the topic
+ * messages' tuning part (wording the rules were not written from). Prints figures; never asserts.
+ * The README's "How well retrieval finds the section" tabulates a run.
  *
- *   [ONLY=prf,char,dense,oov,nbr,group,coord,prior] node -r @swc-node/register bench/retrieval-experiments.ts [--vectors FILE]
+ *   [ONLY=prf,char,dense,oov,nbr,docnbr,group,sentence,coord,prior,grid,topics]
+ *   node -r @swc-node/register bench/retrieval-experiments.ts [--vectors FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
