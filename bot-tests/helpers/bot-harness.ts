@@ -3,16 +3,16 @@
  * Postgres), with Claude answered by the loopback fake Messages API when `claude` is on. Every call
  * returns what the bot sent during that turn, so tests assert on activities and on rows.
  */
-import { Writable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import { type Activity, type ChannelAccount, TestAdapter, type TurnContext } from 'botbuilder';
 import { createApp, type App } from '../../src/app';
 import type { MemberDirectory } from '../../src/bot/deps';
-import { loadConfig, type Config } from '../../src/config';
-import { createLogger, type Logger } from '../../src/logger';
+import type { Config } from '../../src/config';
 import { ingestKnowledge } from '../../src/era/retrieval';
+import { capturingLogger } from './capturing-logger';
 import { createTestDatabase, type TestDatabase, type TestDbKind } from './db';
 import { lastUserText, startFakeAnthropic, type FakeAnthropic } from './fake-anthropic';
+import { testAppConfig } from './test-config';
 
 export interface TestUser {
   account: ChannelAccount;
@@ -81,22 +81,8 @@ export async function createHarness(kind: TestDbKind, options: HarnessOptions = 
   const t = await createTestDatabase(kind);
   const fake = options.claude ? await startFakeAnthropic() : null;
   if (fake) fake.reply((body) => `ERA says: I understand "${lastUserText(body).slice(0, 80)}". Here is what to do.`);
-  const config = loadConfig({
-    MASTER_PROMPT_PATH: 'examples/era/MASTER_PROMPT.md',
-    EXPORT_SIGNING_SECRET: 'test-secret-that-is-long-enough-0123456789',
-    PUBLIC_BASE_URL: 'http://bot.test',
-    ANTHROPIC_MAX_RETRIES: '1',
-    ...(fake ? { ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.baseURL } : {}),
-    ...options.env,
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const logger: Logger = createLogger('info', sink);
+  const config = testAppConfig(fake, { ANTHROPIC_MAX_RETRIES: '1', ...options.env });
+  const { logger, lines: logs } = capturingLogger();
   const anthropic = fake ? new Anthropic({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 1 }) : null;
   const directory = new TestDirectory();
   if (options.knowledge) await ingestKnowledge(t.db, config.knowledgeDir);

@@ -7,18 +7,18 @@
  * Claude can be held: `wire.holdClaude()` makes every Messages API call wait until `release()`,
  * so a test can see the HTTP response to an activity arrive while the answer is still being written.
  */
-import { Writable } from 'node:stream';
 import Anthropic from '@anthropic-ai/sdk';
 import type { ConfigurationBotFrameworkAuthenticationOptions, TurnContext } from 'botbuilder';
 import { createApp, type App } from '../../src/app';
 import type { MemberDirectory } from '../../src/bot/deps';
-import { loadConfig, type Config } from '../../src/config';
+import type { Config } from '../../src/config';
 import { ingestKnowledge } from '../../src/era/retrieval';
-import { createLogger } from '../../src/logger';
 import { listen } from '../../src/server';
+import { capturingLogger } from './capturing-logger';
 import { createTestDatabase, type TestDatabase, type TestDbKind } from './db';
 import { type FakeAnthropic, lastUserText, startFakeAnthropic } from './fake-anthropic';
 import { type FakeConnector, startFakeConnector } from './fake-connector';
+import { testAppConfig } from './test-config';
 
 export interface WireUser {
   id: string;
@@ -97,24 +97,8 @@ export async function startWire(kind: TestDbKind, options: WireOptions = {}): Pr
   const connector = await startFakeConnector();
   const fake = options.offline ? null : await startFakeAnthropic();
   fake?.reply((body) => `ERA says: about "${lastUserText(body).slice(0, 60)}", follow the attendance policy [1].`);
-  const config = loadConfig({
-    MASTER_PROMPT_PATH: 'examples/era/MASTER_PROMPT.md',
-    EXPORT_SIGNING_SECRET: 'wire-test-secret-that-is-long-enough-0123456789',
-    PUBLIC_BASE_URL: 'http://bot.test',
-    ANTHROPIC_MAX_RETRIES: '0',
-    STREAMING: 'always',
-    STREAM_UPDATE_INTERVAL_MS: '1000',
-    ...(fake ? { ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: fake.baseURL } : {}),
-    ...options.env,
-  });
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const logger = createLogger('info', sink);
+  const config = testAppConfig(fake, { ANTHROPIC_MAX_RETRIES: '0', STREAMING: 'always', STREAM_UPDATE_INTERVAL_MS: '1000', ...options.env });
+  const { logger, lines: logs } = capturingLogger();
 
   let gate: Promise<void> | null = null;
   let held = 0;
