@@ -18,7 +18,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database, JsonObject, LlmCallPurpose } from '../../db';
 import type { Anonymizer } from '../privacy';
-import { callIoFromRow } from './call-io-store';
+import { callIoFromRow, STORED_CALL_IO_COLUMNS, type StoredCallIoRow } from './call-io-store';
 import type { CallIo } from './types';
 
 export type CallExportFormat = 'anthropic' | 'openai' | 'jsonl';
@@ -44,7 +44,8 @@ export interface CallExportStats {
   skipped: number;
 }
 
-interface ExportRow {
+/** A call-log row with its stored I/O (the call-I/O columns as readCallIo reads them). */
+interface ExportRow extends StoredCallIoRow {
   id: string;
   created_at: Date;
   purpose: LlmCallPurpose;
@@ -64,15 +65,6 @@ interface ExportRow {
   turn_id: string | null;
   tester_id: string | null;
   metadata: JsonObject | null;
-  system_text: string | null;
-  requested_model: string | null;
-  messages: unknown[];
-  tools: unknown[] | null;
-  output_schema: JsonObject | null;
-  params: JsonObject;
-  has_output: boolean;
-  output_text: string | null;
-  output_structured: JsonObject | null;
   created_key: string;
 }
 
@@ -93,9 +85,7 @@ async function readPage(db: Kysely<Database>, options: CallExportOptions, after:
     .select([
       'c.id', 'c.created_at', 'c.purpose', 'c.model', 'c.prompt_version', 'c.input_tokens', 'c.output_tokens', 'c.cache_read_tokens',
       'c.cache_write_tokens', 'c.latency_ms', 'c.cost_usd', 'c.stop_reason', 'c.status', 'c.error', 'c.request_id', 'c.session_id',
-      'c.turn_id', 'c.tester_id', 'c.metadata', 'sp.text as system_text', 'io.requested_model', 'io.messages', 'io.tools',
-      'io.output_schema', 'io.params', 'io.has_output', 'io.output_text',
-      sql<JsonObject | null>`io.output_structured`.as('output_structured'),
+      'c.turn_id', 'c.tester_id', 'c.metadata', ...STORED_CALL_IO_COLUMNS,
       // The keyset cursor as the database has it: a Date would drop the microseconds.
       sql<string>`c.created_at::text`.as('created_key'),
     ])

@@ -19,6 +19,11 @@ export interface StoredCallIoRow {
   output_structured: JsonValue | null;
 }
 
+/** What to select for a StoredCallIoRow, from `llm_call_io as io` left-joined with `llm_system_prompts as sp`. */
+export const STORED_CALL_IO_COLUMNS = [
+  'sp.text as system_text', 'io.requested_model', 'io.messages', 'io.tools', 'io.output_schema', 'io.params', 'io.has_output', 'io.output_text', 'io.output_structured',
+] as const;
+
 /** A stored row as the call log's CallIo (the inverse of what the call log wrote). */
 export function callIoFromRow(row: StoredCallIoRow): CallIo {
   const request: CallRequest = {
@@ -39,17 +44,7 @@ export async function readCallIo(db: Db, callId: string): Promise<CallIo | null>
   const row = await db
     .selectFrom('llm_call_io as io')
     .leftJoin('llm_system_prompts as sp', 'sp.sha256', 'io.system_sha256')
-    .select([
-      'sp.text as system_text',
-      'io.requested_model',
-      'io.messages',
-      'io.tools',
-      'io.output_schema',
-      'io.params',
-      'io.has_output',
-      'io.output_text',
-      'io.output_structured',
-    ])
+    .select(STORED_CALL_IO_COLUMNS)
     .where('io.call_id', '=', callId)
     .executeTakeFirst();
   return row ? callIoFromRow(row) : null;
