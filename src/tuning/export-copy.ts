@@ -55,24 +55,30 @@ export function sessionCsvCopyStatement(sessionId: string): string {
 
 const QUOTE = 0x22;
 const LF = 0x0a;
-const CRLF = Buffer.from('\r\n');
+const CR = 0x0d;
 const BOM = Buffer.from('\uFEFF', 'utf8');
+/** Bytes gathered before they are passed on. */
+const OUT_BYTES = 1 << 20;
 
 /**
  * Prefixes the BOM and turns each record-ending LF (one outside a quoted field) into CRLF. Quote state
  * carries across chunks; a doubled quote inside a field toggles twice, which is right.
+ *
+ * Input is gathered to about 1 MiB and goes out as one buffer, written in one pass (each record's
+ * bytes copied once, CR put before its LF): the COPY stream hands over ~64 KiB pieces, and turning each
+ * into its own response write, through a concatenation of a slice per record, cost this process about
+ * a fifth more CPU per export (user and kernel time).
  */
 export class CsvRecordEnds extends Transform {
   private inQuotes = false;
   private started = false;
+  /** Chunks waiting, each with the offsets of its record-ending LFs. */
+  private pending: Array<{ chunk: Buffer; ends: number[] }> = [];
+  /** Their size once written: bytes plus one CR per record end. */
+  private pendingBytes = 0;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const parts: Buffer[] = [];
-    if (!this.started) {
-      this.started = true;
-      parts.push(BOM);
-    }
-    let start = 0;
+    const ends: number[] = [];
     let pos = 0;
     let nextQuote = chunk.indexOf(QUOTE, 0);
     let nextLf = chunk.indexOf(LF, 0);
@@ -86,9 +92,8 @@ export class CsvRecordEnds extends Transform {
         continue;
       }
       if (nextLf >= 0 && (nextQuote < 0 || nextLf < nextQuote)) {
-        parts.push(chunk.subarray(start, nextLf), CRLF);
-        start = nextLf + 1;
-        pos = start;
+        ends.push(nextLf);
+        pos = nextLf + 1;
         nextLf = chunk.indexOf(LF, pos);
         continue;
       }
@@ -97,13 +102,37 @@ export class CsvRecordEnds extends Transform {
       pos = nextQuote + 1;
       nextQuote = chunk.indexOf(QUOTE, pos);
     }
-    if (start < chunk.length) parts.push(start === 0 ? chunk : chunk.subarray(start));
-    callback(null, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    this.pending.push({ chunk, ends });
+    this.pendingBytes += chunk.length + ends.length;
+    if (this.pendingBytes >= OUT_BYTES) this.pushPending();
+    callback();
+  }
+
+  private pushPending(): void {
+    const bom = this.started ? 0 : BOM.length;
+    this.started = true;
+    const out = Buffer.allocUnsafe(bom + this.pendingBytes);
+    if (bom) BOM.copy(out, 0);
+    let to = bom;
+    for (const { chunk, ends } of this.pending) {
+      let from = 0;
+      for (const lf of ends) {
+        to += chunk.copy(out, to, from, lf);
+        out[to++] = CR;
+        out[to++] = LF;
+        from = lf + 1;
+      }
+      if (from < chunk.length) to += chunk.copy(out, to, from);
+    }
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.push(out);
   }
 
   override _flush(callback: TransformCallback): void {
     // A session with no turns still gets the BOM and the header (COPY always sends the header).
-    callback(null, this.started ? undefined : BOM);
+    if (this.pendingBytes > 0 || !this.started) this.pushPending();
+    callback();
   }
 }
 
