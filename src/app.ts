@@ -260,6 +260,8 @@ function createAppDashboard(parts: AppParts, secret: string, gen: { generationCl
       },
       cancelBatch: (jobId) => cancelJobBatch(db, gen.generationClient, jobId, logger),
     },
+    // Compare reads the tuning loop's replays and comparisons (migration 20261202120000).
+    optionalPages: ['compare'],
   });
 }
 

@@ -9,6 +9,7 @@ import { exportJWK, generateKeyPair, type JWTPayload, type KeyLike, SignJWT } fr
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import { importPlan, importSeeds } from '../../src/generation';
+import { createReplays, diffJson, retrievalDiff, writeComparisons } from '../../src/insights';
 import { addNote, closeOpenSession, ensureOpenSession, recordTurn, type Tester } from '../../src/tuning';
 
 export const TENANT = '72f988bf-0000-4000-8000-000000000001';
@@ -135,4 +136,64 @@ export async function closeServer(server: { close(cb: () => void): unknown; serv
   const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
   server.server.closeAllConnections();
   await closed;
+}
+
+/** One turn's spec 000 metrics as seeded (null: not judged / no value). */
+export interface SeedScores {
+  cite: boolean;
+  action: boolean;
+  structure: boolean;
+  professionalism: number | null;
+  empathy: number | null;
+  clarity: number | null;
+}
+
+export interface SeededReplay {
+  id: string;
+  sourceSessionId: string;
+  replaySessionId: string;
+}
+
+const scoreColumns = (s: SeedScores) => ({
+  has_policy_citation: s.cite, appropriate_action_suggested: s.action, structure_complete: s.structure,
+  professionalism_score: s.professionalism, empathy_score: s.empathy, clarity_score: s.clarity,
+});
+
+/**
+ * A completed replay of a seeded session on CANDIDATE: the source turns scored with `old` (by turn
+ * number), each replayed turn stored in the replay's own session with `fresh` and the chunk ids it
+ * retrieved (`chunks`, the difference from the source turn's kept in its metadata as the replay does),
+ * and the comparison rows written by the tuning loop's own writeComparisons.
+ */
+export async function seedComparedReplay(
+  db: Kysely<Database>,
+  sourceSessionId: string,
+  candidate: string,
+  turns: ReadonlyArray<{ old: SeedScores; fresh: SeedScores; chunks: string[] }>,
+): Promise<SeededReplay> {
+  const [replay] = await createReplays(db, {
+    sourceSessionIds: [sourceSessionId],
+    candidate: { kind: 'file', ref: `prompts/${candidate}.md`, version: candidate, sha256: candidate.padEnd(64, '0'), text: `Prompt ${candidate}`, suggestionId: null, refCommit: null },
+    requestedBy: 'fixture',
+  });
+  if (!replay?.replay_session_id) throw new Error('no replay session');
+  const sources = await db.selectFrom('tuning_conversation_turns').selectAll().where('session_id', '=', sourceSessionId).orderBy('turn_number').execute();
+  if (sources.length !== turns.length) throw new Error(`session has ${String(sources.length)} turns, ${String(turns.length)} given`);
+  for (const [i, t] of turns.entries()) {
+    const source = sources[i];
+    if (!source) throw new Error('no source turn');
+    await db.updateTable('tuning_conversation_turns').set(scoreColumns(t.old)).where('id', '=', source.id).execute();
+    await db.insertInto('tuning_conversation_turns').values({
+      session_id: replay.replay_session_id, turn_number: i + 1, user_message: source.user_message,
+      era_response: `Replayed answer ${String(i + 1)} on ${candidate}.`, processing_time_ms: 500,
+      search_results: { results: t.chunks.map((id, k) => ({ chunk_id: id, document_title: `Policy ${id}`, chunk_text: `Text of ${id}.`, similarity: 0.6 - k * 0.05 })) },
+      total_chunks: t.chunks.length,
+      metadata: { replay_id: replay.id, retrieval_diff: diffJson(retrievalDiff(source.search_results, t.chunks)) },
+      ...scoreColumns(t.fresh),
+    }).execute();
+  }
+  const done = await db.updateTable('prompt_replays').set({ status: 'completed', done_turns: turns.length, started_at: new Date(), completed_at: new Date() })
+    .where('id', '=', replay.id).returningAll().executeTakeFirstOrThrow();
+  await writeComparisons(db, done);
+  return { id: replay.id, sourceSessionId, replaySessionId: replay.replay_session_id };
 }

@@ -2,3 +2,4 @@
 export * from './common';
 export * from './sessions';
 export * from './training';
+export * from './compare';
