@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { createJob } from '../src/generation';
 import { createHarness, type Harness } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
-import { closeServer, listenOnLoopback, seedComparedReplay, type SeededReplay, type SeededSession, type SeedScores, seedTrainingData, seedTuningSessions } from './helpers/dashboard-fixtures';
+import { closeServer, listenOnLoopback, seedBestPractices, REPLAY_TURNS, seedComparedReplay, type SeededReplay, type SeededSession, seedTrainingData, seedTuningSessions } from './helpers/dashboard-fixtures';
 import { generationReply } from './helpers/generated-answer';
 import { request } from './helpers/http-client';
 
@@ -20,18 +20,6 @@ const TESTERS = [
 
 type Json = Record<string, unknown>;
 
-const score = (cite: boolean, action: boolean, structure: boolean, p: number | null, e: number | null, c: number | null): SeedScores =>
-  ({ cite, action, structure, professionalism: p, empathy: e, clarity: c });
-/**
- * A three-turn session replayed: the source's third turn was never judged. Expected, per metric, A and B
- * over the turns with a value: citation 2/3 → 3/3, action 1/3 → 2/3, structure 2/3 → 3/3, professionalism
- * (3+4)/2 = 3.5 → (5+4+5)/3, empathy (2+3)/2 → (4+4+5)/3, clarity (4+4)/2 → (5+3+4)/3 = 4.
- */
-export const REPLAY_TURNS = [
-  { old: score(true, false, true, 3, 2, 4), fresh: score(true, true, true, 5, 4, 5), chunks: ['chunk-0'] },
-  { old: score(false, false, true, 4, 3, 4), fresh: score(true, true, true, 4, 4, 3), chunks: ['chunk-9', 'chunk-1'] },
-  { old: score(true, true, false, null, null, null), fresh: score(true, false, true, 5, 5, 4), chunks: ['chunk-7'] },
-];
 type Rows = { rows: Json[]; total: number; page: number; pageSize: number };
 
 describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
@@ -61,7 +49,7 @@ describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
   });
 
   it('signs the local user in as an admin on loopback, and refuses a relayed or foreign-host request', async () => {
-    expect(await ok('/me')).toMatchObject({ testerId: 'local', admin: true, via: 'local', pages: ['sessions', 'compare', 'training', 'quality', 'jobs'] });
+    expect(await ok('/me')).toMatchObject({ testerId: 'local', admin: true, via: 'local', pages: ['sessions', 'compare', 'practices', 'training', 'quality', 'jobs'] });
     const relayed: Array<Record<string, string>> = [{ Host: 'tuning.example.com' }, { 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9' }];
     for (const headers of relayed) {
       const r = await get('/sessions', headers);
@@ -319,6 +307,50 @@ describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
     // Version A: the 30 a1b2c3d sessions' turns; only the replayed session's have metrics.
     expect(b.has_policy_citation).toMatchObject({ aTurns: 3, a: 2 / 3 });
     expect((await ok<{ total: number }>('/compare/versions?a=c0ffee1&b=a1b2c3d')).total).toBe(0);
+  });
+
+  it('lists best practices through the reads /api/best-practices uses: model, category and minimum effectiveness, sources, per-model figures', async () => {
+    expect(await ok('/practices')).toMatchObject({ total: 0, rows: [], stats: [], facets: { models: [], categories: [] } });
+    await seedBestPractices(h.t.db);
+    type Practices = { total: number; rows: Array<Json & { sources: Array<{ sessionId: string | null; contributionScore: number }> }>; facets: { models: string[]; categories: string[] }; stats: Json[] };
+    const stored = await h.t.db.selectFrom('best_practices').select(['id', 'model', 'category', 'effectiveness_score']).where('status', '=', 'active').execute();
+    expect(stored.length).toBeGreaterThan(3);
+    const all = await ok<Practices>('/practices?pageSize=100');
+    expect(all.total).toBe(stored.length);
+    expect(all.facets.models).toEqual(['claude-haiku-5-5', 'claude-sonnet-5-5']);
+    expect(all.facets.categories).toEqual([...new Set(stored.map((p) => p.category))].sort());
+    const scores = all.rows.map((r) => Number(r.effectivenessScore));
+    expect(scores).toEqual([...scores].sort((x, y) => y - x));
+    const haiku = await ok<Practices>('/practices?pageSize=100&model=claude-haiku-5-5');
+    expect(haiku.total).toBe(stored.filter((p) => p.model === 'claude-haiku-5-5').length);
+    expect(haiku.rows.every((r) => r.model === 'claude-haiku-5-5')).toBe(true);
+    const category = stored[0]?.category ?? '';
+    const both = await ok<Practices>(`/practices?pageSize=100&model=claude-sonnet-5-5&category=${category}`);
+    expect(both.total).toBe(stored.filter((p) => p.model === 'claude-sonnet-5-5' && p.category === category).length);
+    const sorted = stored.map((p) => Number(p.effectiveness_score)).sort((x, y) => x - y);
+    const threshold = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    expect((await ok<Practices>(`/practices?pageSize=100&minEffectiveness=${String(threshold)}`)).total).toBe(sorted.filter((v) => v >= threshold).length);
+    // Each practice's sources are its practice_source_sessions rows, largest contribution first; an admin sees every id.
+    for (const row of all.rows) {
+      const src = await h.t.db.selectFrom('practice_source_sessions').select(['session_id', 'contribution_score']).where('best_practice_id', '=', String(row.id))
+        .orderBy('contribution_score', 'desc').orderBy('session_id').execute();
+      expect(row.sources).toEqual(src.map((x) => ({ sessionId: x.session_id, contributionScore: Number(x.contribution_score) })));
+    }
+    expect(all.rows.some((r) => r.sources.length > 0)).toBe(true);
+    const stats = await h.t.db.selectFrom('model_performance_stats').select(['model', 'total_practices']).orderBy('model').execute();
+    expect(all.stats.map((x) => [x.model, x.totalPractices])).toEqual(stats.map((x) => [x.model, x.total_practices]));
+    expect((await ok<Practices>('/practices?pageSize=25')).rows).toHaveLength(Math.min(25, stored.length));
+    for (const [bad, message] of [
+      ['minEffectiveness=101', 'minEffectiveness: minEffectiveness is a number from 0 to 100'],
+      ['minEffectiveness=abc', 'minEffectiveness: minEffectiveness is a number from 0 to 100'],
+      ['pageSize=20', 'pageSize: pageSize is 25, 50 or 100'],
+      ['status=gone', 'status: status is active, archived or all'],
+      [`model=${'m'.repeat(101)}`, 'model: model is 1-100 characters'],
+    ] as const) {
+      const r = await get(`/practices?${bad}`);
+      expect([bad, r.status, r.json]).toEqual([bad, 400, { error: message }]);
+    }
+    expect((await get('/practices?colour=red')).status).toBe(400);
   });
 
   it('answers unknown API paths with 404 and a non-JSON body with a plain refusal', async () => {

@@ -6,7 +6,7 @@
 import { SignJWT } from 'jose';
 import { createHarness, MEG, type Harness } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
-import { closeServer, type FakeEntra, listenOnLoopback, seedComparedReplay, type SeedScores, seedTuningSessions, SSO_APP_ID, startFakeEntra, TENANT } from './helpers/dashboard-fixtures';
+import { closeServer, type FakeEntra, listenOnLoopback, seedBestPractices, seedComparedReplay, type SeedScores, seedTuningSessions, SSO_APP_ID, startFakeEntra, TENANT } from './helpers/dashboard-fixtures';
 import { request } from './helpers/http-client';
 
 const A = { oid: 'aad-meg-0001', name: 'Meg Tester', email: 'meg@northwind.example' };
@@ -66,7 +66,7 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
   it("gives tester A their own sessions only, and B's session answers 404 with none of its data", async () => {
     const token = await tokenFor(A);
     const me = (await api('/me', bearer(token))).json as Json;
-    expect(me).toMatchObject({ testerId: A.oid, admin: false, via: 'teams-sso', pages: ['sessions', 'compare'] });
+    expect(me).toMatchObject({ testerId: A.oid, admin: false, via: 'teams-sso', pages: ['sessions', 'compare', 'practices'] });
     const list = (await api('/sessions?pageSize=100', bearer(token))).json as { rows: Json[]; total: number; facets: { testers: unknown[] } };
     expect(list.total).toBe(3);
     expect(list.rows.every((r) => r.testerId === A.oid)).toBe(true);
@@ -88,7 +88,7 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
       expect(r.json).toEqual({ error: 'This page is for admins (ADMIN_ALLOWLIST).' });
     }
     const admin = bearer(await tokenFor(ADMIN));
-    expect(((await api('/me', admin)).json as Json).pages).toEqual(['sessions', 'compare', 'training', 'quality', 'jobs']);
+    expect(((await api('/me', admin)).json as Json).pages).toEqual(['sessions', 'compare', 'practices', 'training', 'quality', 'jobs']);
     expect(((await api('/sessions?pageSize=100', admin)).json as { total: number }).total).toBe(6);
     expect((await api(`/sessions/${bSession}`, admin)).status).toBe(200);
     expect((await api('/quality', admin)).status).toBe(200);
@@ -119,6 +119,23 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
     const admin = bearer(await tokenFor(ADMIN));
     expect(((await api('/compare/replays', admin)).json as { total: number }).total).toBe(2);
     expect((await api(`/compare/replays/${bReplay}`, admin)).status).toBe(200);
+  });
+
+  it("shows a tester every practice but only their own sessions' ids among its sources", async () => {
+    await seedBestPractices(h.t.db);
+    // The fixtures' tester-0 becomes A: A's sources show their ids, the other testers' do not.
+    await h.t.db.updateTable('prompt_tuning_sessions').set({ tester_id: A.oid }).where('tester_id', '=', 'tester-0').execute();
+    const mine = new Set((await h.t.db.selectFrom('prompt_tuning_sessions').select('id').where('tester_id', '=', A.oid).execute()).map((r) => r.id));
+    type Practices = { total: number; rows: Array<{ sources: Array<{ sessionId: string | null }> }> };
+    const admin = (await api('/practices?pageSize=100', bearer(await tokenFor(ADMIN)))).json as Practices;
+    const tester = (await api('/practices?pageSize=100', bearer(await tokenFor(A)))).json as Practices;
+    expect(tester.total).toBe(admin.total);
+    const adminIds = admin.rows.flatMap((r) => r.sources.map((x) => x.sessionId));
+    const testerIds = tester.rows.flatMap((r) => r.sources.map((x) => x.sessionId));
+    expect(testerIds).toHaveLength(adminIds.length);
+    expect(testerIds.filter((id) => id !== null).every((id) => mine.has(id))).toBe(true);
+    expect(testerIds.filter((id) => id !== null).length).toBe(adminIds.filter((id) => id !== null && mine.has(id)).length);
+    expect(testerIds.some((id) => id === null)).toBe(true);
   });
 
   it('refuses expired, wrong-audience, wrong-issuer, other-tenant-mismatch, forged and unsigned tokens with 401', async () => {

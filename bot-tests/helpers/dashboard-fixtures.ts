@@ -4,12 +4,16 @@
  * through the tuning services, and the training plan with its seeds.
  */
 import { createServer, type Server } from 'node:http';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, type JWTPayload, type KeyLike, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import { importPlan, importSeeds } from '../../src/generation';
-import { createReplays, diffJson, retrievalDiff, writeComparisons } from '../../src/insights';
+import { analyzePractices, createReplays, diffJson, retrievalDiff, writeComparisons } from '../../src/insights';
+import { createCallLog } from '../../src/llm';
+import { createLogger } from '../../src/logger';
+import { seedPracticeData } from './practices-fixtures';
 import { addNote, closeOpenSession, ensureOpenSession, recordTurn, type Tester } from '../../src/tuning';
 
 export const TENANT = '72f988bf-0000-4000-8000-000000000001';
@@ -148,6 +152,19 @@ export interface SeedScores {
   clarity: number | null;
 }
 
+const score = (cite: boolean, action: boolean, structure: boolean, p: number | null, e: number | null, c: number | null): SeedScores =>
+  ({ cite, action, structure, professionalism: p, empathy: e, clarity: c });
+/**
+ * A three-turn session replayed: the source's third turn was never judged. Expected, per metric, A and B
+ * over the turns with a value: citation 2/3 → 3/3, action 1/3 → 2/3, structure 2/3 → 3/3, professionalism
+ * (3+4)/2 = 3.5 → (5+4+5)/3, empathy (2+3)/2 → (4+4+5)/3, clarity (4+4)/2 → (5+3+4)/3 = 4.
+ */
+export const REPLAY_TURNS: ReadonlyArray<{ old: SeedScores; fresh: SeedScores; chunks: string[] }> = [
+  { old: score(true, false, true, 3, 2, 4), fresh: score(true, true, true, 5, 4, 5), chunks: ['chunk-0'] },
+  { old: score(false, false, true, 4, 3, 4), fresh: score(true, true, true, 4, 4, 3), chunks: ['chunk-9', 'chunk-1'] },
+  { old: score(true, true, false, null, null, null), fresh: score(true, false, true, 5, 5, 4), chunks: ['chunk-7'] },
+];
+
 export interface SeededReplay {
   id: string;
   sourceSessionId: string;
@@ -196,4 +213,17 @@ export async function seedComparedReplay(
     .where('id', '=', replay.id).returningAll().executeTakeFirstOrThrow();
   await writeComparisons(db, done);
   return { id: replay.id, sourceSessionId, replaySessionId: replay.replay_session_id };
+}
+
+/**
+ * Best practices as the analysis stores them: the practices fixtures' sessions (12 on claude-sonnet-5-5 by
+ * testers tester-0…3, 8 on claude-haiku-5-5 by h-0…3; topics in nlu_prompt_logs) analysed offline by the
+ * real analysis (no Claude: offline write-ups). Returns the sessions written.
+ */
+export async function seedBestPractices(db: Kysely<Database>, options: { sonnetPrefix?: string; haikuPrefix?: string } = {}): Promise<string[]> {
+  const a = await seedPracticeData(db, { testerPrefix: options.sonnetPrefix ?? 'tester' });
+  const b = await seedPracticeData(db, { sessions: 8, model: 'claude-haiku-5-5', testerPrefix: options.haikuPrefix ?? 'h' });
+  const logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => { cb(); } }));
+  await analyzePractices({ db, client: null, model: 'offline', callLog: createCallLog({ db, logger, pricing: null }), logger }, { holder: 'dashboard-fixture' });
+  return [...a.sessionIds, ...b.sessionIds];
 }

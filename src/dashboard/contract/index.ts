@@ -3,3 +3,4 @@ export * from './common';
 export * from './sessions';
 export * from './training';
 export * from './compare';
+export * from './practices';

@@ -48,6 +48,7 @@ const useStyles = makeStyles({
   meta: { display: 'flex', gap: '12px', flexWrap: 'wrap', margin: '8px 0', color: tokens.colorNeutralForeground3 },
   table: { maxWidth: '900px', backgroundColor: tokens.colorNeutralBackground1 },
   section: { marginTop: '16px' },
+  note: { marginTop: '6px' },
 });
 
 /** The per-metric table: A, B, B − A, and the turns behind each side. */
@@ -176,7 +177,7 @@ function ReplayView(props: { id: string; page: number; pageSize: number; set: (p
             <NavLink to="/compare">All replays</NavLink>
           </div>
           <MetricsTable metrics={data.metrics} labelA={data.versionA} labelB={data.versionB} />
-          {data.judgeMissing && <Caption1 block>Some turns have no judge scores yet (judge offline, or not judged): the 1-5 means count only the judged turns.</Caption1>}
+          {data.judgeMissing && <Caption1 block className={s.note}>Some turns have no judge scores yet (judge offline, or not judged): the 1-5 means count only the judged turns.</Caption1>}
           <div className={s.section}>
             <Title3 as="h2">Turns side by side</Title3>
             <div className={s.pairs}>{data.pairs.map((p) => <Pair key={p.turnNumber} p={p} />)}</div>
