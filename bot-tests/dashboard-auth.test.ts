@@ -15,6 +15,7 @@ const ADMIN = { oid: 'aad-admin-0009', name: 'Ada Admin', email: 'ada@northwind.
 const OUTSIDER = { oid: 'aad-out-0010', name: 'Otto Outside', email: 'otto@elsewhere.example' };
 const RESOURCE = `api://bot.test/${SSO_APP_ID}`;
 const GENERIC_401 = { error: 'Sign in to use the dashboard.' };
+const API_KEY = 'dashboard-auth-test-api-key-0123456789abcdef';
 
 type Json = Record<string, unknown>;
 
@@ -38,6 +39,7 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
         DASHBOARD_OPENID_CONFIG_URL: entra.openIdConfigUrl,
         ADMIN_ALLOWLIST: ADMIN.email,
         TESTER_ALLOWLIST: `${A.email},${B.oid},${MEG.email}`,
+        API_KEYS: API_KEY,
       },
     });
     const seeded = await seedTuningSessions(h.t.db, 6, [
@@ -158,6 +160,14 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
     // v1 issuer form and the bare app id as audience are both Entra ID's own: accepted.
     const v1 = await tokenFor(A, { iss: `https://sts.windows.net/${TENANT}/`, aud: SSO_APP_ID });
     expect((await api('/me', bearer(v1))).status).toBe(200);
+  });
+
+  it('does not take an API key (the /api/best-practices credential) for a dashboard sign-in', async () => {
+    expect((await request(`${base}/api/best-practices`, { headers: bearer(API_KEY) })).status).toBe(200);
+    for (const path of ['/me', '/sessions', '/practices', '/compare/replays']) {
+      const r = await api(path, bearer(API_KEY));
+      expect([path, r.status, r.json]).toEqual([path, 401, GENERIC_401]);
+    }
   });
 
   it('answers 403 for a valid token of someone the bot would refuse (TESTER_ALLOWLIST)', async () => {
