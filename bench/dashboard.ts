@@ -1,8 +1,8 @@
 /**
  * Dashboard figures: the bundle's size (initial load and every chunk, raw and gzipped), API latency
  * p50/p99 per endpoint, and page load in headless Chromium — first contentful paint, and first
- * contentful paint to data shown — with 100 conversations (the shipped plan and its seeds) and 100
- * tuning sessions, on PGlite and (with DATABASE_URL) Postgres. Prints figures; asserts nothing.
+ * contentful paint to data shown — with 100 conversations (the shipped plan and its seeds), 100
+ * tuning sessions, 20 replays of them (Compare) and the best practices of the practices fixtures, on PGlite and (with DATABASE_URL) Postgres. Prints figures; asserts nothing.
  *   node -r @swc-node/register bench/dashboard.ts
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { buildDashboard } from '../src/dashboard';
 import { createLogger } from '../src/logger';
 import { launchChromium } from '../bot-tests/helpers/browser';
 import { createTestDatabase, testDbKinds } from '../bot-tests/helpers/db';
-import { listenOnLoopback, seedTrainingData, seedTuningSessions } from '../bot-tests/helpers/dashboard-fixtures';
+import { listenOnLoopback, REPLAY_TURNS, seedBestPractices, seedComparedReplay, seedTrainingData, seedTuningSessions } from '../bot-tests/helpers/dashboard-fixtures';
 import { request } from '../bot-tests/helpers/http-client';
 
 const TESTERS = [1, 2, 3, 4].map((i) => ({ id: `aad-bench-${String(i)}`, name: `Bench Tester ${String(i)}`, email: `bench${String(i)}@example.com` }));
@@ -50,6 +50,11 @@ async function run(kind: 'pglite' | 'postgres'): Promise<void> {
   const app = createApp({ config, database: t, logger: createLogger('silent'), anthropic: null });
   const sessions = await seedTuningSessions(t.db, 100, TESTERS);
   await seedTrainingData(t.db);
+  // Twenty replays of three-turn sessions (n % 4 === 2) on one candidate, and the best practices.
+  const replays = [];
+  for (const s of sessions.filter((_s, n) => n % 4 === 2).slice(0, 20)) replays.push(await seedComparedReplay(t.db, s.id, 'c0ffee1', REPLAY_TURNS));
+  await seedBestPractices(t.db);
+  const replayId = replays[0]?.id ?? '';
   const base = await listenOnLoopback(app.server);
   try {
     const endpoints = [
@@ -61,6 +66,11 @@ async function run(kind: 'pglite' | 'postgres'): Promise<void> {
       '/training/conversations/1',
       '/quality',
       '/jobs',
+      '/compare/replays?pageSize=25',
+      `/compare/replays/${replayId}`,
+      '/compare/versions?a=a1b2c3d&b=c0ffee1',
+      '/practices?pageSize=25',
+      '/practices?pageSize=25&model=claude-haiku-5-5&minEffectiveness=60',
     ];
     console.log(`\n${kind}: API latency over 100 requests each (after 10 warm-up), ms`);
     for (const e of endpoints) {
@@ -82,6 +92,9 @@ async function run(kind: 'pglite' | 'postgres'): Promise<void> {
         ['training/1', '[data-testid="tab-body"]'],
         ['quality', 'svg.recharts-surface'],
         ['jobs', 'h1'],
+        [`compare?replay=${replayId}`, '[data-testid="pair"]'],
+        ['compare?a=a1b2c3d&b=c0ffee1', '[data-testid="versions-comparison"]'],
+        ['practices', '[data-testid="practice"]'],
       ];
       console.log(`${kind}: page load, 10 cold loads each (new browser context, empty cache), ms: FCP, FCP → data shown, navigation → data shown (p50 / max)`);
       for (const [p, selector] of pages) {
@@ -101,7 +114,7 @@ async function run(kind: 'pglite' | 'postgres'): Promise<void> {
           await ctx.close();
         }
         const f = (xs: number[]) => `${pct(xs, 50).toFixed(0)} / ${Math.max(...xs).toFixed(0)}`;
-        console.log(`  ${p.padEnd(12)} FCP ${f(fcp).padStart(10)}   FCP→data ${f(toData).padStart(10)}   total ${f(total).padStart(10)}`);
+        console.log(`  ${p.replace(replayId, '<id>').padEnd(30)} FCP ${f(fcp).padStart(10)}   FCP→data ${f(toData).padStart(10)}   total ${f(total).padStart(10)}`);
       }
     } finally {
       await browser.close();

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { createJob } from '../src/generation';
 import { createHarness, type Harness } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
-import { closeServer, listenOnLoopback, type SeededSession, seedTrainingData, seedTuningSessions } from './helpers/dashboard-fixtures';
+import { closeServer, listenOnLoopback, seedBestPractices, REPLAY_TURNS, seedComparedReplay, type SeededReplay, type SeededSession, seedTrainingData, seedTuningSessions } from './helpers/dashboard-fixtures';
 import { generationReply } from './helpers/generated-answer';
 import { request } from './helpers/http-client';
 
@@ -19,12 +19,14 @@ const TESTERS = [
 ];
 
 type Json = Record<string, unknown>;
+
 type Rows = { rows: Json[]; total: number; page: number; pageSize: number };
 
 describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
   let h: Harness;
   let base: string;
   let sessions: SeededSession[];
+  let replay: SeededReplay;
   const get = async (path: string, headers: Record<string, string> = {}) => request(`${base}/api/dashboard${path}`, { headers });
   const post = async (path: string, body: unknown) => request(`${base}/api/dashboard${path}`, { method: 'POST', body });
   const ok = async <T = Json>(path: string): Promise<T> => {
@@ -47,7 +49,7 @@ describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
   });
 
   it('signs the local user in as an admin on loopback, and refuses a relayed or foreign-host request', async () => {
-    expect(await ok('/me')).toMatchObject({ testerId: 'local', admin: true, via: 'local', pages: ['sessions', 'training', 'quality', 'jobs'] });
+    expect(await ok('/me')).toMatchObject({ testerId: 'local', admin: true, via: 'local', pages: ['sessions', 'compare', 'practices', 'training', 'quality', 'jobs'] });
     const relayed: Array<Record<string, string>> = [{ Host: 'tuning.example.com' }, { 'X-Forwarded-For': '203.0.113.9' }, { Forwarded: 'for=203.0.113.9' }];
     for (const headers of relayed) {
       const r = await get('/sessions', headers);
@@ -250,6 +252,105 @@ describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
     const lines = csv.text.trim().split('\n');
     expect(lines[0]).toMatch(/^conversation_id,conversation_number,/);
     expect(lines.length - 1).toBe(Number(((await ok<{ averages: Json }>('/quality')).averages.n)));
+  });
+
+  it('compares a replay with its source: per-metric means with the turns behind each, deltas, turns side by side, retrieval changes', async () => {
+    expect(await ok<Rows>('/compare/replays')).toMatchObject({ total: 0, rows: [] });
+    // Seeded here: the replay's own session would count in the session tests above. Session 2 has three
+    // turns (1 + n % 4), recorded under a1b2c3d.
+    replay = await seedComparedReplay(h.t.db, sessions[2]?.id ?? '', 'c0ffee1', REPLAY_TURNS);
+    const list = await ok<Rows & { versions: string[] }>('/compare/replays');
+    expect(list.total).toBe(1);
+    expect(list.rows[0]).toMatchObject({ id: replay.id, status: 'completed', baseVersion: 'a1b2c3d', candidateVersion: 'c0ffee1', totalTurns: 3, doneTurns: 3, testerName: 'Lee Gu' });
+    expect(list.rows[0]?.comparedAt).toEqual(expect.any(String));
+    expect(list.versions).toEqual(['a1b2c3d', 'c0ffee1', 'e4f5a6b']);
+    expect((await ok<Rows>('/compare/replays?version=e4f5a6b')).total).toBe(0);
+    expect((await ok<Rows>('/compare/replays?version=c0ffee1')).total).toBe(1);
+
+    const c = await ok<{ metrics: Json[]; pairs: Json[]; judgeMissing: boolean; versionA: string; versionB: string; total: number }>(`/compare/replays/${replay.id}`);
+    expect([c.versionA, c.versionB, c.total, c.judgeMissing]).toEqual(['a1b2c3d', 'c0ffee1', 3, true]);
+    const m = Object.fromEntries(c.metrics.map((x) => [String(x.metric), x]));
+    expect(m.has_policy_citation).toMatchObject({ a: 2 / 3, b: 1, aTurns: 3, bTurns: 3 });
+    expect(m.appropriate_action_suggested).toMatchObject({ a: 1 / 3, b: 2 / 3, aTurns: 3, bTurns: 3 });
+    expect(m.professionalism_score).toMatchObject({ a: 3.5, aTurns: 2, bTurns: 3 });
+    expect(m.professionalism_score?.b).toBeCloseTo(14 / 3, 10);
+    expect(m.professionalism_score?.delta).toBeCloseTo(14 / 3 - 3.5, 10);
+    expect(m.empathy_score?.a).toBe(2.5);
+    expect(m.clarity_score).toMatchObject({ a: 4, b: 4, delta: 0 });
+    // The same figures as the stored prompt_version_comparisons rows.
+    const stored = await h.t.db.selectFrom('prompt_version_comparisons').selectAll().where('replay_id', '=', replay.id).execute();
+    for (const row of stored) expect([m[row.metric_name]?.a, m[row.metric_name]?.aTurns]).toEqual([row.version_a_score, row.version_a_turns]);
+    expect(c.pairs.map((p) => p.retrieval)).toEqual([
+      { same: true, added: [], dropped: [], reordered: [] },
+      { same: false, added: ['chunk-9'], dropped: [], reordered: [{ chunkId: 'chunk-1', from: 1, to: 2 }] },
+      { same: false, added: ['chunk-7'], dropped: ['chunk-2'], reordered: [] },
+    ]);
+    expect(c.pairs[0]).toMatchObject({ turnNumber: 1, newAnswer: 'Replayed answer 1 on c0ffee1.', oldScores: { professionalism_score: 3, has_policy_citation: true } });
+    expect(String(c.pairs[0]?.oldAnswer)).toMatch(/^Answer 1: /);
+
+    for (const bad of [`/compare/replays/${replay.id}?pageSize=7`, '/compare/replays?colour=red', '/compare/versions?a=a1b2c3d', '/compare/versions?a=a1b2c3d&b=a1b2c3d']) {
+      const r = await get(bad);
+      expect([bad, r.status]).toEqual([bad, 400]);
+    }
+    expect(((await get('/compare/versions?a=a1b2c3d&b=a1b2c3d')).json as Json).error).toBe('Choose two different prompt versions.');
+    for (const missing of ['/compare/replays/00000000-0000-4000-8000-000000000000', '/compare/replays/not-a-uuid', '/compare/versions?a=nope111&b=nope222']) {
+      expect((await get(missing)).status).toBe(404);
+    }
+  });
+
+  it('compares two prompt versions over every turn recorded under each, and lists the replays from A to B', async () => {
+    const v = await ok<{ metrics: Json[]; sessionsA: number; sessionsB: number; rows: Json[]; total: number }>('/compare/versions?a=a1b2c3d&b=c0ffee1');
+    expect([v.sessionsA, v.sessionsB, v.total]).toEqual([30, 1, 1]);
+    expect(v.rows[0]?.id).toBe(replay.id);
+    const b = Object.fromEntries(v.metrics.map((x) => [String(x.metric), x]));
+    expect(b.professionalism_score).toMatchObject({ bTurns: 3 });
+    // Version A: the 30 a1b2c3d sessions' turns; only the replayed session's have metrics.
+    expect(b.has_policy_citation).toMatchObject({ aTurns: 3, a: 2 / 3 });
+    expect((await ok<{ total: number }>('/compare/versions?a=c0ffee1&b=a1b2c3d')).total).toBe(0);
+  });
+
+  it('lists best practices through the reads /api/best-practices uses: model, category and minimum effectiveness, sources, per-model figures', async () => {
+    expect(await ok('/practices')).toMatchObject({ total: 0, rows: [], stats: [], facets: { models: [], categories: [] } });
+    await seedBestPractices(h.t.db);
+    type Practices = { total: number; rows: Array<Json & { sources: Array<{ sessionId: string | null; contributionScore: number }> }>; facets: { models: string[]; categories: string[] }; stats: Json[] };
+    const stored = await h.t.db.selectFrom('best_practices').select(['id', 'model', 'category', 'effectiveness_score']).where('status', '=', 'active').execute();
+    expect(stored.length).toBeGreaterThan(3);
+    const all = await ok<Practices>('/practices?pageSize=100');
+    expect(all.total).toBe(stored.length);
+    expect(all.facets.models).toEqual(['claude-haiku-5-5', 'claude-sonnet-5-5']);
+    expect(all.facets.categories).toEqual([...new Set(stored.map((p) => p.category))].sort());
+    const scores = all.rows.map((r) => Number(r.effectivenessScore));
+    expect(scores).toEqual([...scores].sort((x, y) => y - x));
+    const haiku = await ok<Practices>('/practices?pageSize=100&model=claude-haiku-5-5');
+    expect(haiku.total).toBe(stored.filter((p) => p.model === 'claude-haiku-5-5').length);
+    expect(haiku.rows.every((r) => r.model === 'claude-haiku-5-5')).toBe(true);
+    const category = stored[0]?.category ?? '';
+    const both = await ok<Practices>(`/practices?pageSize=100&model=claude-sonnet-5-5&category=${category}`);
+    expect(both.total).toBe(stored.filter((p) => p.model === 'claude-sonnet-5-5' && p.category === category).length);
+    const sorted = stored.map((p) => Number(p.effectiveness_score)).sort((x, y) => x - y);
+    const threshold = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    expect((await ok<Practices>(`/practices?pageSize=100&minEffectiveness=${String(threshold)}`)).total).toBe(sorted.filter((v) => v >= threshold).length);
+    // Each practice's sources are its practice_source_sessions rows, largest contribution first; an admin sees every id.
+    for (const row of all.rows) {
+      const src = await h.t.db.selectFrom('practice_source_sessions').select(['session_id', 'contribution_score']).where('best_practice_id', '=', String(row.id))
+        .orderBy('contribution_score', 'desc').orderBy('session_id').execute();
+      expect(row.sources).toEqual(src.map((x) => ({ sessionId: x.session_id, contributionScore: Number(x.contribution_score) })));
+    }
+    expect(all.rows.some((r) => r.sources.length > 0)).toBe(true);
+    const stats = await h.t.db.selectFrom('model_performance_stats').select(['model', 'total_practices']).orderBy('model').execute();
+    expect(all.stats.map((x) => [x.model, x.totalPractices])).toEqual(stats.map((x) => [x.model, x.total_practices]));
+    expect((await ok<Practices>('/practices?pageSize=25')).rows).toHaveLength(Math.min(25, stored.length));
+    for (const [bad, message] of [
+      ['minEffectiveness=101', 'minEffectiveness: minEffectiveness is a number from 0 to 100'],
+      ['minEffectiveness=abc', 'minEffectiveness: minEffectiveness is a number from 0 to 100'],
+      ['pageSize=20', 'pageSize: pageSize is 25, 50 or 100'],
+      ['status=gone', 'status: status is active, archived or all'],
+      [`model=${'m'.repeat(101)}`, 'model: model is 1-100 characters'],
+    ] as const) {
+      const r = await get(`/practices?${bad}`);
+      expect([bad, r.status, r.json]).toEqual([bad, 400, { error: message }]);
+    }
+    expect((await get('/practices?colour=red')).status).toBe(400);
   });
 
   it('answers unknown API paths with 404 and a non-JSON body with a plain refusal', async () => {

@@ -93,7 +93,8 @@ describe('the navigation', () => {
   it('offers the admin pages to admins only, and Compare and Best practices only once the server turns them on', () => {
     expect(pagesFor(false)).toEqual(['sessions']);
     expect(pagesFor(true)).toEqual(['sessions', 'training', 'quality', 'jobs']);
-    expect(pagesFor(false, ['compare', 'practices'])).toEqual(['sessions', 'practices']);
+    // Compare shows a tester the replays of their own sessions (and is not for admins only).
+    expect(pagesFor(false, ['compare', 'practices'])).toEqual(['sessions', 'compare', 'practices']);
     expect(pagesFor(true, ['practices'])).toEqual(['sessions', 'practices', 'training', 'quality', 'jobs']);
     expect(pagesFor(true, ['compare', 'practices'])).toEqual(['sessions', 'compare', 'practices', 'training', 'quality', 'jobs']);
   });

@@ -6,7 +6,7 @@
 import { SignJWT } from 'jose';
 import { createHarness, MEG, type Harness } from './helpers/bot-harness';
 import { testDbKinds } from './helpers/db';
-import { closeServer, type FakeEntra, listenOnLoopback, seedTuningSessions, SSO_APP_ID, startFakeEntra, TENANT } from './helpers/dashboard-fixtures';
+import { closeServer, type FakeEntra, listenOnLoopback, seedBestPractices, seedComparedReplay, type SeedScores, seedTuningSessions, SSO_APP_ID, startFakeEntra, TENANT } from './helpers/dashboard-fixtures';
 import { request } from './helpers/http-client';
 
 const A = { oid: 'aad-meg-0001', name: 'Meg Tester', email: 'meg@northwind.example' };
@@ -15,6 +15,7 @@ const ADMIN = { oid: 'aad-admin-0009', name: 'Ada Admin', email: 'ada@northwind.
 const OUTSIDER = { oid: 'aad-out-0010', name: 'Otto Outside', email: 'otto@elsewhere.example' };
 const RESOURCE = `api://bot.test/${SSO_APP_ID}`;
 const GENERIC_401 = { error: 'Sign in to use the dashboard.' };
+const API_KEY = 'dashboard-auth-test-api-key-0123456789abcdef';
 
 type Json = Record<string, unknown>;
 
@@ -23,6 +24,7 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
   let entra: FakeEntra;
   let base: string;
   let bSession: string;
+  let seededSessions: Awaited<ReturnType<typeof seedTuningSessions>>;
   const api = (path: string, headers: Record<string, string> = {}) => request(`${base}/api/dashboard${path}`, { headers });
   const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
   const tokenFor = (user: typeof A, overrides: Json = {}, options: { forged?: boolean; expiresInSec?: number } = {}) =>
@@ -37,6 +39,7 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
         DASHBOARD_OPENID_CONFIG_URL: entra.openIdConfigUrl,
         ADMIN_ALLOWLIST: ADMIN.email,
         TESTER_ALLOWLIST: `${A.email},${B.oid},${MEG.email}`,
+        API_KEYS: API_KEY,
       },
     });
     const seeded = await seedTuningSessions(h.t.db, 6, [
@@ -44,6 +47,7 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
       { id: B.oid, name: B.name, email: B.email },
     ]);
     bSession = seeded.find((s) => s.testerId === B.oid)?.id ?? '';
+    seededSessions = seeded;
     base = await listenOnLoopback(h.app.server);
   });
   afterAll(async () => {
@@ -64,7 +68,7 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
   it("gives tester A their own sessions only, and B's session answers 404 with none of its data", async () => {
     const token = await tokenFor(A);
     const me = (await api('/me', bearer(token))).json as Json;
-    expect(me).toMatchObject({ testerId: A.oid, admin: false, via: 'teams-sso', pages: ['sessions'] });
+    expect(me).toMatchObject({ testerId: A.oid, admin: false, via: 'teams-sso', pages: ['sessions', 'compare', 'practices'] });
     const list = (await api('/sessions?pageSize=100', bearer(token))).json as { rows: Json[]; total: number; facets: { testers: unknown[] } };
     expect(list.total).toBe(3);
     expect(list.rows.every((r) => r.testerId === A.oid)).toBe(true);
@@ -86,10 +90,54 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
       expect(r.json).toEqual({ error: 'This page is for admins (ADMIN_ALLOWLIST).' });
     }
     const admin = bearer(await tokenFor(ADMIN));
-    expect(((await api('/me', admin)).json as Json).pages).toEqual(['sessions', 'training', 'quality', 'jobs']);
+    expect(((await api('/me', admin)).json as Json).pages).toEqual(['sessions', 'compare', 'practices', 'training', 'quality', 'jobs']);
     expect(((await api('/sessions?pageSize=100', admin)).json as { total: number }).total).toBe(6);
     expect((await api(`/sessions/${bSession}`, admin)).status).toBe(200);
     expect((await api('/quality', admin)).status).toBe(200);
+  });
+
+  it("lets tester A compare only the replays of A's sessions; B's replay answers 404, B's versions count none of A's turns", async () => {
+    // One replay of A's and one of B's, seeded here: their sessions would count in the admin's session total above.
+    const scored: SeedScores = { cite: true, action: true, structure: true, professionalism: 4, empathy: 4, clarity: 4 };
+    const turnsOf = (n: number) => Array.from({ length: n }, () => ({ old: scored, fresh: scored, chunks: ['chunk-0'] }));
+    const aSession = seededSessions.find((s) => s.testerId === A.oid && s.turns <= 2);
+    const bReplayed = seededSessions.find((s) => s.testerId === B.oid);
+    if (!aSession || !bReplayed) throw new Error('no sessions to replay');
+    const aReplay = (await seedComparedReplay(h.t.db, aSession.id, 'aaaa111', turnsOf(aSession.turns))).id;
+    const bReplay = (await seedComparedReplay(h.t.db, bReplayed.id, 'bbbb222', turnsOf(bReplayed.turns))).id;
+    const a = bearer(await tokenFor(A));
+    const list = (await api('/compare/replays', a)).json as { rows: Json[]; total: number; versions: string[] };
+    expect([list.total, list.rows.map((r) => r.id)]).toEqual([1, [aReplay]]);
+    expect(list.versions).not.toContain('bbbb222');
+    expect((await api(`/compare/replays/${aReplay}`, a)).status).toBe(200);
+    const theirs = await api(`/compare/replays/${bReplay}`, a);
+    expect(theirs.status).toBe(404);
+    expect(theirs.json).toEqual({ error: 'No such replay, or it is not of your session.' });
+    // B's candidate version has only B's replay behind it: for A there is nothing under it.
+    expect((await api('/compare/versions?a=a1b2c3d&b=bbbb222', a)).json).toMatchObject({ sessionsB: 0, total: 0 });
+    const b = bearer(await tokenFor(B));
+    const mine = (await api('/compare/versions?a=e4f5a6b&b=aaaa111', b)).json as { sessionsA: number; sessionsB: number };
+    expect(mine.sessionsB).toBe(0);
+    const admin = bearer(await tokenFor(ADMIN));
+    expect(((await api('/compare/replays', admin)).json as { total: number }).total).toBe(2);
+    expect((await api(`/compare/replays/${bReplay}`, admin)).status).toBe(200);
+  });
+
+  it("shows a tester every practice but only their own sessions' ids among its sources", async () => {
+    await seedBestPractices(h.t.db);
+    // The fixtures' tester-0 becomes A: A's sources show their ids, the other testers' do not.
+    await h.t.db.updateTable('prompt_tuning_sessions').set({ tester_id: A.oid }).where('tester_id', '=', 'tester-0').execute();
+    const mine = new Set((await h.t.db.selectFrom('prompt_tuning_sessions').select('id').where('tester_id', '=', A.oid).execute()).map((r) => r.id));
+    type Practices = { total: number; rows: Array<{ sources: Array<{ sessionId: string | null }> }> };
+    const admin = (await api('/practices?pageSize=100', bearer(await tokenFor(ADMIN)))).json as Practices;
+    const tester = (await api('/practices?pageSize=100', bearer(await tokenFor(A)))).json as Practices;
+    expect(tester.total).toBe(admin.total);
+    const adminIds = admin.rows.flatMap((r) => r.sources.map((x) => x.sessionId));
+    const testerIds = tester.rows.flatMap((r) => r.sources.map((x) => x.sessionId));
+    expect(testerIds).toHaveLength(adminIds.length);
+    expect(testerIds.filter((id) => id !== null).every((id) => mine.has(id))).toBe(true);
+    expect(testerIds.filter((id) => id !== null).length).toBe(adminIds.filter((id) => id !== null && mine.has(id)).length);
+    expect(testerIds.some((id) => id === null)).toBe(true);
   });
 
   it('refuses expired, wrong-audience, wrong-issuer, other-tenant-mismatch, forged and unsigned tokens with 401', async () => {
@@ -112,6 +160,14 @@ describe.each(testDbKinds)('dashboard sign-in on %s', (kind) => {
     // v1 issuer form and the bare app id as audience are both Entra ID's own: accepted.
     const v1 = await tokenFor(A, { iss: `https://sts.windows.net/${TENANT}/`, aud: SSO_APP_ID });
     expect((await api('/me', bearer(v1))).status).toBe(200);
+  });
+
+  it('does not take an API key (the /api/best-practices credential) for a dashboard sign-in', async () => {
+    expect((await request(`${base}/api/best-practices`, { headers: bearer(API_KEY) })).status).toBe(200);
+    for (const path of ['/me', '/sessions', '/practices', '/compare/replays']) {
+      const r = await api(path, bearer(API_KEY));
+      expect([path, r.status, r.json]).toEqual([path, 401, GENERIC_401]);
+    }
   });
 
   it('answers 403 for a valid token of someone the bot would refuse (TESTER_ALLOWLIST)', async () => {

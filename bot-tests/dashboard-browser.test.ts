@@ -12,7 +12,9 @@ import type { Browser, Page } from 'playwright-core';
 import { createJob, pauseJob } from '../src/generation';
 import { createHarness, type Harness } from './helpers/bot-harness';
 import { launchChromium, SCREENSHOT_DIR } from './helpers/browser';
-import { closeServer, listenOnLoopback, type SeededSession, seedTrainingData, seedTuningSessions, SSO_APP_ID, startFakeEntra } from './helpers/dashboard-fixtures';
+import {
+  closeServer, listenOnLoopback, REPLAY_TURNS, seedBestPractices, seedComparedReplay, type SeededReplay, type SeededSession, seedTrainingData, seedTuningSessions, SSO_APP_ID, startFakeEntra,
+} from './helpers/dashboard-fixtures';
 import { generationReply } from './helpers/generated-answer';
 
 jest.setTimeout(240_000);
@@ -30,6 +32,7 @@ let page: Page;
 let base: string;
 let sessions: SeededSession[];
 const pageErrors: string[] = [];
+let replay: SeededReplay;
 /** The two conversations generated from the matrix. */
 const firstPlanned: number[] = [];
 
@@ -254,6 +257,75 @@ describe('the dashboard in Chromium (PGlite, 100 sessions, 100 conversations)', 
     expect(await page.getByTestId('bulk-outcome').innerText()).toMatch(/^Mark all 5\.0 conversations as approved: /);
   });
 
+  it("Compare: a replay's per-metric figures are the seeded scores' means, with its turns side by side and the passages that changed", async () => {
+    // Session 2 has three turns; REPLAY_TURNS scores them (the source's third turn unjudged).
+    replay = await seedComparedReplay(h.t.db, sessions[2]?.id ?? '', 'c0ffee1', REPLAY_TURNS);
+    await page.goto(`${base}/dashboard/compare`);
+    await expectRows(1);
+    await page.locator('[data-testid="grid"] [data-row]').first().getByRole('link').click();
+    await page.waitForURL(new RegExp(`replay=${replay.id}`));
+    await page.getByTestId('metrics').waitFor();
+    const cells = async (metric: string) => page.locator(`[data-metric="${metric}"] [data-cell]`).allInnerTexts();
+    // A, B, change, turns A, turns B. Citation 2/3 → 3/3; action 1/3 → 2/3; professionalism (3+4)/2 → (5+4+5)/3;
+    // empathy (2+3)/2 → (4+4+5)/3; clarity (4+4)/2 → (5+3+4)/3.
+    expect(await cells('has_policy_citation')).toEqual(['67%', '100%', '+33 pts', '3', '3']);
+    expect(await cells('appropriate_action_suggested')).toEqual(['33%', '67%', '+33 pts', '3', '3']);
+    expect(await cells('structure_complete')).toEqual(['67%', '100%', '+33 pts', '3', '3']);
+    expect(await cells('professionalism_score')).toEqual(['3.50', '4.67', '+1.17', '2', '3']);
+    expect(await cells('empathy_score')).toEqual(['2.50', '4.33', '+1.83', '2', '3']);
+    expect(await cells('clarity_score')).toEqual(['4.00', '4.00', '±0.00', '2', '3']);
+    await expectCount('[data-testid="pair"]', 3);
+    expect(await page.getByTestId('retrieval').allInnerTexts()).toEqual([
+      'Retrieval: the same passages in the same order.',
+      'Retrieval changed: added chunk-9 · moved chunk-1 1→2',
+      'Retrieval changed: added chunk-7 · dropped chunk-2',
+    ]);
+    expect(await page.getByTestId('new-answer').first().innerText()).toContain('Replayed answer 1 on c0ffee1.');
+    expect(await page.getByTestId('old-answer').first().innerText()).toContain('Answer 1: follow the attendance policy');
+
+    await page.getByRole('tab', { name: 'Two prompt versions' }).click();
+    await page.waitForURL(/mode=versions/);
+    await page.getByRole('combobox', { name: 'Version A' }).selectOption('a1b2c3d');
+    await page.getByRole('combobox', { name: 'Version B' }).selectOption('c0ffee1');
+    await page.waitForURL(/a=a1b2c3d&b=c0ffee1/);
+    await page.getByTestId('versions-comparison').waitFor();
+    // Over every a1b2c3d turn: only the replayed session's are scored, so A's figures are the same as above.
+    expect(await cells('professionalism_score')).toEqual(['3.50', '4.67', '+1.17', '2', '3']);
+    expect(await page.getByTestId('versions-comparison').innerText()).toContain('A: 50 sessions · B: 1 session');
+    await expectRows(1);
+  });
+
+  it('Best practices: model, category and minimum effectiveness filters change the URL and the rows; sources open their session', async () => {
+    await seedBestPractices(h.t.db);
+    const active = await h.t.db.selectFrom('best_practices').select(['model', 'category', 'effectiveness_score']).where('status', '=', 'active').execute();
+    expect(active.length).toBeGreaterThan(3);
+    expect(active.length).toBeLessThanOrEqual(25);
+    await page.goto(`${base}/dashboard/practices`);
+    await expectCount('[data-testid="practice"]', active.length);
+    expect(await page.locator('[data-testid="model-stats"] [data-model]').count()).toBe(2);
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('claude-haiku-5-5');
+    await page.waitForURL(/model=claude-haiku-5-5/);
+    const haiku = active.filter((p) => p.model === 'claude-haiku-5-5');
+    await expectCount('[data-testid="practice"]', haiku.length);
+    for (const card of await page.locator('[data-testid="practice"]').all()) expect(await card.getAttribute('data-model')).toBe('claude-haiku-5-5');
+    const category = haiku[0]?.category ?? '';
+    await page.getByRole('combobox', { name: 'Category' }).selectOption(category);
+    await page.waitForURL(new RegExp(`category=${category}`));
+    await expectCount('[data-testid="practice"]', haiku.filter((p) => p.category === category).length);
+    await page.getByRole('combobox', { name: 'Model' }).selectOption('');
+    await page.getByRole('combobox', { name: 'Category' }).selectOption('');
+    await page.waitForURL((u) => !u.search.includes('model=') && !u.search.includes('category='));
+    const scores = active.map((p) => Number(p.effectiveness_score)).sort((x, y) => x - y);
+    const threshold = Math.ceil(scores[Math.floor(scores.length / 2)] ?? 0);
+    await page.getByLabel('Minimum effectiveness').fill(String(threshold));
+    await page.waitForURL(new RegExp(`minEffectiveness=${String(threshold)}`));
+    await expectCount('[data-testid="practice"]', scores.filter((v) => v >= threshold).length);
+    await expectText('match-count', `${String(scores.filter((v) => v >= threshold).length)} practice${scores.filter((v) => v >= threshold).length === 1 ? '' : 's'}`);
+    await page.locator('[data-testid="source"]').first().getByRole('link').click();
+    await page.waitForURL(/\/dashboard\/sessions\/[0-9a-f-]{36}/);
+    await page.locator('[data-testid="turn"]').first().waitFor();
+  });
+
   it('every page renders in light and dark theme (screenshots)', async () => {
     const first = sessions[0]?.id ?? '';
     const pages: Array<[string, string, string]> = [
@@ -263,6 +335,8 @@ describe('the dashboard in Chromium (PGlite, 100 sessions, 100 conversations)', 
       ['conversation', '/dashboard/training/1', '[data-testid="tab-body"]'],
       ['quality', '/dashboard/quality', 'svg.recharts-surface'],
       ['jobs', '/dashboard/jobs', '[data-testid="job"]'],
+      ['compare', `/dashboard/compare?replay=${replay.id}`, '[data-testid="pair"]'],
+      ['practices', '/dashboard/practices', '[data-testid="practice"]'],
     ];
     for (const theme of ['light', 'dark'] as const) {
       for (const [name, path, ready] of pages) {
@@ -273,14 +347,28 @@ describe('the dashboard in Chromium (PGlite, 100 sessions, 100 conversations)', 
       }
     }
   });
+
+  it("applies Fluent's Teams high-contrast theme when asked (?theme=contrast, as TeamsJS's 'contrast' maps to)", async () => {
+    await page.goto(`${base}/dashboard/compare?replay=${replay.id}&theme=contrast`);
+    await page.locator('[data-testid="pair"]').first().waitFor();
+    expect(await page.locator('[data-theme]').getAttribute('data-theme')).toBe('contrast');
+    // teamsHighContrastTheme: black backgrounds, white text (teamsDarkTheme's are greys).
+    // (Expressions as strings: this project's type check has no DOM library.)
+    expect(await page.evaluate<string>("getComputedStyle(document.querySelector('header')).backgroundColor")).toBe('rgb(0, 0, 0)');
+    expect(await page.evaluate<string>("getComputedStyle(document.querySelector('h1')).color")).toBe('rgb(255, 255, 255)');
+    await shot('compare-contrast');
+    await page.goto(`${base}/dashboard/practices?theme=contrast`);
+    await page.locator('[data-testid="practice"]').first().waitFor();
+    await shot('practices-contrast');
+  });
 });
 
 describe('pages the navigation does not offer', () => {
-  it('says Compare is not on this bot yet and an unknown page does not exist, with the navigation still there', async () => {
-    await page.goto(`${base}/dashboard/compare`);
-    await page.getByTestId('unavailable').waitFor();
-    expect(await page.getByTestId('unavailable').innerText()).toBe('Compare is not available on this bot yet.');
-    expect(await page.getByRole('tab').allInnerTexts()).toEqual(['Sessions', 'Training data', 'Quality', 'Jobs']);
+  it('says an unknown page does not exist, with the navigation still there', async () => {
+    await page.goto(`${base}/dashboard/sessions`);
+    await expectRows(25);
+    expect(await page.getByRole('navigation').count()).toBe(0);
+    expect(await page.getByRole('tablist', { name: 'Dashboard pages' }).getByRole('tab').allInnerTexts()).toEqual(['Sessions', 'Compare', 'Best practices', 'Training data', 'Quality', 'Jobs']);
     await page.goto(`${base}/dashboard/nonsense`);
     await page.getByTestId('unavailable').waitFor();
     expect(await page.getByTestId('unavailable').innerText()).toBe('There is no page "nonsense" on the dashboard.');

@@ -260,6 +260,9 @@ function createAppDashboard(parts: AppParts, secret: string, gen: { generationCl
       },
       cancelBatch: (jobId) => cancelJobBatch(db, gen.generationClient, jobId, logger),
     },
+    // Compare reads the tuning loop's replays and comparisons (migration 20261202120000); Best practices
+    // spec 002's tables (20261203100000).
+    optionalPages: ['compare', 'practices'],
   });
 }
 

@@ -4,11 +4,16 @@
  * through the tuning services, and the training plan with its seeds.
  */
 import { createServer, type Server } from 'node:http';
+import { Writable } from 'node:stream';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, type JWTPayload, type KeyLike, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db';
 import { importPlan, importSeeds } from '../../src/generation';
+import { analyzePractices, createReplays, diffJson, retrievalDiff, writeComparisons } from '../../src/insights';
+import { createCallLog } from '../../src/llm';
+import { createLogger } from '../../src/logger';
+import { seedPracticeData } from './practices-fixtures';
 import { addNote, closeOpenSession, ensureOpenSession, recordTurn, type Tester } from '../../src/tuning';
 
 export const TENANT = '72f988bf-0000-4000-8000-000000000001';
@@ -135,4 +140,90 @@ export async function closeServer(server: { close(cb: () => void): unknown; serv
   const closed = new Promise<void>((resolve) => server.close(() => { resolve(); }));
   server.server.closeAllConnections();
   await closed;
+}
+
+/** One turn's spec 000 metrics as seeded (null: not judged / no value). */
+export interface SeedScores {
+  cite: boolean;
+  action: boolean;
+  structure: boolean;
+  professionalism: number | null;
+  empathy: number | null;
+  clarity: number | null;
+}
+
+const score = (cite: boolean, action: boolean, structure: boolean, p: number | null, e: number | null, c: number | null): SeedScores =>
+  ({ cite, action, structure, professionalism: p, empathy: e, clarity: c });
+/**
+ * A three-turn session replayed: the source's third turn was never judged. Expected, per metric, A and B
+ * over the turns with a value: citation 2/3 → 3/3, action 1/3 → 2/3, structure 2/3 → 3/3, professionalism
+ * (3+4)/2 = 3.5 → (5+4+5)/3, empathy (2+3)/2 → (4+4+5)/3, clarity (4+4)/2 → (5+3+4)/3 = 4.
+ */
+export const REPLAY_TURNS: ReadonlyArray<{ old: SeedScores; fresh: SeedScores; chunks: string[] }> = [
+  { old: score(true, false, true, 3, 2, 4), fresh: score(true, true, true, 5, 4, 5), chunks: ['chunk-0'] },
+  { old: score(false, false, true, 4, 3, 4), fresh: score(true, true, true, 4, 4, 3), chunks: ['chunk-9', 'chunk-1'] },
+  { old: score(true, true, false, null, null, null), fresh: score(true, false, true, 5, 5, 4), chunks: ['chunk-7'] },
+];
+
+export interface SeededReplay {
+  id: string;
+  sourceSessionId: string;
+  replaySessionId: string;
+}
+
+const scoreColumns = (s: SeedScores) => ({
+  has_policy_citation: s.cite, appropriate_action_suggested: s.action, structure_complete: s.structure,
+  professionalism_score: s.professionalism, empathy_score: s.empathy, clarity_score: s.clarity,
+});
+
+/**
+ * A completed replay of a seeded session on CANDIDATE: the source turns scored with `old` (by turn
+ * number), each replayed turn stored in the replay's own session with `fresh` and the chunk ids it
+ * retrieved (`chunks`, the difference from the source turn's kept in its metadata as the replay does),
+ * and the comparison rows written by the tuning loop's own writeComparisons.
+ */
+export async function seedComparedReplay(
+  db: Kysely<Database>,
+  sourceSessionId: string,
+  candidate: string,
+  turns: ReadonlyArray<{ old: SeedScores; fresh: SeedScores; chunks: string[] }>,
+): Promise<SeededReplay> {
+  const [replay] = await createReplays(db, {
+    sourceSessionIds: [sourceSessionId],
+    candidate: { kind: 'file', ref: `prompts/${candidate}.md`, version: candidate, sha256: candidate.padEnd(64, '0'), text: `Prompt ${candidate}`, suggestionId: null, refCommit: null },
+    requestedBy: 'fixture',
+  });
+  if (!replay?.replay_session_id) throw new Error('no replay session');
+  const sources = await db.selectFrom('tuning_conversation_turns').selectAll().where('session_id', '=', sourceSessionId).orderBy('turn_number').execute();
+  if (sources.length !== turns.length) throw new Error(`session has ${String(sources.length)} turns, ${String(turns.length)} given`);
+  for (const [i, t] of turns.entries()) {
+    const source = sources[i];
+    if (!source) throw new Error('no source turn');
+    await db.updateTable('tuning_conversation_turns').set(scoreColumns(t.old)).where('id', '=', source.id).execute();
+    await db.insertInto('tuning_conversation_turns').values({
+      session_id: replay.replay_session_id, turn_number: i + 1, user_message: source.user_message,
+      era_response: `Replayed answer ${String(i + 1)} on ${candidate}.`, processing_time_ms: 500,
+      search_results: { results: t.chunks.map((id, k) => ({ chunk_id: id, document_title: `Policy ${id}`, chunk_text: `Text of ${id}.`, similarity: 0.6 - k * 0.05 })) },
+      total_chunks: t.chunks.length,
+      metadata: { replay_id: replay.id, retrieval_diff: diffJson(retrievalDiff(source.search_results, t.chunks)) },
+      ...scoreColumns(t.fresh),
+    }).execute();
+  }
+  const done = await db.updateTable('prompt_replays').set({ status: 'completed', done_turns: turns.length, started_at: new Date(), completed_at: new Date() })
+    .where('id', '=', replay.id).returningAll().executeTakeFirstOrThrow();
+  await writeComparisons(db, done);
+  return { id: replay.id, sourceSessionId, replaySessionId: replay.replay_session_id };
+}
+
+/**
+ * Best practices as the analysis stores them: the practices fixtures' sessions (12 on claude-sonnet-5-5 by
+ * testers tester-0…3, 8 on claude-haiku-5-5 by h-0…3; topics in nlu_prompt_logs) analysed offline by the
+ * real analysis (no Claude: offline write-ups). Returns the sessions written.
+ */
+export async function seedBestPractices(db: Kysely<Database>, options: { sonnetPrefix?: string; haikuPrefix?: string } = {}): Promise<string[]> {
+  const a = await seedPracticeData(db, { testerPrefix: options.sonnetPrefix ?? 'tester' });
+  const b = await seedPracticeData(db, { sessions: 8, model: 'claude-haiku-5-5', testerPrefix: options.haikuPrefix ?? 'h' });
+  const logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => { cb(); } }));
+  await analyzePractices({ db, client: null, model: 'offline', callLog: createCallLog({ db, logger, pricing: null }), logger }, { holder: 'dashboard-fixture' });
+  return [...a.sessionIds, ...b.sessionIds];
 }

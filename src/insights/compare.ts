@@ -32,7 +32,8 @@ export type Aggregate = Record<MetricName, { mean: number | null; n: number }>;
 export async function metricAverages(db: Db, sessionIds: readonly string[]): Promise<Aggregate> {
   const out = Object.fromEntries(METRIC_NAMES.map((m) => [m, { mean: null, n: 0 }])) as Aggregate;
   if (sessionIds.length === 0) return out;
-  const value = (m: MetricName) => (m.endsWith('_score') ? sql.ref(`t.${m}`) : sql`case when ${sql.ref(`t.${m}`)} then 1.0 else 0.0 end`);
+  // A boolean metric's NULL (not scored) stays NULL, so avg() leaves it out as the count does.
+  const value = (m: MetricName) => (m.endsWith('_score') ? sql.ref(`t.${m}`) : sql`case when ${sql.ref(`t.${m}`)} then 1.0 when not ${sql.ref(`t.${m}`)} then 0.0 end`);
   const row = await db.selectFrom('tuning_conversation_turns as t')
     .select(METRIC_NAMES.flatMap((m) => [
       sql<number | null>`avg(${value(m)})::float8`.as(`${m}_mean`),
@@ -132,9 +133,20 @@ export async function compareReplays(db: Db, replayIds: readonly string[]): Prom
   };
 }
 
-/** Compares two prompt versions over every turn recorded under each (sessions and replays alike). */
-export async function compareVersions(db: Db, versionA: string, versionB: string): Promise<{ metrics: MetricDelta[]; sessionsA: number; sessionsB: number }> {
-  const ids = async (v: string) => (await db.selectFrom('prompt_tuning_sessions').select('id').where('master_prompt_version', '=', v).execute()).map((r) => r.id);
+/**
+ * Compares two prompt versions over every turn recorded under each (sessions and replays alike). With
+ * `testerId`, only that tester's turns count: their sessions and the replays of their sessions (the
+ * dashboard's view for a tester, who never sees another tester's data).
+ */
+export async function compareVersions(db: Db, versionA: string, versionB: string, scope: { testerId?: string } = {}): Promise<{ metrics: MetricDelta[]; sessionsA: number; sessionsB: number }> {
+  const tester = scope.testerId;
+  const ids = async (v: string) => (await db.selectFrom('prompt_tuning_sessions as s').select('s.id').where('s.master_prompt_version', '=', v)
+    .$if(tester !== undefined, (q) => q.where((eb) => eb.or([
+      eb('s.tester_id', '=', tester ?? ''),
+      eb('s.id', 'in', eb.selectFrom('prompt_replays as r').innerJoin('prompt_tuning_sessions as src', 'src.id', 'r.source_session_id')
+        .select('r.replay_session_id').where('src.tester_id', '=', tester ?? '').where('r.replay_session_id', 'is not', null)),
+    ])))
+    .execute()).map((r) => r.id);
   const [a, b] = await Promise.all([ids(versionA), ids(versionB)]);
   if (a.length === 0 && b.length === 0) throw new InsightsRefusal(`No session was recorded under ${versionA} or ${versionB}.`);
   return { metrics: deltas(await metricAverages(db, a), await metricAverages(db, b)), sessionsA: a.length, sessionsB: b.length };

@@ -14,6 +14,8 @@ import { bulkRequest, type MeResponse, type OptionalPageId, pagesFor } from '../
 import { jobAction, listJobViews, type JobRunnerAccess } from './jobs';
 import { ApiError, FileAnswer, parseWith, queryOf, sendError, sendFile, sendJson } from './http';
 import { getSession, listSessions } from './sessions';
+import { listReplays, replayComparison, versionsComparison } from './compare';
+import { listPracticesFor } from './practices';
 import { conversationNumber, estimate, generate, getConversation, listMatrix, reviewConversation, type GenerationAccess } from './training';
 
 export interface DashboardApiDeps {
@@ -63,6 +65,14 @@ export function registerDashboardApi(server: restify.Server, deps: DashboardApiD
   }));
   get('/api/dashboard/sessions', false, (req, who) => listSessions(db, who, queryOf(req)));
   get('/api/dashboard/sessions/:id', false, (req, who) => getSession(db, who, param(req, 'id')));
+  const page = (id: OptionalPageId) => {
+    // A page the server does not offer answers like an unknown API.
+    if (!(deps.optionalPages ?? []).includes(id)) throw new ApiError(404, 'No such dashboard API.');
+  };
+  get('/api/dashboard/compare/replays', false, (req, who) => { page('compare'); return listReplays(db, who, queryOf(req)); });
+  get('/api/dashboard/compare/replays/:id', false, (req, who) => { page('compare'); return replayComparison(db, who, param(req, 'id'), queryOf(req)); });
+  get('/api/dashboard/compare/versions', false, (req, who) => { page('compare'); return versionsComparison(db, who, queryOf(req)); });
+  get('/api/dashboard/practices', false, (req, who) => { page('practices'); return listPracticesFor(db, who, queryOf(req)); });
   get('/api/dashboard/training/conversations', true, (req) => listMatrix(db, queryOf(req)));
   get('/api/dashboard/training/conversations/:number', true, (req) => getConversation(db, conversationNumber(param(req, 'number'))));
   post('/api/dashboard/training/conversations/:number/review', true, async (req, who) => {

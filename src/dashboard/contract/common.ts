@@ -72,7 +72,7 @@ export interface PageInfo {
 
 export const PAGES = {
   sessions: { label: 'Sessions', adminOnly: false, optional: false },
-  compare: { label: 'Compare', adminOnly: true, optional: true },
+  compare: { label: 'Compare', adminOnly: false, optional: true },
   practices: { label: 'Best practices', adminOnly: false, optional: true },
   training: { label: 'Training data', adminOnly: true, optional: false },
   quality: { label: 'Quality', adminOnly: true, optional: false },

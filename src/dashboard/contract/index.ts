@@ -2,3 +2,5 @@
 export * from './common';
 export * from './sessions';
 export * from './training';
+export * from './compare';
+export * from './practices';

@@ -15,6 +15,8 @@ import { navigate, useLocation } from './router';
 const JobsPage = lazy(() => import('./pages/jobs').then((m) => ({ default: m.JobsPage })));
 const ConversationPage = lazy(() => import('./pages/conversation').then((m) => ({ default: m.ConversationPage })));
 const MatrixPage = lazy(() => import('./pages/matrix').then((m) => ({ default: m.MatrixPage })));
+const ComparePage = lazy(() => import('./pages/compare').then((m) => ({ default: m.ComparePage })));
+const PracticesPage = lazy(() => import('./pages/practices').then((m) => ({ default: m.PracticesPage })));
 const QualityPage = lazy(() => import('./pages/quality').then((m) => ({ default: m.QualityPage })));
 
 const THEMES: Record<ThemeName, Theme> = { light: teamsLightTheme, dark: teamsDarkTheme, contrast: teamsHighContrastTheme };
@@ -25,6 +27,8 @@ const THEMES: Record<ThemeName, Theme> = { light: teamsLightTheme, dark: teamsDa
  */
 const VIEWS: Partial<Record<PageId, (rest: string[], me: MeResponse) => JSX.Element>> = {
   sessions: (rest, me) => (rest[0] ? <SessionPage id={rest[0]} /> : <SessionsPage me={me} />),
+  compare: () => <ComparePage />,
+  practices: () => <PracticesPage />,
   training: (rest, me) => (rest[0] ? <ConversationPage number={Number(rest[0])} /> : <MatrixPage me={me} />),
   quality: () => <QualityPage />,
   jobs: () => <JobsPage />,

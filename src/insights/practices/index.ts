@@ -4,7 +4,7 @@ export { FEATURES, FEATURE_IDS, jaccard, replyFeatures, type FeatureId } from '.
 export { loadReplies } from './replies';
 export { OFFLINE_LABEL, PRACTICE_OUTPUT_SCHEMA, offlineWriteup, readWriteup, writeupRequest, type PracticeText } from './writeup';
 export {
-  getPractice, listPractices, MAX_PAGE_SIZE, modelStats, practiceView, saveAnalysis,
+  getPractice, listPractices, MAX_PAGE_SIZE, modelStats, practiceFacets, practiceSources, practiceView, saveAnalysis,
   type PracticeFilter, type PracticePage, type PracticeSourceView, type PracticeView,
 } from './store';
 export { analyzePractices, PRACTICES_LEASE, PracticesBusyError, type AnalysisResult, type AnalyzeOptions, type PracticeChange, type PracticesDeps } from './analyze';

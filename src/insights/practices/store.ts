@@ -189,18 +189,37 @@ export interface PracticeSourceView {
   contributionScore: number;
 }
 
+/** The sessions each practice came from (largest contribution first), for a page of practices at once. */
+export async function practiceSources(db: Db, practiceIds: readonly string[]): Promise<Map<string, PracticeSourceView[]>> {
+  const out = new Map<string, PracticeSourceView[]>(practiceIds.map((id) => [id, []]));
+  if (practiceIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('practice_source_sessions')
+    .select(['best_practice_id', 'session_id', 'contribution_score'])
+    .where('best_practice_id', 'in', [...practiceIds])
+    .orderBy('contribution_score', 'desc')
+    .orderBy('session_id')
+    .execute();
+  for (const r of rows) out.get(r.best_practice_id)?.push({ sessionId: r.session_id, contributionScore: Number(r.contribution_score) });
+  return out;
+}
+
 /** One practice with the sessions it came from (largest contribution first), or null. */
 export async function getPractice(db: Db, id: string): Promise<(PracticeView & { sources: PracticeSourceView[] }) | null> {
   const row = await db.selectFrom('best_practices').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) return null;
-  const sources = await db
-    .selectFrom('practice_source_sessions')
-    .select(['session_id', 'contribution_score'])
-    .where('best_practice_id', '=', id)
-    .orderBy('contribution_score', 'desc')
-    .orderBy('session_id')
-    .execute();
-  return { ...practiceView(row), sources: sources.map((s) => ({ sessionId: s.session_id, contributionScore: Number(s.contribution_score) })) };
+  const sources = await practiceSources(db, [id]);
+  return { ...practiceView(row), sources: sources.get(id) ?? [] };
+}
+
+/** The models and categories practices of this status exist for (the filters' choices). */
+export async function practiceFacets(db: Db, status: NonNullable<PracticeFilter['status']> = 'active'): Promise<{ models: string[]; categories: string[] }> {
+  const base = db.selectFrom('best_practices').$if(status !== 'all', (q) => q.where('status', '=', status === 'archived' ? 'archived' : 'active'));
+  const [models, categories] = await Promise.all([
+    base.select('model').distinct().orderBy('model').execute(),
+    base.select('category').distinct().orderBy('category').execute(),
+  ]);
+  return { models: models.map((m) => m.model), categories: categories.map((c) => c.category) };
 }
 
 /** model_performance_stats, every model. */
