@@ -109,6 +109,24 @@ describe.each(testDbKinds)('dashboard API (local mode) on %s', (kind) => {
     expect(Number(row?.avgProcessingMs)).toBeGreaterThan(800);
   });
 
+  it("shows the judge's scores: each judged turn's own, and a session's means over its judged turns", async () => {
+    const s = sessions[5];
+    if (!s) throw new Error('no session');
+    const turns = await h.t.db.selectFrom('tuning_conversation_turns').select(['id', 'turn_number']).where('session_id', '=', s.id).orderBy('turn_number').execute();
+    expect(turns.length).toBeGreaterThanOrEqual(2);
+    // Two turns judged (4/3/5 and 5/4/4); any others left unjudged, as when the judge is offline.
+    await h.t.db.updateTable('tuning_conversation_turns').set({ professionalism_score: 4, empathy_score: 3, clarity_score: 5 }).where('id', '=', turns[0]!.id).execute();
+    await h.t.db.updateTable('tuning_conversation_turns').set({ professionalism_score: 5, empathy_score: 4, clarity_score: 4 }).where('id', '=', turns[1]!.id).execute();
+    const row = (await ok<Rows>('/sessions?pageSize=100')).rows.find((r) => r.id === s.id);
+    expect(row?.scores).toEqual({ professionalism: 4.5, empathy: 3.5, clarity: 4.5 });
+    const d = await ok<{ turns: Json[] }>(`/sessions/${s.id}`);
+    expect(d.turns.map((t) => t.scores)).toEqual([
+      { professionalism: 4, empathy: 3, clarity: 5 },
+      { professionalism: 5, empathy: 4, clarity: 4 },
+      ...turns.slice(2).map(() => null),
+    ]);
+  });
+
   it('gives one session with its turns, sources and notes; an unknown or malformed id is 404', async () => {
     const s = sessions[3];
     if (!s) throw new Error('no session');

@@ -27,6 +27,8 @@ export interface SessionOverviewRow {
   notesByCategory: Record<string, number>;
   avgSimilarity: number | null;
   avgProcessingMs: number | null;
+  /** The judge's 1-5 scores averaged over the session's judged turns; null when none is judged. */
+  scores: { professionalism: number | null; empathy: number | null; clarity: number | null } | null;
 }
 
 const SORT_SQL: Record<SessionSortField, string> = {
@@ -68,6 +70,9 @@ export async function listSessionOverview(
         FROM tuning_improvements i JOIN tuning_conversation_turns t ON t.id = i.turn_id WHERE t.session_id = s.id GROUP BY 1) c)`.as('by_category'),
       sql<number | null>`(SELECT AVG(t.avg_similarity)::float8 FROM tuning_conversation_turns t WHERE t.session_id = s.id)`.as('avg_similarity'),
       sql<number | null>`(SELECT AVG(t.processing_time_ms)::float8 FROM tuning_conversation_turns t WHERE t.session_id = s.id)`.as('avg_processing_ms'),
+      sql<{ professionalism: number | null; empathy: number | null; clarity: number | null }>`(SELECT jsonb_build_object(
+        'professionalism', AVG(t.professionalism_score)::float8, 'empathy', AVG(t.empathy_score)::float8, 'clarity', AVG(t.clarity_score)::float8)
+        FROM tuning_conversation_turns t WHERE t.session_id = s.id)`.as('avg_scores'),
     ])
     .orderBy(sql.raw(`${SORT_SQL[sort.field]} ${sort.dir} NULLS LAST`))
     .orderBy('s.id')
@@ -76,13 +81,14 @@ export async function listSessionOverview(
     .execute();
   return {
     total: n,
-    rows: rows.map(({ turns, notes, by_category, avg_similarity, avg_processing_ms, ...session }) => ({
+    rows: rows.map(({ turns, notes, by_category, avg_similarity, avg_processing_ms, avg_scores, ...session }) => ({
       session,
       turns,
       notes,
       notesByCategory: by_category ?? {},
       avgSimilarity: avg_similarity,
       avgProcessingMs: avg_processing_ms,
+      scores: Object.values(avg_scores).some((v) => v !== null) ? avg_scores : null,
     })),
   };
 }

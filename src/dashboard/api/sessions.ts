@@ -24,8 +24,7 @@ function rowOf(r: SessionOverviewRow): SessionRow {
     notesByCategory: r.notesByCategory,
     avgSimilarity: r.avgSimilarity,
     avgProcessingMs: r.avgProcessingMs,
-    // Per-turn judge scores arrive with the tuning loop's columns; until then there are none.
-    scores: null,
+    scores: r.scores,
   };
 }
 
@@ -71,7 +70,9 @@ export async function getSession(db: Kysely<Database>, who: Principal, sessionId
         source: typeof n.metadata?.source === 'string' ? n.metadata.source : null,
       })),
       topic: topics.get(turn.id) ?? null,
-      scores: null,
+      scores: turn.professionalism_score === null && turn.empathy_score === null && turn.clarity_score === null
+        ? null
+        : { professionalism: turn.professionalism_score, empathy: turn.empathy_score, clarity: turn.clarity_score },
     })),
   };
 }

@@ -17,8 +17,9 @@ export const sessionsQuery = z
 export type SessionsQuery = z.input<typeof sessionsQuery>;
 
 /**
- * Per-turn scores from the tuning loop (spec 000 metrics). Null until those columns exist and are
- * filled; the pages show them only when present.
+ * The judge's 1-5 scores from the tuning loop (spec 000 metrics): a turn's own, or a session's means
+ * over its judged turns. Null when nothing is judged (judge offline, or not yet); the pages show them
+ * only when present.
  */
 export const turnScores = z.object({
   professionalism: z.number().nullable(),
