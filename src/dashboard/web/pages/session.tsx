@@ -28,7 +28,7 @@ function Turn(props: { t: SessionTurn }) {
         <Caption1>avg similarity {fmt.num(t.avgSimilarity)}</Caption1>
         <Caption1>confidence {fmt.num(t.confidence)}</Caption1>
         {t.template && <Caption1>template {t.template}</Caption1>}
-        {t.scores && <Caption1>scores {fmt.num(t.scores.professionalism, 1)} / {fmt.num(t.scores.empathy, 1)} / {fmt.num(t.scores.clarity, 1)}</Caption1>}
+        {t.scores && <Caption1>judge: professionalism {fmt.num(t.scores.professionalism, 0)} · empathy {fmt.num(t.scores.empathy, 0)} · clarity {fmt.num(t.scores.clarity, 0)}</Caption1>}
       </div>
       {t.sources.length > 0 && (
         <div>
