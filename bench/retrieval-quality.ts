@@ -1,8 +1,8 @@
 /**
  * npm run quality — the retrieval quality report (issue 12): the manager questions of
  * examples/era/quality/retrieval-questions.json through the retriever on the shipped policies,
- * section-level top-1 / top-3 and document-level top-3 per document, for the tuning part and the
- * held-out part, on PGlite and (when DATABASE_URL is set) on Postgres; then how the similarity
+ * section-level top-1 / top-3 and document-level top-3 per document, for the tuning part, the
+ * held-out part and the second held-out part (retrieval-questions-holdout2.json), on PGlite and (when DATABASE_URL is set) on Postgres; then how the similarity
  * threshold separates answerable from unanswerable questions. Prints figures; never asserts.
  *
  *   npm run quality:retrieval [-- --misses] [--full-text] [--pglite-only]   (npm run quality: this, then the topics)
@@ -17,17 +17,20 @@ import { withPglite, withThrowawayPostgres } from './throwaway-db';
 const ROOT = path.resolve(__dirname, '..');
 const KNOWLEDGE_DIR = path.join(ROOT, 'examples/era/knowledge');
 const QUESTIONS = path.join(ROOT, 'examples/era/quality/retrieval-questions.json');
+/** The second, blind final check (split holdout2), written after the first held-out part had been read about in notes. */
+const QUESTIONS_HOLDOUT2 = path.join(ROOT, 'examples/era/quality/retrieval-questions-holdout2.json');
+const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its misses were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02; the final check)' } as const;
 const THRESHOLDS = [0.2, 0.3, 0.4, 0.5, 0.6];
 
 async function report(label: string, handle: DatabaseHandle, showMisses: boolean, fullText: boolean): Promise<void> {
   await ingestKnowledge(handle.db, KNOWLEDGE_DIR, fullText ? { chunkOptions: { packSiblings: true } } : {});
   const retriever = fullText ? createFullTextRetriever(handle.db, { topK: 5, minSimilarity: 0 }) : createIndexRetriever(handle.db, { topK: 5, minSimilarity: 0 });
   label = `${label} (${fullText ? 'full-text' : 'index'} retriever)`;
-  const questions = loadQualityQuestions(QUESTIONS);
+  const questions = [...loadQualityQuestions(QUESTIONS), ...loadQualityQuestions(QUESTIONS_HOLDOUT2)];
   const outcomes = await runQuality(retriever, questions);
-  for (const split of ['tune', 'holdout'] as const) {
+  for (const split of ['tune', 'holdout', 'holdout2'] as const) {
     const part: QuestionOutcome[] = outcomes.filter((o) => o.question.split === split);
-    console.log(`\n### ${label}: ${split === 'tune' ? 'tuning part' : 'held-out part (not tuned on)'}\n\n${qualityTable(part)}`);
+    console.log(`\n### ${label}: ${SPLIT_LABELS[split]}\n\n${qualityTable(part)}`);
     if (showMisses && split === 'tune') {
       const misses = missLines(part);
       console.log(misses.length > 0 ? `\nMissed in the top 3 (tuning part):\n${misses.map((m) => `- ${m}`).join('\n')}` : '\nNo tuning question missed in the top 3.');

@@ -34,6 +34,16 @@ function evaluate(label: string, params: Bm25Params, documentWeight = 0.5, expan
   console.log(`| ${label} | ${pct(s1)} | ${pct(s3)} | ${pct(d3)} |`);
 }
 
+if (process.argv.includes('--questions')) {
+  // Document expansion (the .questions.json files): its weight against the rules' and the document level's.
+  console.log('| setting (tuning part) | section top-1 | section top-3 | document top-3 |\n|---|---|---|---|');
+  for (const questionWeight of [0, 0.5, 1, 1.5, 2, 3, 4]) {
+    for (const expansionWeight of [0, 0.75]) {
+      for (const documentWeight of [0.25, 0.5, 1]) evaluate(`questions ${questionWeight}, rules ${expansionWeight}, document ${documentWeight}`, { ...DEFAULT_BM25, questionWeight }, documentWeight, expansionWeight);
+    }
+  }
+  process.exit(0);
+}
 if (process.argv.includes('--holdout')) {
   // The final check: figures only, never the questions missed.
   evaluate('defaults, HELD-OUT part', DEFAULT_BM25, 0.5, 0.75, 'holdout');

@@ -3,7 +3,7 @@
  * examples/era/quality/topic-messages.json through the classifier's deterministic path, what runs
  * offline and in tests (keyword rules; when none fires, the topic of the policy that best answers the
  * message, from the index retriever over the shipped policies on PGlite; else `other`), with per-topic
- * precision and recall and accuracy, for the tuning part and the held-out part; then the rules alone
+ * precision and recall and accuracy, for the tuning part and both held-out parts; then the rules alone
  * (the path before issue 12). --errors lists the tuning part's mistakes. Prints; never asserts.
  */
 import path from 'node:path';
@@ -14,12 +14,15 @@ import { KNOWLEDGE_DIR } from './shipped-knowledge';
 import { withPglite } from './throwaway-db';
 
 const FILE = path.resolve(__dirname, '../examples/era/quality/topic-messages.json');
+/** The second, blind final check (split holdout2). */
+const FILE_HOLDOUT2 = path.resolve(__dirname, '../examples/era/quality/topic-messages-holdout2.json');
+const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its errors were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02; the final check)' } as const;
 
 async function report(label: string, predict: TopicPredictor): Promise<void> {
-  const messages = loadTopicMessages(FILE);
-  for (const split of ['tune', 'holdout'] as const) {
+  const messages = [...loadTopicMessages(FILE), ...loadTopicMessages(FILE_HOLDOUT2)];
+  for (const split of ['tune', 'holdout', 'holdout2'] as const) {
     const r = await topicReport(messages.filter((m) => m.split === split), predict);
-    console.log(`\n### Topics, ${label}: ${split === 'tune' ? 'tuning part' : 'held-out part (not tuned on)'}\n\n${topicTable(r)}`);
+    console.log(`\n### Topics, ${label}: ${SPLIT_LABELS[split]}\n\n${topicTable(r)}`);
     if (split === 'tune' && process.argv.includes('--errors')) for (const e of r.errors) console.log(`- ${e.id} "${e.message}": ${e.topic}, predicted ${e.predicted}`);
   }
 }

@@ -4,7 +4,7 @@
  * and rebuilds, and a slow rebuild leaves questions answered from the previous index rather than
  * waiting. Real databases, two retrievers standing for two bot instances.
  */
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -67,6 +67,23 @@ describe.each(testDbKinds)('the knowledge version and the index on %s', (kind) =
     rmSync(path.join(dir, 'pto-and-leave.md'));
     await ingestKnowledge(t.db, dir);
     for (const r of [a, b]) expect((await r.retrieve(WELLNESS)).some((p) => p.sourcePath === 'pto-and-leave.md')).toBe(false);
+  });
+
+  it('finds a section by the words of its questions file, and shows the section\'s own text', async () => {
+    const retriever = createIndexRetriever(t.db, { topK: 3, minSimilarity: 0 });
+    const asked = 'can I zorble a trainer?';
+    const before = await retriever.retrieve(asked);
+    const target = '3.1 Vacation carryover';
+    const headings = readFileSync(path.join(dir, 'pto-and-leave.md'), 'utf8').split('\n').filter((l) => /^#{2,6} /.test(l)).map((l) => l.replace(/^#+\s*/, '').trim());
+    // Any real heading of the document will do; the first numbered subsection stands in when the name differs.
+    const section = headings.includes(target) ? target : headings.find((h) => /^\d+\.\d+ /.test(h))!;
+    expect(before[0]?.section?.endsWith(section) ?? false).toBe(false);
+    writeFileSync(path.join(dir, 'pto-and-leave.questions.json'), JSON.stringify({ sections: { [section]: ['when can I zorble a trainer'] } }));
+    await ingestKnowledge(t.db, dir);
+    const [top] = await retriever.retrieve(asked);
+    expect(top?.sourcePath).toBe('pto-and-leave.md');
+    expect(top?.section?.split(' › ').at(-1)).toBe(section);
+    expect(top?.text).not.toContain('zorble');
   });
 
   it('answers from the previous index while a slow rebuild runs, never with a deleted passage', async () => {
@@ -132,8 +149,10 @@ describe.each(testDbKinds)('the knowledge version migration on %s', (kind) => {
       expect(await migrateDown(t.db, fromHere.length)).toEqual([...fromHere].reverse().map((m) => `Down ${m}`));
       const left = await sql<{ n: number }>`select count(*)::int as n from pg_proc where proname = 'bump_knowledge_version'`.execute(t.db);
       expect(left.rows[0]?.n).toBe(0);
-      await ingestKnowledge(t.db, KNOWLEDGE_DIR);
+      // A knowledge write with no version table to bump (today's ingestion needs later columns).
+      await sql`INSERT INTO knowledge_documents (source_path, title, content_hash, byte_size, chunk_count) VALUES ('old.md', 'Old', repeat('a', 64), 1, 0)`.execute(t.db);
       expect(await migrateToLatest(t.db)).toEqual(fromHere.map((m) => `Up ${m}`));
+      await ingestKnowledge(t.db, KNOWLEDGE_DIR);
       const [top] = await createIndexRetriever(t.db, { topK: 1, minSimilarity: 0 }).retrieve('jury duty pay');
       expect(top?.sourcePath).toBe('pto-and-leave.md');
     } finally {

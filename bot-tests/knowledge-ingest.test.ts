@@ -191,6 +191,72 @@ describe.each(testDbKinds)('knowledge ingestion on %s', (kind) => {
     await expect(ingestKnowledge(t.db, file)).rejects.toBeInstanceOf(KnowledgeDirNotFoundError);
   });
 
+  describe('section questions (document expansion)', () => {
+    const SIDE = 'pto-and-leave.questions.json';
+    const chunksOf = (sourcePath: string) => t.db.selectFrom('knowledge_chunks as c').innerJoin('knowledge_documents as d', 'd.id', 'c.document_id')
+      .select(['c.section', 'c.questions']).where('d.source_path', '=', sourcePath).orderBy('c.chunk_index').execute();
+    const headingsOf = (file: string) => readFileSync(path.join(dir, file), 'utf8').split('\n').filter((l) => /^#{2,6} /.test(l)).map((l) => l.replace(/^#+\s*/, '').trim());
+    beforeEach(() => {
+      // Each test starts from the policies with no questions files, whatever the shipped folder holds.
+      for (const f of readdirSync(dir).filter((f) => f.endsWith('.questions.json'))) rmSync(path.join(dir, f));
+    });
+
+    it('stores a section\'s questions on its chunks only, and re-ingests the document when they change or go', async () => {
+      await ingestKnowledge(t.db, dir);
+      const [first, second] = headingsOf('pto-and-leave.md').filter((h) => /^\d+\.\d+ /.test(h)).slice(0, 2);
+      writeFileSync(path.join(dir, SIDE), JSON.stringify({ document: 'pto-and-leave.md', sections: { [first!]: ['can she bank her days', 'can she bank her days', ' two\u0000lines\nhere '], [second!]: ['how much time off does a new guy get'] } }));
+      const summary = await ingestKnowledge(t.db, dir);
+      expect(summary).toMatchObject({ changed: 1, unchanged: 9 });
+      const rows = await chunksOf('pto-and-leave.md');
+      const leaf = (s: string | null) => s?.split(' › ').at(-1);
+      for (const r of rows) {
+        if (leaf(r.section) === first) expect(r.questions).toEqual(['can she bank her days', 'two lines here']);
+        else if (leaf(r.section) === second) expect(r.questions).toEqual(['how much time off does a new guy get']);
+        else expect(r.questions).toEqual([]);
+      }
+      expect(rows.filter((r) => r.questions.length > 0).length).toBeGreaterThanOrEqual(2);
+      expect(await ingestKnowledge(t.db, dir)).toMatchObject({ changed: 0, unchanged: 10 });
+
+      rmSync(path.join(dir, SIDE));
+      expect(await ingestKnowledge(t.db, dir)).toMatchObject({ changed: 1, unchanged: 9 });
+      expect((await chunksOf('pto-and-leave.md')).every((r) => r.questions.length === 0)).toBe(true);
+    });
+
+    it('gives the questions of a heading with no text of its own to the sections under it', async () => {
+      // "2. Scope" has only subsections in the attendance policy: its chunks are "2. Scope › 2.1 …".
+      const rows0 = await (async () => { await ingestKnowledge(t.db, dir); return chunksOf('attendance-and-no-call-no-show.md'); })();
+      const scoped = rows0.filter((r) => r.section?.startsWith('2. Scope › '));
+      expect(scoped.length).toBeGreaterThanOrEqual(2);
+      writeFileSync(path.join(dir, 'attendance-and-no-call-no-show.questions.json'), JSON.stringify({ sections: { '2. Scope': ['does this apply to my salaried leads'] } }));
+      await ingestKnowledge(t.db, dir);
+      const rows = await chunksOf('attendance-and-no-call-no-show.md');
+      for (const r of rows) expect({ section: r.section, has: r.questions.includes('does this apply to my salaried leads') }).toEqual({ section: r.section, has: r.section?.startsWith('2. Scope › ') ?? false });
+    });
+
+    it('warns about a heading the document does not have and stores nothing for it', async () => {
+      const warnings: Array<{ obj: object; msg?: string }> = [];
+      const logger = { info: () => undefined, debug: () => undefined, warn: (obj: object, msg?: string) => { warnings.push({ obj, msg }); } };
+      writeFileSync(path.join(dir, SIDE), JSON.stringify({ sections: { '9. Renamed heading': ['anything'] } }));
+      await ingestKnowledge(t.db, dir, { logger });
+      expect(warnings).toEqual([{ obj: { sourcePath: 'pto-and-leave.md', headings: ['9. Renamed heading'] }, msg: expect.stringContaining('headings the document does not have') }]);
+      expect((await chunksOf('pto-and-leave.md')).every((r) => r.questions.length === 0)).toBe(true);
+    });
+
+    it.each([
+      ['not JSON', '{"sections": {"x": ["a"'],
+      ['the wrong shape', JSON.stringify({ sections: { '1. Purpose': 'not a list' } })],
+    ])('fails with KnowledgeReadError naming a questions file that is %s, changing nothing', async (_what, text) => {
+      await ingestKnowledge(t.db, dir);
+      const before = await snapshot(t.db);
+      appendFileSync(path.join(dir, 'accommodations.md'), '\nA changed paragraph.\n');
+      writeFileSync(path.join(dir, SIDE), text);
+      const run = ingestKnowledge(t.db, dir);
+      await expect(run).rejects.toBeInstanceOf(KnowledgeReadError);
+      await expect(run).rejects.toMatchObject({ path: path.join(dir, SIDE) });
+      expect(await snapshot(t.db)).toEqual(before);
+    });
+  });
+
   it('serialises concurrent runs: one adds, the other finds everything unchanged', async () => {
     const [a, b] = await Promise.all([ingestKnowledge(t.db, dir), ingestKnowledge(t.db, dir)]);
     expect([a.added, b.added].sort()).toEqual([0, 10]);

@@ -28,6 +28,8 @@ export interface KnowledgeChunksTable {
   section: string | null;
   content: string;
   word_count: number;
+  /** Questions managers would ask that the chunk's section answers (document expansion); never shown. */
+  questions: ColumnType<string[], string[] | undefined, string[]>;
   /** GENERATED ALWAYS … STORED: read as tsvector text, never written. */
   tsv: ColumnType<string, never, never>;
 }

@@ -10,9 +10,12 @@ import { z } from 'zod';
 import { matchRules } from './rules';
 import { INTENT_IDS, type IntentId, isIntentId, OTHER_INTENT } from './topics';
 
+/** Tuned on; held out; a second check written blind on 2026-12-02 (its own file; see retrieval's quality.ts). */
+export const TOPIC_SPLITS = ['tune', 'holdout', 'holdout2'] as const;
+
 const messageSchema = z.object({
   id: z.string().min(1),
-  split: z.enum(['tune', 'holdout']),
+  split: z.enum(TOPIC_SPLITS),
   message: z.string().min(1),
   topic: z.string().refine(isIntentId, { message: 'not a topic id of src/intent/topics.ts' }),
 });
@@ -21,7 +24,7 @@ const fileSchema = z.object({ messages: z.array(messageSchema).min(1) });
 /** One labelled message. */
 export interface TopicMessage {
   id: string;
-  split: 'tune' | 'holdout';
+  split: (typeof TOPIC_SPLITS)[number];
   message: string;
   topic: IntentId;
 }

@@ -61,13 +61,13 @@ async function loadIndex(db: Kysely<Database>, params: Bm25Params, pageSize: num
         let q = trx
           .selectFrom('knowledge_chunks as c')
           .innerJoin('knowledge_documents as d', 'd.id', 'c.document_id')
-          .select(['c.id', 'c.document_id as documentId', 'd.title', 'd.source_path as sourcePath', 'd.topic', 'c.section', 'c.content', 'c.chunk_index as chunkIndex'])
+          .select(['c.id', 'c.document_id as documentId', 'd.title', 'd.source_path as sourcePath', 'd.topic', 'c.section', 'c.content', 'c.questions', 'c.chunk_index as chunkIndex'])
           .orderBy('d.source_path')
           .orderBy('c.chunk_index')
           .limit(pageSize);
         if (from !== null) q = q.where((eb) => eb.or([eb('d.source_path', '>', from.path), eb.and([eb('d.source_path', '=', from.path), eb('c.chunk_index', '>', from.index)])]));
         const page = await q.execute();
-        for (const r of page) rows.push({ id: r.id, documentId: r.documentId, title: r.title, sourcePath: r.sourcePath, topic: r.topic, section: r.section, content: r.content });
+        for (const r of page) rows.push({ id: r.id, documentId: r.documentId, title: r.title, sourcePath: r.sourcePath, topic: r.topic, section: r.section, content: r.content, questions: r.questions });
         const last = page.at(-1);
         if (!last || page.length < pageSize) break;
         after = { path: last.sourcePath, index: last.chunkIndex };

@@ -13,6 +13,7 @@ import type { Database, JsonObject, NewKnowledgeChunk } from '../../../db/schema
 import { type Chunk, chunkMarkdown, type ChunkOptions, DEFAULT_CHUNK_OPTIONS } from './chunker';
 import { isKnowledgeTopic, parseDocument } from './document';
 import { KnowledgeDirNotFoundError, KnowledgeReadError } from './errors';
+import { leafHeadings, questionsOfSection, readSectionQuestions, unknownHeadings } from './section-questions';
 
 /** Bump when the chunker's output changes for the same input: every document is then re-chunked. */
 export const CHUNKER_VERSION = 2;
@@ -49,6 +50,8 @@ interface SourceDocument {
   contentHash: string;
   byteSize: number;
   chunks: Chunk[];
+  /** Per chunk (same order): the questions its section answers, from the document's .questions.json. */
+  questions: string[][];
   metadata: JsonObject;
 }
 
@@ -82,14 +85,21 @@ async function readSource(dir: string, sourcePath: string, chunkOptions: ChunkOp
   const title = parsed.title ?? path.basename(sourcePath, path.extname(sourcePath));
   if (parsed.title === null) logger?.warn({ sourcePath }, 'knowledge document has no "# " title line; using its file name');
   if (parsed.topic !== null && !isKnowledgeTopic(parsed.topic)) logger?.warn({ sourcePath, topic: parsed.topic }, 'knowledge document has an unknown topic id');
+  const chunks = chunkMarkdown(parsed.body, chunkOptions);
+  const sectionQuestions = await readSectionQuestions(file);
+  const unknown = unknownHeadings(sectionQuestions, chunks.map((c) => c.section));
+  if (unknown.length > 0) logger?.warn({ sourcePath, headings: unknown }, 'knowledge questions name headings the document does not have (renamed?); their questions are not used');
+  const leaves = leafHeadings(chunks.map((c) => c.section));
   return {
     sourcePath,
     title,
     topic: parsed.topic,
     contentHash: createHash('sha256').update(bytes).digest('hex'),
     byteSize: bytes.length,
-    chunks: chunkMarkdown(parsed.body, chunkOptions),
-    metadata: { chunker: CHUNKER_VERSION, ...chunkOptions },
+    chunks,
+    questions: chunks.map((c) => questionsOfSection(sectionQuestions, c.section, leaves)),
+    // The questions file's hash is part of how the document was chunked: editing it re-ingests the document.
+    metadata: { chunker: CHUNKER_VERSION, ...chunkOptions, questions: sectionQuestions.hash },
   };
 }
 
@@ -98,13 +108,14 @@ function sameChunking(stored: JsonObject | null, current: JsonObject): boolean {
   return Object.entries(current).every(([k, v]) => stored?.[k] === v);
 }
 
-async function insertChunks(trx: Transaction<Database>, documentId: string, chunks: Chunk[], batchSize: number): Promise<void> {
-  const rows: NewKnowledgeChunk[] = chunks.map((c) => ({
+async function insertChunks(trx: Transaction<Database>, documentId: string, chunks: Chunk[], questions: string[][], batchSize: number): Promise<void> {
+  const rows: NewKnowledgeChunk[] = chunks.map((c, i) => ({
     document_id: documentId,
     chunk_index: c.index,
     section: c.section,
     content: c.content,
     word_count: c.wordCount,
+    questions: questions[i] ?? [],
   }));
   for (let i = 0; i < rows.length; i += batchSize) {
     await trx.insertInto('knowledge_chunks').values(rows.slice(i, i + batchSize)).execute();
@@ -165,7 +176,7 @@ export async function ingestKnowledge(db: Kysely<Database>, dir: string, options
         s.added += 1;
         logger?.debug({ sourcePath: doc.sourcePath, chunks: doc.chunks.length }, 'knowledge document added');
       }
-      await insertChunks(trx, documentId, doc.chunks, batchSize);
+      await insertChunks(trx, documentId, doc.chunks, doc.questions, batchSize);
       s.chunks += doc.chunks.length;
     }
 

