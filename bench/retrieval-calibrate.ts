@@ -1,80 +1,96 @@
 /**
  * Calibrates the similarity shown to testers (src/era/retrieval/similarity.ts) on the quality suite's
  * TUNING part, in memory: each question's top 5 passages, labelled 1 when from a section that answers
- * it (0 for every passage of an unanswerable question), and a logistic fit of that label on the
- * passage's ranking score. Prints the fitted constants, then how thresholds on the calibrated
- * similarity separate answerable from unanswerable questions (the choice of RETRIEVAL_MIN_SIMILARITY).
+ * it (0 for every passage of an unanswerable question), and a logistic fit of that label on
+ * ln(ranking score) and ln(the question's best possible score). Every question is scored as written
+ * and with 2 and 4 sentences of generic chat around it (shipped-knowledge.ts), so the similarity holds
+ * for chattier messages. Prints the fitted constants, then how thresholds on the calibrated similarity
+ * keep right passages and refuse unanswerable questions (the choice of RETRIEVAL_MIN_SIMILARITY), and
+ * how often passages in each band of similarity were right.
  *
  *   node -r @swc-node/register bench/retrieval-calibrate.ts
  */
 import { expandQuery, KnowledgeIndex, loadQualityQuestions, passageAnswers, similarityOf } from '../src/era/retrieval';
-import { QUESTIONS_FILE, shippedRows } from './shipped-knowledge';
+import { QUESTIONS_FILE, shippedRows, withChat } from './shipped-knowledge';
 
 const rows = shippedRows();
 const byId = new Map(rows.map((r) => [r.id, r]));
 const index = KnowledgeIndex.build('calibration', rows);
-const questions = loadQualityQuestions(QUESTIONS_FILE);
+const questions = loadQualityQuestions(QUESTIONS_FILE).filter((q) => q.split === 'tune');
+const CHAT = [0, 2, 4] as const;
 
 interface Sample {
-  x: number;
+  x1: number;
+  x2: number;
   y: number;
+  s: number;
 }
-function samples(split: 'tune' | 'holdout'): { points: Sample[]; outcomes: Array<{ answerable: boolean; right: number | null; top: number }> } {
+interface Outcome {
+  answerable: boolean;
+  right: number | null;
+  top: number;
+}
+
+function samples(chat: number): { points: Sample[]; outcomes: Outcome[] } {
   const points: Sample[] = [];
-  const outcomes: Array<{ answerable: boolean; right: number | null; top: number }> = [];
-  for (const q of questions.filter((x) => x.split === split)) {
-    const hits = index.search(expandQuery(q.question), 5);
+  const outcomes: Outcome[] = [];
+  questions.forEach((q, i) => {
+    const hits = index.search(expandQuery(withChat(q.question, chat, i + 1)), 5);
     let right: number | null = null;
     for (const h of hits) {
       const r = byId.get(h.chunkId);
       const ok = r !== undefined && q.answers.some((a) => passageAnswers({ sourcePath: r.sourcePath, section: r.section, text: r.content }, a));
-      points.push({ x: h.combined, y: ok ? 1 : 0 });
+      if (h.combined > 0 && h.coverage > 0) points.push({ x1: Math.log(h.combined), x2: Math.log(h.score / h.coverage), y: ok ? 1 : 0, s: similarityOf(h) });
       if (ok && right === null) right = similarityOf(h);
     }
     outcomes.push({ answerable: q.answers.length > 0, right, top: hits[0] ? similarityOf(hits[0]) : 0 });
-  }
+  });
   return { points, outcomes };
 }
 
-/** Logistic regression of y on x by gradient descent (two parameters, a few hundred points). */
-function fitLogistic(points: readonly Sample[]): { a: number; b: number } {
-  let a = 1;
+/** Logistic regression of y on (x1, x2) by gradient descent (three parameters, about 1,300 points). */
+function fitLogistic(points: readonly Sample[]): { a: number; b: number; c: number } {
+  let a = 0;
   let b = 0;
+  let c = 0;
   for (let step = 0; step < 20_000; step += 1) {
     let ga = 0;
     let gb = 0;
+    let gc = 0;
     for (const p of points) {
-      const e = 1 / (1 + Math.exp(-(a * p.x + b))) - p.y;
-      ga += e * p.x;
-      gb += e;
+      const e = 1 / (1 + Math.exp(-(a * p.x1 + b * p.x2 + c))) - p.y;
+      ga += e * p.x1;
+      gb += e * p.x2;
+      gc += e;
     }
-    a -= (0.5 * ga) / points.length;
-    b -= (0.5 * gb) / points.length;
+    a -= (0.05 * ga) / points.length;
+    b -= (0.05 * gb) / points.length;
+    c -= (0.05 * gc) / points.length;
   }
-  return { a, b };
+  return { a, b, c };
 }
 
-const tune = samples('tune');
-const { a, b } = fitLogistic(tune.points);
-console.log(`Fitted on ${tune.points.length} passages of the tuning part: similarity = 1 / (1 + exp(-(${a.toFixed(3)} × score ${b >= 0 ? '+' : '−'} ${Math.abs(b).toFixed(3)})))`);
+const sets = CHAT.map((chat) => ({ chat, ...samples(chat) }));
+const all = sets.flatMap((s) => s.points);
+const { a, b, c } = fitLogistic(all);
+console.log(`Fitted on ${all.length} passages of the tuning part (as written, + 2 and + 4 chat sentences):`);
+console.log(`similarity = 1 / (1 + exp(-(${a.toFixed(3)} × ln combined + ${b.toFixed(3)} × ln best ${c >= 0 ? '+' : '−'} ${Math.abs(c).toFixed(3)})))`);
 console.log('(paste into similarity.ts; the tables below use the constants currently there)\n');
-for (const [label, set] of [['tuning part', tune], ['held-out part', samples('holdout')]] as const) {
-  console.log(`${label}:\n| threshold | answerable: right passage kept | unanswerable: refused |\n|---|---|---|`);
-  const answerable = set.outcomes.filter((o) => o.answerable);
-  const unanswerable = set.outcomes.filter((o) => !o.answerable);
-  for (const t of [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5]) {
-    const kept = answerable.filter((o) => o.right !== null && o.right >= t).length;
-    const refused = unanswerable.filter((o) => o.top < t).length;
-    console.log(`| ${t.toFixed(2)} | ${kept}/${answerable.length} | ${refused}/${unanswerable.length} |`);
-  }
-  // Reliability: within bands of the similarity, the share of passages from a right section.
-  const bands = [0, 0.2, 0.4, 0.6, 0.8, 1.0001];
-  const pts = set.points.map((p) => ({ s: similarityOf({ combined: p.x }), y: p.y }));
-  const lines = bands.slice(0, -1).map((lo, i) => {
-    const hi = bands[i + 1] ?? 1;
-    const inBand = pts.filter((p) => p.s >= lo && p.s < hi);
-    const right = inBand.filter((p) => p.y === 1).length;
-    return `| ${lo.toFixed(1)}–${Math.min(1, hi).toFixed(1)} | ${inBand.length} | ${inBand.length === 0 ? '—' : `${((100 * right) / inBand.length).toFixed(0)}%`} |`;
+console.log(`| threshold | ${CHAT.map((n) => `right passage kept · unanswerable refused, ${n === 0 ? 'as written' : `+ ${n} chat`}`).join(' | ')} |\n|---|${CHAT.map(() => '---|').join('')}`);
+for (const t of [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]) {
+  const cells = sets.map(({ outcomes }) => {
+    const answerable = outcomes.filter((o) => o.answerable);
+    const unanswerable = outcomes.filter((o) => !o.answerable);
+    return `${answerable.filter((o) => o.right !== null && o.right >= t).length}/${answerable.length} · ${unanswerable.filter((o) => o.top < t).length}/${unanswerable.length}`;
   });
-  console.log(`\n| similarity | passages | from a right section |\n|---|---|---|\n${lines.join('\n')}\n`);
+  console.log(`| ${t.toFixed(2)} | ${cells.join(' | ')} |`);
 }
+// Reliability: within bands of the similarity, the share of passages from a right section.
+const bands = [0, 0.2, 0.4, 0.6, 0.8, 1.0001];
+const lines = bands.slice(0, -1).map((lo, i) => {
+  const hi = bands[i + 1] ?? 1;
+  const inBand = all.filter((p) => p.s >= lo && p.s < hi);
+  const right = inBand.filter((p) => p.y === 1).length;
+  return `| ${lo.toFixed(1)}–${Math.min(1, hi).toFixed(1)} | ${inBand.length} | ${inBand.length === 0 ? '—' : `${((100 * right) / inBand.length).toFixed(0)}%`} |`;
+});
+console.log(`\n| similarity (all three) | passages | from a right section |\n|---|---|---|\n${lines.join('\n')}`);

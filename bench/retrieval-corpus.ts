@@ -63,6 +63,8 @@ function shuffleSentences(text: string, rnd: () => number): string {
 export interface SeedChunk {
   section: string | null;
   content: string;
+  /** The section's questions (document expansion), reworded like the text. */
+  questions?: readonly string[];
 }
 
 /**
@@ -83,7 +85,8 @@ export async function growCorpus(db: Kysely<Database>, seeds: readonly SeedChunk
       const seed = seeds[(doc * perDocument + i) % seeds.length]!;
       const note = `At the ${city} ${doc} club, the ${pick(rnd, EXTRAS)} team follows this with local note ${Math.floor(rnd() * 10_000)}.`;
       const content = `${shuffleSentences(reword(seed.content, rnd), rnd)}\n\n${note}`;
-      return { chunk_index: i, section: seed.section, content, word_count: content.split(/\s+/).filter(Boolean).length };
+      const questions = (seed.questions ?? []).map((q) => reword(q, rnd));
+      return { chunk_index: i, section: seed.section, content, word_count: content.split(/\s+/).filter(Boolean).length, questions };
     });
     const sourcePath = `synthetic/${city.toLowerCase().replace(/\s+/g, '-')}-${doc}.md`;
     const { id } = await db.insertInto('knowledge_documents')

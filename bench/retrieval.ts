@@ -106,7 +106,7 @@ async function time(database: string, name: string, retriever: Retriever, corpus
 async function measure(database: string, handle: DatabaseHandle, sizes: readonly number[], fullText: boolean): Promise<Figures[]> {
   const { db } = handle;
   await ingestKnowledge(db, KNOWLEDGE_DIR);
-  const seeds = await db.selectFrom('knowledge_chunks').select(['section', 'content']).orderBy('id').execute();
+  const seeds = await db.selectFrom('knowledge_chunks').select(['section', 'content', 'questions']).orderBy('id').execute();
   const rows: Figures[] = [];
   for (const size of sizes) {
     process.stdout.write(`${database}: growing to ${size.toLocaleString('en-US')} chunks… `);

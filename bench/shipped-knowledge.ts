@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chunkMarkdown, DEFAULT_CHUNK_OPTIONS, type KnowledgeRow, parseDocument } from '../src/era/retrieval';
+import { seededRandom } from './retrieval-corpus';
 import { leafHeadings, NO_SECTION_QUESTIONS, parseSectionQuestions, questionsOfSection, questionsPathOf, type SectionQuestions } from '../src/era/retrieval/section-questions';
 
 export const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
@@ -21,4 +22,26 @@ export function shippedRows(withQuestions = true): KnowledgeRow[] {
     }
   }
   return rows;
+}
+
+/**
+ * Generic chat around a message (no HR content): managers rarely type a bare question. The tuning
+ * scripts score each tuning question as written and with 2 and 4 of these sentences around it, so
+ * that the similarity and the thresholds chosen on it hold for chattier messages too.
+ */
+const FILLER = [
+  'Hey, hope your week is going well.', 'Quick question for you.', 'Sorry if this is a silly question.', 'Not sure who else to ask about this.',
+  'This is at our downtown location.', 'Thanks in advance for the help!', 'Trying to get ahead of this before it turns into something.',
+  "I've been running this club for about six months.", 'Want to make sure I handle it right.', 'Let me know what you think when you get a chance.',
+  'Honestly not sure how to approach it.', 'Asking for my assistant manager too.',
+];
+
+/** The text with `sentences` filler sentences around it (half before, half after), the same for the same seed. */
+export function withChat(text: string, sentences: number, seed: number): string {
+  if (sentences === 0) return text;
+  const rnd = seededRandom(seed);
+  const pick = () => FILLER[Math.floor(rnd() * FILLER.length)] ?? '';
+  const before = Array.from({ length: Math.ceil(sentences / 2) }, pick).join(' ');
+  const after = Array.from({ length: Math.floor(sentences / 2) }, pick).join(' ');
+  return `${before} ${text} ${after}`.trim();
 }

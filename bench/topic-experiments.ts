@@ -1,6 +1,7 @@
 /**
  * Topic-guess experiments for issue 12 on the TUNING part of topic-messages.json only: the offline
- * classifier (rules, then a guess from retrieval) with different guesses. Prints accuracy per guess.
+ * classifier (rules, then a guess from retrieval) with different guesses, each message as written and
+ * with 2 and 4 sentences of generic chat around it. Prints accuracy per guess.
  *
  *   node -r @swc-node/register bench/topic-experiments.ts
  */
@@ -8,7 +9,7 @@ import path from 'node:path';
 import { createIndexRetriever, ingestKnowledge, isKnowledgeTopic, type Retriever } from '../src/era/retrieval';
 import { createIntentClassifier, loadTopicMessages, topicReport } from '../src/intent';
 import { createLogger } from '../src/logger';
-import { KNOWLEDGE_DIR } from './shipped-knowledge';
+import { KNOWLEDGE_DIR, withChat } from './shipped-knowledge';
 import { withPglite } from './throwaway-db';
 
 const FILE = path.resolve(__dirname, '../examples/era/quality/topic-messages.json');
@@ -33,10 +34,10 @@ async function main(): Promise<void> {
     await ingestKnowledge(db, KNOWLEDGE_DIR);
     const retriever = createIndexRetriever(db, { topK: 5, minSimilarity: 0 });
     const guesses: [string, Guess][] = [
-      ...[0.1, 0.2, 0.3, 0.4].map((m): [string, Guess] => [`best passage ≥ ${m}`, best(m)]),
-      ...[3, 5].flatMap((k) => [0.2, 0.3, 0.4, 0.6].map((m): [string, Guess] => [`vote of top ${k}, sum ≥ ${m}`, vote(k, m)])),
+      ...[0.05, 0.1, 0.15, 0.2, 0.3, 0.4].map((m): [string, Guess] => [`best passage ≥ ${m}`, best(m)]),
+      ...[3, 5].flatMap((k) => [0.1, 0.2, 0.3, 0.4, 0.6].map((m): [string, Guess] => [`vote of top ${k}, sum ≥ ${m}`, vote(k, m)])),
     ];
-    console.log('| guess (tuning part) | accuracy |\n|---|---|');
+    console.log('| guess (tuning part) | as written | + 2 chat sentences | + 4 |\n|---|---|---|---|');
     for (const [label, guess] of guesses) {
       const classifier = createIntentClassifier({
         client: null,
@@ -45,8 +46,13 @@ async function main(): Promise<void> {
         logger: createLogger('silent'),
         guessTopic: async (text) => (await guess(retriever, text)) as never,
       });
-      const r = await topicReport(messages, async (text) => (await classifier.classify(text, { sessionId: null, testerId: null })).intent);
-      console.log(`| ${label} | ${((100 * r.correct) / r.messages).toFixed(0)} % (${r.errors.length} wrong of ${messages.length}) |`);
+      const cells: string[] = [];
+      for (const chat of [0, 2, 4]) {
+        const chatty = messages.map((m, i) => ({ ...m, message: withChat(m.message, chat, 1000 + i) }));
+        const r = await topicReport(chatty, async (text) => (await classifier.classify(text, { sessionId: null, testerId: null })).intent);
+        cells.push(`${((100 * r.correct) / r.messages).toFixed(0)} % (${r.errors.length} wrong)`);
+      }
+      console.log(`| ${label} | ${cells.join(' | ')} |`);
     }
   });
 }

@@ -16,11 +16,13 @@ import { withPglite } from './throwaway-db';
 const FILE = path.resolve(__dirname, '../examples/era/quality/topic-messages.json');
 /** The second, blind final check (split holdout2). */
 const FILE_HOLDOUT2 = path.resolve(__dirname, '../examples/era/quality/topic-messages-holdout2.json');
-const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its errors were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02; the final check)' } as const;
+/** The third, blind final check (split holdout3). */
+const FILE_HOLDOUT3 = path.resolve(__dirname, '../examples/era/quality/topic-messages-holdout3.json');
+const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its errors were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02 before document expansion was tuned)', holdout3: 'third held-out part (written blind on 2026-12-02, half short and half long; the final check)' } as const;
 
 async function report(label: string, predict: TopicPredictor): Promise<void> {
-  const messages = [...loadTopicMessages(FILE), ...loadTopicMessages(FILE_HOLDOUT2)];
-  for (const split of ['tune', 'holdout', 'holdout2'] as const) {
+  const messages = [...loadTopicMessages(FILE), ...loadTopicMessages(FILE_HOLDOUT2), ...loadTopicMessages(FILE_HOLDOUT3)];
+  for (const split of ['tune', 'holdout', 'holdout2', 'holdout3'] as const) {
     const r = await topicReport(messages.filter((m) => m.split === split), predict);
     console.log(`\n### Topics, ${label}: ${SPLIT_LABELS[split]}\n\n${topicTable(r)}`);
     if (split === 'tune' && process.argv.includes('--errors')) for (const e of r.errors) console.log(`- ${e.id} "${e.message}": ${e.topic}, predicted ${e.predicted}`);

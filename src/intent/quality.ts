@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { matchRules } from './rules';
 import { INTENT_IDS, type IntentId, isIntentId, OTHER_INTENT } from './topics';
 
-/** Tuned on; held out; a second check written blind on 2026-12-02 (its own file; see retrieval's quality.ts). */
-export const TOPIC_SPLITS = ['tune', 'holdout', 'holdout2'] as const;
+/** Tuned on; held out; two later checks written blind on 2026-12-02 (their own files; see retrieval's quality.ts). */
+export const TOPIC_SPLITS = ['tune', 'holdout', 'holdout2', 'holdout3'] as const;
 
 const messageSchema = z.object({
   id: z.string().min(1),

@@ -10,11 +10,12 @@ import { SECTION_SEPARATOR } from './chunker';
 import type { RetrievedPassage, Retriever } from './retriever';
 
 /**
- * Which part of a quality set an item belongs to: tuned on, or kept aside as a check. `holdout2` is a
- * second, fresh check written blind on 2026-12-02 (its own file) after the first held-out part's misses
- * had been read in notes: the final check for the methods chosen since.
+ * Which part of a quality set an item belongs to: tuned on, or kept aside as a check. `holdout2` and
+ * `holdout3` are fresh checks written blind on 2026-12-02 (their own files) by people who saw only the
+ * policies: holdout2 before document expansion was tuned, holdout3 (half short, half long messages)
+ * after holdout2 had been evaluated once, as the final check of the similarity fitted since.
  */
-export const QUALITY_SPLITS = ['tune', 'holdout', 'holdout2'] as const;
+export const QUALITY_SPLITS = ['tune', 'holdout', 'holdout2', 'holdout3'] as const;
 export type QualitySplit = (typeof QUALITY_SPLITS)[number];
 
 const answerSchema = z.object({ document: z.string().min(1), section: z.string().min(1) });

@@ -1,18 +1,34 @@
 /**
  * The similarity shown next to a source and stored in search_results: the estimated chance that the
- * passage comes from a section that answers the question. A logistic curve of the passage's ranking
- * score (its coverage of the question plus half its document's: knowledge-index.ts), fitted on the
- * quality suite's tuning part by bench/retrieval-calibrate.ts. Read it as: of passages shown at 0.6,
- * about six in ten were from the right section when the suite was calibrated; 0.1, about one in ten.
- * The default RETRIEVAL_MIN_SIMILARITY is chosen on the same table (README, "What ERA answers from").
+ * passage comes from a section that answers the question. A logistic curve of two things the ranking
+ * knows (knowledge-index.ts): the passage's ranking score `combined` (its coverage of the question plus
+ * half its document's) and how much the question says, `best` (the score a passage holding every one
+ * of its words would get). Coverage alone falls as a message grows chattier ("Hey, quick one — …
+ * thanks!"), though the passage found is as right; the second term corrects for that. Fitted by
+ * bench/retrieval-calibrate.ts on the quality suite's tuning part, each question as written and with
+ * generic chat around it. Read it as: of passages shown at 0.6, about six in ten were from a right
+ * section when the suite was calibrated; 0.1, about one in ten. RETRIEVAL_MIN_SIMILARITY and the topic
+ * guess's threshold are chosen on the same data (README, "What ERA answers from").
  */
 
 /** Fitted by bench/retrieval-calibrate.ts (run it again after changing the ranking). */
-const SLOPE = 8.683;
-const INTERCEPT = -6.218;
+const COMBINED_LOG = 3.858;
+const BEST_LOG = 2.055;
+const INTERCEPT = -6.133;
 
-/** Maps a passage's ranking score to the calibrated similarity in (0, 1). */
-export function similarityOf(hit: { combined: number }): number {
-  const p = 1 / (1 + Math.exp(-(SLOPE * hit.combined + INTERCEPT)));
+/** What the similarity is computed from: a ranked hit (RankedHit has them all). */
+export interface SimilarityInput {
+  /** The ranking score: coverage + document weight × document coverage. */
+  combined: number;
+  /** The passage's own BM25F score and its coverage (score / the question's best possible score). */
+  score: number;
+  coverage: number;
+}
+
+/** Maps a ranked passage to the calibrated similarity in (0, 1); 0 for a passage that matched nothing. */
+export function similarityOf(hit: SimilarityInput): number {
+  if (!(hit.combined > 0) || !(hit.score > 0) || !(hit.coverage > 0)) return 0;
+  const best = hit.score / hit.coverage;
+  const p = 1 / (1 + Math.exp(-(COMBINED_LOG * Math.log(hit.combined) + BEST_LOG * Math.log(best) + INTERCEPT)));
   return Math.round(p * 1000) / 1000;
 }
