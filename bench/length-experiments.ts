@@ -94,6 +94,15 @@ const plain = fit(points(0));
 report('combined + ln(best), fitted as written', plain);
 const logs = fit([...points(0), ...points(2), ...points(4)], F_LOG);
 report('ln(combined) + ln(best), fitted with filler', logs);
+const bests = points(0).map((p) => p.best).sort((x, y) => x - y);
+const floorBest = bests[Math.floor(bests.length / 2)] ?? 1;
+console.log(`  median best as written: ${floorBest.toFixed(1)}`);
+const F_CLIP: Features = (h) => [Math.log(Math.max(1e-6, h.combined)), Math.log(Math.max(floorBest, h.best))];
+const clipped = fit([...points(0), ...points(2), ...points(4)], F_CLIP);
+report('ln(combined) + ln(max(best, median)), fitted with filler', clipped);
+const short = 'What if they do not answer the phone?';
+const [sh] = hitsOf(short);
+if (sh) console.log(`  "${short}": shipped ${shipped(sh).toFixed(3)}, log ${logs(sh).toFixed(3)}, clipped ${clipped(sh).toFixed(3)} (best ${sh.best.toFixed(1)})`);
 
 // Ranking under filler: section top-1 / top-3 of the answerable tuning questions.
 const rankCells = [0, 2, 4].map((pad) => {
@@ -110,7 +119,7 @@ const rankCells = [0, 2, 4].map((pad) => {
 });
 console.log(`\n| ranking | as written | + 2 | + 4 |\n|---|---|---|---|\n| section top-1 / top-3 | ${rankCells.join(' | ')} |`);
 
-const SWEPT = process.env.SWEPT === 'log' ? logs : both;
+const SWEPT = process.env.SWEPT === 'log' ? logs : process.env.SWEPT === 'clip' ? clipped : both;
 // Thresholds for the two-feature similarity fitted with filler: refusal (answerable kept / unanswerable refused) and the topic guess.
 console.log('\n| threshold | kept · refused, as written | + 2 | + 4 | topic guess right, as written | + 2 | + 4 |\n|---|---|---|---|---|---|---|');
 for (const t of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) {

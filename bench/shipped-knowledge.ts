@@ -7,6 +7,10 @@ import { leafHeadings, NO_SECTION_QUESTIONS, parseSectionQuestions, questionsOfS
 
 export const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
 export const QUESTIONS_FILE = path.resolve(__dirname, '../examples/era/quality/retrieval-questions.json');
+/** The second tuning set (split tune2), written blind like the held-out sets; tuned on from round 2. */
+export const QUESTIONS_TUNE2_FILE = path.resolve(__dirname, '../examples/era/quality/retrieval-questions-tune2.json');
+export const TOPICS_FILE = path.resolve(__dirname, '../examples/era/quality/topic-messages.json');
+export const TOPICS_TUNE2_FILE = path.resolve(__dirname, '../examples/era/quality/topic-messages-tune2.json');
 
 /** One row per chunk, ids "file#index", documents identified by their file name; with each section's questions (the .questions.json files) unless told not to. */
 export function shippedRows(withQuestions = true): KnowledgeRow[] {

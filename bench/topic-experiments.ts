@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createIndexRetriever, ingestKnowledge, isKnowledgeTopic, type Retriever } from '../src/era/retrieval';
 import { createIntentClassifier, loadTopicMessages, topicReport } from '../src/intent';
 import { createLogger } from '../src/logger';
-import { KNOWLEDGE_DIR, withChat } from './shipped-knowledge';
+import { KNOWLEDGE_DIR, TOPICS_TUNE2_FILE, withChat } from './shipped-knowledge';
 import { withPglite } from './throwaway-db';
 
 const FILE = path.resolve(__dirname, '../examples/era/quality/topic-messages.json');
@@ -30,6 +30,7 @@ const vote = (k: number, min: number): Guess => async (r, text) => {
 
 async function main(): Promise<void> {
   const messages = loadTopicMessages(FILE).filter((m) => m.split === 'tune');
+  const tune2 = loadTopicMessages(TOPICS_TUNE2_FILE);
   await withPglite(async ({ db }) => {
     await ingestKnowledge(db, KNOWLEDGE_DIR);
     const retriever = createIndexRetriever(db, { topK: 5, minSimilarity: 0 });
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
       ...[0.05, 0.1, 0.15, 0.2, 0.3, 0.4].map((m): [string, Guess] => [`best passage ≥ ${m}`, best(m)]),
       ...[3, 5].flatMap((k) => [0.1, 0.2, 0.3, 0.4, 0.6].map((m): [string, Guess] => [`vote of top ${k}, sum ≥ ${m}`, vote(k, m)])),
     ];
-    console.log('| guess (tuning part) | as written | + 2 chat sentences | + 4 |\n|---|---|---|---|');
+    console.log('| guess | tune as written | tune + 2 chat sentences | tune + 4 | tune2 (written blind) | tune2, no rules |\n|---|---|---|---|---|---|');
     for (const [label, guess] of guesses) {
       const classifier = createIntentClassifier({
         client: null,
@@ -52,6 +53,10 @@ async function main(): Promise<void> {
         const r = await topicReport(chatty, async (text) => (await classifier.classify(text, { sessionId: null, testerId: null })).intent);
         cells.push(`${((100 * r.correct) / r.messages).toFixed(0)} % (${r.errors.length} wrong)`);
       }
+      const r2 = await topicReport(tune2, async (text) => (await classifier.classify(text, { sessionId: null, testerId: null })).intent);
+      cells.push(`${((100 * r2.correct) / r2.messages).toFixed(0)} % (${r2.errors.length} wrong)`);
+      const alone = await topicReport(tune2, async (text) => ((await guess(retriever, text)) ?? 'other') as never);
+      cells.push(`${((100 * alone.correct) / alone.messages).toFixed(0)} %`);
       console.log(`| ${label} | ${cells.join(' | ')} |`);
     }
   });

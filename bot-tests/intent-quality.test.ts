@@ -4,10 +4,10 @@
  * the topic of the policy whose passage best answers the message (the index retriever over the shipped
  * policies), then `other` — on every database. Per-topic precision and recall are printed.
  *
- * The tuning part is held to the issue's 90 % accuracy. The held-out part does NOT reach it (77 %
- * when this was written, 67 % with the rules alone before issue 12; README, "Every model call, every
- * message's topic"): it is held to what was reached, so a change that loses ground on messages nobody
- * tuned on fails here. Raise the floor as the rules improve; never lower it to pass.
+ * The tuning part is held to the issue's 90 % accuracy. The held-out parts do NOT reach it: the first
+ * (by hash) and the blind ones written on 2026-12-02 (topic-messages-holdout2/3.json; README, "Every
+ * model call, every message's topic"). Each is held to what was reached, so a change that loses ground
+ * on messages nobody tuned on fails here. Raise the floors as the rules improve; never lower them to pass.
  */
 import path from 'node:path';
 import { createIndexRetriever, ingestKnowledge, splitOf, topicOfBestPassage } from '../src/era/retrieval';
@@ -16,14 +16,25 @@ import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 
 const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
-const MESSAGES = loadTopicMessages(path.resolve(__dirname, '../examples/era/quality/topic-messages.json'));
-const FLOORS = { tune: 0.9, holdout: 0.75 } as const;
+const QUALITY_DIR = path.resolve(__dirname, '../examples/era/quality');
+const MESSAGES = loadTopicMessages(path.join(QUALITY_DIR, 'topic-messages.json'));
+const BLIND = ['holdout2', 'holdout3'] as const;
+const ALL = [...MESSAGES, ...BLIND.flatMap((part) => loadTopicMessages(path.join(QUALITY_DIR, `topic-messages-${part}.json`)))];
+/** What was reached on 2026-12-02 (the tuning part: the issue's bar and more). */
+const FLOORS = { tune: 0.95, holdout: 0.84, holdout2: 0.55, holdout3: 0.7 } as const;
 
 describe('the topic message set', () => {
   it('has at least 100 messages over every topic, each in the part its hash gives it', () => {
     expect(MESSAGES.length).toBeGreaterThanOrEqual(100);
     expect(new Set(MESSAGES.map((m) => m.topic))).toEqual(new Set(INTENT_IDS));
     for (const m of MESSAGES) expect({ id: m.id, split: m.split }).toEqual({ id: m.id, split: splitOf(m.message) });
+  });
+
+  it.each(BLIND)('has the blind set %s, at least 50 messages over every topic, all in its own part', (part) => {
+    const set = ALL.filter((m) => m.split === part);
+    expect(set.length).toBeGreaterThanOrEqual(50);
+    expect(new Set(set.map((m) => m.topic))).toEqual(new Set(INTENT_IDS));
+    expect(new Set(ALL.map((m) => m.id)).size).toBe(ALL.length);
   });
 });
 
@@ -47,8 +58,8 @@ describe.each(testDbKinds)('topic quality of the offline classifier on %s', (kin
   });
   const predict = async (text: string) => (await classifier.classify(text, { sessionId: null, testerId: null })).intent;
 
-  it.each(['tune', 'holdout'] as const)('the %s part stays at or above its accuracy floor', async (split) => {
-    const report = await topicReport(MESSAGES.filter((m) => m.split === split), predict);
+  it.each(['tune', 'holdout', ...BLIND] as const)('the %s part stays at or above its accuracy floor', async (split) => {
+    const report = await topicReport(ALL.filter((m) => m.split === split), predict);
     console.log(`topics on ${kind}, ${split} part:\n${topicTable(report)}`);
     expect(report.correct / report.messages).toBeGreaterThanOrEqual(FLOORS[split]);
   });

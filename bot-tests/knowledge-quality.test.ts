@@ -1,13 +1,15 @@
 /**
- * Retrieval quality (issue 12): the manager questions of examples/era/quality/retrieval-questions.json,
+ * Retrieval quality (issue 12): the manager questions of examples/era/quality/retrieval-questions*.json,
  * each labelled with the section that answers it, through ERA's retriever on the shipped policies, on
  * every database. Section-level top-1 / top-3 and document-level top-3 are printed per part.
  *
- * The bars: the tuning part must keep section top-3 ≥ 90 % and top-1 ≥ 70 % (the issue's bar, met
- * there). The held-out part does NOT reach the issue's bar (78 % / 58 % when this was written; see
- * README, "What ERA answers from"): it is held to what was reached, so a change that loses ground on
- * questions nobody tuned on fails here. Raise these floors as retrieval improves; never lower them
- * to pass, and never edit a question to make it pass.
+ * Parts: `tune` (tuned on), `holdout` (set aside by hash; its misses were read in earlier notes),
+ * `holdout2` and `holdout3` (written blind on 2026-12-02 by people who saw only the policies; holdout3
+ * is the final check of this round). The tuning part is held to the issue's bar (top-3 90 %, top-1
+ * 70 %), which the first held-out part also reaches; the two blind parts do not (README, "What ERA
+ * answers from"), and every part is held to what was reached, so a change that loses ground on
+ * questions nobody tuned on fails here. Raise these floors as retrieval improves; never lower them to
+ * pass, and never edit a question to make it pass.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,12 +27,19 @@ import {
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 
 const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
-const QUESTIONS = loadQualityQuestions(path.resolve(__dirname, '../examples/era/quality/retrieval-questions.json'));
+const QUALITY_DIR = path.resolve(__dirname, '../examples/era/quality');
+/** The first set (split by hash into tune / holdout). */
+const HASHED = loadQualityQuestions(path.join(QUALITY_DIR, 'retrieval-questions.json'));
+/** The blind sets, each a part of its own. */
+const BLIND = ['holdout2', 'holdout3'] as const;
+const QUESTIONS = [...HASHED, ...BLIND.flatMap((part) => loadQualityQuestions(path.join(QUALITY_DIR, `retrieval-questions-${part}.json`)))];
 
-/** [part, section top-3, section top-1, document top-3] floors. */
+/** Floors per part: the issue's bar for the tuning part, what was reached (2026-12-02) for the rest. */
 const BARS = {
-  tune: { sectionTop3: 0.9, sectionTop1: 0.7, documentTop3: 0.95 },
-  holdout: { sectionTop3: 0.75, sectionTop1: 0.55, documentTop3: 0.9 },
+  tune: { sectionTop3: 0.95, sectionTop1: 0.9, documentTop3: 0.95 },
+  holdout: { sectionTop3: 0.95, sectionTop1: 0.85, documentTop3: 0.95 },
+  holdout2: { sectionTop3: 0.85, sectionTop1: 0.6, documentTop3: 0.9 },
+  holdout3: { sectionTop3: 0.75, sectionTop1: 0.55, documentTop3: 0.9 },
 } as const;
 
 describe('the retrieval question set', () => {
@@ -49,8 +58,16 @@ describe('the retrieval question set', () => {
   });
 
   it('keeps each question in the part its hash gives it, so the held-out part stays held out', () => {
-    for (const q of QUESTIONS) expect({ id: q.id, split: q.split }).toEqual({ id: q.id, split: splitOf(q.question) });
+    for (const q of HASHED) expect({ id: q.id, split: q.split }).toEqual({ id: q.id, split: splitOf(q.question) });
     expect(new Set(QUESTIONS.map((q) => q.id)).size).toBe(QUESTIONS.length);
+  });
+
+  it.each(BLIND)('keeps the blind set %s whole: its own part, every policy, unanswerable questions too', (part) => {
+    const set = QUESTIONS.filter((q) => q.split === part);
+    expect(set.length).toBeGreaterThanOrEqual(60);
+    expect(new Set(set.flatMap((q) => q.answers.map((a) => a.document))).size).toBe(10);
+    expect(set.filter((q) => q.answers.length === 0).length).toBeGreaterThanOrEqual(5);
+    expect(set.every((q) => q.id.startsWith(`h${part.slice(-1)}-`))).toBe(true);
   });
 });
 
@@ -66,7 +83,7 @@ describe.each(testDbKinds)('retrieval quality on %s', (kind) => {
     await t.dispose();
   });
 
-  it.each(['tune', 'holdout'] as const)('the %s part stays at or above its section-level bars', (split) => {
+  it.each(['tune', 'holdout', ...BLIND] as const)('the %s part stays at or above its section-level bars', (split) => {
     const part = outcomes.filter((o) => o.question.split === split);
     const f = figuresOf(part);
     console.log(`retrieval quality on ${kind}, ${split} part:\n${qualityTable(part)}${split === 'tune' ? `\n${missLines(part).join('\n')}` : ''}`);

@@ -165,7 +165,7 @@ const RULES: readonly ExpansionRule[] = [
 ];
 
 /** How much an added policy word counts against one of the question's own words. */
-export const EXPANSION_WEIGHT = 0.75;
+export const EXPANSION_WEIGHT = 0.5;
 
 /** A query term and its weight: 1 for the question's own words, EXPANSION_WEIGHT for added ones. */
 export interface WeightedTerm {

@@ -10,9 +10,9 @@ export { createFullTextRetriever, type FullTextRetrieverOptions, type RetrievedP
 export { createIndexRetriever, type IndexRetrieverOptions, TOPIC_GUESS_MIN_SIMILARITY, topicOfBestPassage } from './index-retriever';
 export { analyse } from './analyzer';
 export { countWords, splitSentences } from './text';
-export { expandQuery } from './expansion';
+export { EXPANSION_WEIGHT, expandQuery } from './expansion';
 export { similarityOf } from './similarity';
-export { type ChunkMeta, KnowledgeIndex, type KnowledgeRow, type RankedHit } from './knowledge-index';
+export { type ChunkMeta, DEFAULT_DOCUMENT_WEIGHT, KnowledgeIndex, type KnowledgeRow, type RankedHit } from './knowledge-index';
 export { type Bm25Params, DEFAULT_BM25, LexicalIndex } from './lexical-index';
 export { averageSimilarity, toSearchResults } from './search-results';
 export {

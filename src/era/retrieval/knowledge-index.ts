@@ -8,7 +8,7 @@ import type { WeightedTerm } from './expansion';
 import { type Bm25Params, DEFAULT_BM25, type IndexHit, type IndexSourceRow, LexicalIndex } from './lexical-index';
 
 /** How much a document's coverage adds to each of its chunks' (see the file comment). */
-export const DEFAULT_DOCUMENT_WEIGHT = 0.5;
+export const DEFAULT_DOCUMENT_WEIGHT = 0.25;
 /** Chunks considered for the final ranking: the best by their own coverage. */
 const CANDIDATES = 50;
 

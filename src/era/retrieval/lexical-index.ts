@@ -33,11 +33,15 @@ export interface Bm25Params {
   headingWeight: number;
   parentWeight: number;
   titleWeight: number;
-  /** Weight of the section's questions (document expansion): a term counts questionWeight × ln(1 + n), n being how many of them hold it. */
+  /**
+   * Weight of the section's questions (document expansion): a term counts questionWeight × ln(1 + n),
+   * n being how many of them hold it, or questionWeight × ln 2 however many do when questionOnce is set.
+   */
   questionWeight: number;
+  questionOnce?: boolean;
 }
 
-export const DEFAULT_BM25: Readonly<Bm25Params> = Object.freeze({ k1: 1.2, b: 0.5, headingWeight: 3, parentWeight: 1, titleWeight: 0.5, questionWeight: 1.5 });
+export const DEFAULT_BM25: Readonly<Bm25Params> = Object.freeze({ k1: 1.2, b: 0.5, headingWeight: 3, parentWeight: 1, titleWeight: 0.5, questionWeight: 2 });
 
 /** One scored chunk. */
 export interface IndexHit {
@@ -126,7 +130,7 @@ export class LexicalIndex {
         // How many of the questions hold each term, damped: ten ways of saying "late" are not ten times the evidence.
         const holding = new Map<string, number>();
         for (const q of row.questions) for (const t of new Set(analyse(q))) holding.set(t, (holding.get(t) ?? 0) + 1);
-        for (const [t, n] of holding) tf.set(t, (tf.get(t) ?? 0) + params.questionWeight * Math.log1p(n));
+        for (const [t, n] of holding) tf.set(t, (tf.get(t) ?? 0) + params.questionWeight * Math.log1p(params.questionOnce ? 1 : n));
       }
       lengths.push(body.length + heading.length);
       for (const [term, f] of tf) {

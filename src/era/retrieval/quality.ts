@@ -13,9 +13,11 @@ import type { RetrievedPassage, Retriever } from './retriever';
  * Which part of a quality set an item belongs to: tuned on, or kept aside as a check. `holdout2` and
  * `holdout3` are fresh checks written blind on 2026-12-02 (their own files) by people who saw only the
  * policies: holdout2 before document expansion was tuned, holdout3 (half short, half long messages)
- * after holdout2 had been evaluated once, as the final check of the similarity fitted since.
+ * after holdout2 had been evaluated once, as the final check of the similarity fitted since. `tune2`
+ * (written the same way, larger) joined the tuning data for the second round; `holdout4`, written
+ * with it and never looked at until that round was frozen, is that round's final check.
  */
-export const QUALITY_SPLITS = ['tune', 'holdout', 'holdout2', 'holdout3'] as const;
+export const QUALITY_SPLITS = ['tune', 'holdout', 'holdout2', 'holdout3', 'tune2', 'holdout4'] as const;
 export type QualitySplit = (typeof QUALITY_SPLITS)[number];
 
 const answerSchema = z.object({ document: z.string().min(1), section: z.string().min(1) });
