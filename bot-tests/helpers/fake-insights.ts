@@ -115,7 +115,12 @@ export function eraReply(body: MessagesRequestBody): string {
   const last = body.messages.at(-1);
   const question = last ? textOf(last.content) : '';
   const hasPassages = /Policy passages for this question/.test(question);
-  const asked = (question.split('\n').filter(Boolean).at(-1) ?? '').slice(0, 60);
+  // The tester's message is the last text block (after the passages block); textOf joins blocks with
+  // nothing between them, so the last line alone would also carry the last passage's last words.
+  const blocks = Array.isArray(last?.content) ? last.content : [];
+  const lastBlock = blocks.at(-1);
+  const message = lastBlock !== undefined ? textOf([lastBlock]) : question;
+  const asked = (message.split('\n').filter(Boolean).at(-1) ?? '').slice(0, 60);
   const opening = system.includes(ACKNOWLEDGE_RULE) ? ACKNOWLEDGEMENT : `About "${asked}":`;
   return [
     opening,
