@@ -5,7 +5,7 @@
  * abandonment" for an injured employee) loses to a passage of the policy the question is about.
  */
 import type { WeightedTerm } from './expansion';
-import { type Bm25Params, DEFAULT_BM25, type IndexHit, type IndexSourceRow, LexicalIndex } from './lexical-index';
+import { type Bm25Params, DEFAULT_BM25, type IndexHit, type IndexSourceRow, LexicalIndex, questionHolding } from './lexical-index';
 
 /** How much a document's coverage adds to each of its chunks' (see the file comment). */
 export const DEFAULT_DOCUMENT_WEIGHT = 0.25;
@@ -55,19 +55,29 @@ export class KnowledgeIndex {
   /** Builds both levels from all chunks of one version (chunks of a document in reading order). */
   static build(version: string, rows: readonly KnowledgeRow[], params: Bm25Params = DEFAULT_BM25, documentWeight = DEFAULT_DOCUMENT_WEIGHT): KnowledgeIndex {
     const meta = new Map<string, ChunkMeta>();
-    const docs = new Map<string, IndexSourceRow & { parts: string[]; asked: string[] }>();
-    for (const r of rows) {
-      meta.set(r.id, { id: r.id, documentId: r.documentId, title: r.title, sourcePath: r.sourcePath, topic: r.topic, section: r.section });
-      const d = docs.get(r.documentId);
-      const text = r.section ? `${r.section}\n${r.content}` : r.content;
-      if (d) {
-        d.parts.push(text);
-        d.asked.push(...(r.questions ?? []));
-      } else docs.set(r.documentId, { id: r.documentId, documentId: r.documentId, title: r.title, section: null, content: '', parts: [text], asked: [...(r.questions ?? [])] });
+    const docs = new Map<string, IndexSourceRow & { parts: string[]; holding: Map<string, number>; sections: Set<string> }>();
+    // One pass: each chunk's questions are analysed once, for its own row and (once per section, as a
+    // section's chunks share them) for its document's, and nothing per chunk is kept beyond its row.
+    function* chunkRows(): Generator<IndexSourceRow> {
+      for (const r of rows) {
+        meta.set(r.id, { id: r.id, documentId: r.documentId, title: r.title, sourcePath: r.sourcePath, topic: r.topic, section: r.section });
+        let d = docs.get(r.documentId);
+        if (!d) {
+          d = { id: r.documentId, documentId: r.documentId, title: r.title, section: null, content: '', parts: [], holding: new Map(), sections: new Set() };
+          docs.set(r.documentId, d);
+        }
+        d.parts.push(r.section ? `${r.section}\n${r.content}` : r.content);
+        const holding = r.questions && r.questions.length > 0 ? questionHolding(r.questions) : undefined;
+        if (holding && !d.sections.has(r.section ?? '')) {
+          d.sections.add(r.section ?? '');
+          for (const [t, n] of holding) d.holding.set(t, (d.holding.get(t) ?? 0) + n);
+        }
+        yield { id: r.id, documentId: r.documentId, title: r.title, section: r.section, content: r.content, ...(holding ? { questionHolding: holding } : {}) };
+      }
     }
-    // A section split into several chunks gives each its questions: the document counts them once.
-    const docRows = [...docs.values()].map((d) => ({ ...d, content: d.parts.join('\n'), questions: [...new Set(d.asked)] }));
-    return new KnowledgeIndex(version, LexicalIndex.build(version, rows, params), LexicalIndex.build(version, docRows, params), meta, documentWeight);
+    const chunks = LexicalIndex.build(version, chunkRows(), params);
+    const docRows = [...docs.values()].map((d) => ({ id: d.id, documentId: d.documentId, title: d.title, section: null, content: d.parts.join('\n'), questionHolding: d.holding }));
+    return new KnowledgeIndex(version, chunks, LexicalIndex.build(version, docRows, params), meta, documentWeight);
   }
 
   /** The k best chunks, best first by the mixed score. */

@@ -24,6 +24,15 @@ export interface IndexSourceRow {
   content: string;
   /** Questions the chunk's section answers (document expansion, section-questions.ts). */
   questions?: readonly string[];
+  /** The same, already counted by questionHolding (used instead of `questions` when given). */
+  questionHolding?: ReadonlyMap<string, number>;
+}
+
+/** For each term of the questions, how many of them hold it. */
+export function questionHolding(questions: readonly string[]): Map<string, number> {
+  const holding = new Map<string, number>();
+  for (const q of questions) for (const t of new Set(analyse(q))) holding.set(t, (holding.get(t) ?? 0) + 1);
+  return holding;
 }
 
 /** BM25F parameters; see the file comment. */
@@ -126,11 +135,10 @@ export class LexicalIndex {
       add(heading, params.headingWeight);
       add(analyse(path.slice(0, -1).join(' ')), params.parentWeight);
       add(analyse(row.title), params.titleWeight);
-      if (row.questions && row.questions.length > 0 && params.questionWeight > 0) {
+      if (params.questionWeight > 0) {
         // How many of the questions hold each term, damped: ten ways of saying "late" are not ten times the evidence.
-        const holding = new Map<string, number>();
-        for (const q of row.questions) for (const t of new Set(analyse(q))) holding.set(t, (holding.get(t) ?? 0) + 1);
-        for (const [t, n] of holding) tf.set(t, (tf.get(t) ?? 0) + params.questionWeight * Math.log1p(params.questionOnce ? 1 : n));
+        const holding = row.questionHolding ?? (row.questions && row.questions.length > 0 ? questionHolding(row.questions) : null);
+        for (const [t, n] of holding ?? []) tf.set(t, (tf.get(t) ?? 0) + params.questionWeight * Math.log1p(params.questionOnce ? 1 : n));
       }
       lengths.push(body.length + heading.length);
       for (const [term, f] of tf) {

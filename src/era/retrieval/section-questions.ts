@@ -47,7 +47,6 @@ function cleanQuestions(list: readonly string[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const raw of list) {
-    // eslint-disable-next-line no-control-regex -- stripping control characters is the point
     const q = raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, MAX_QUESTION_CHARS);
     const key = q.toLowerCase();
     if (q.length === 0 || seen.has(key)) continue;
