@@ -3,9 +3,11 @@
  * chattier messages? On the TUNING parts only: each question / topic message as written, and with
  * generic chat filler around it (no HR content), through the shipped ranking. Compares the shipped
  * similarity with one that also sees how much the message says (a second feature, ln of the best
- * score the message could get), fitted on the tuning part with and without filler.
+ * score the message could get), fitted on the tuning part with and without filler. (The first row was
+ * the coverage-only similarity when this was written; it now measures the shipped one.) SWEPT picks the
+ * similarity of the threshold sweep at the end.
  *
- *   node -r @swc-node/register bench/length-experiments.ts
+ *   [SWEPT=shipped|log|clip] node -r @swc-node/register bench/length-experiments.ts
  */
 import path from 'node:path';
 import { expandQuery, KnowledgeIndex, loadQualityQuestions, passageAnswers, similarityOf } from '../src/era/retrieval';
@@ -87,7 +89,7 @@ function report(label: string, sim: Sim): void {
 
 console.log('cells: right passage kept at 0.1 · unanswerable refused at 0.1 · topic guess alone (no rules) right at 0.3');
 console.log('| similarity | as written | + 2 filler sentences | + 4 filler sentences |\n|---|---|---|---|');
-report('shipped (combined only)', shipped);
+report('shipped (src/era/retrieval/similarity.ts)', shipped);
 const both = fit([...points(0), ...points(2), ...points(4)]);
 report('combined + ln(best), fitted with filler', both);
 const plain = fit(points(0));
@@ -119,7 +121,7 @@ const rankCells = [0, 2, 4].map((pad) => {
 });
 console.log(`\n| ranking | as written | + 2 | + 4 |\n|---|---|---|---|\n| section top-1 / top-3 | ${rankCells.join(' | ')} |`);
 
-const SWEPT = process.env.SWEPT === 'log' ? logs : process.env.SWEPT === 'clip' ? clipped : both;
+const SWEPT = process.env.SWEPT === 'log' ? logs : process.env.SWEPT === 'clip' ? clipped : process.env.SWEPT === 'shipped' ? shipped : both;
 // Thresholds for the two-feature similarity fitted with filler: refusal (answerable kept / unanswerable refused) and the topic guess.
 console.log('\n| threshold | kept · refused, as written | + 2 | + 4 | topic guess right, as written | + 2 | + 4 |\n|---|---|---|---|---|---|---|');
 for (const t of [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) {
