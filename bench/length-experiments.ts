@@ -42,7 +42,7 @@ function points(pad: number): Point[] {
 type Features = (h: { combined: number; best: number }) => [number, number];
 const F_LINEAR: Features = (h) => [h.combined, Math.log(h.best)];
 const F_LOG: Features = (h) => [Math.log(Math.max(1e-6, h.combined)), Math.log(h.best)];
-function fit(pts: Point[], f: Features = F_LINEAR): Sim {
+function fitLogistic(pts: Point[], f: Features = F_LINEAR): Sim {
   // Logistic regression on two features, gradient descent (small, deterministic).
   let a = 0; let b = 0; let c = 0;
   const lr = 0.05;
@@ -90,17 +90,17 @@ function report(label: string, sim: Sim): void {
 console.log('cells: right passage kept at 0.1 · unanswerable refused at 0.1 · topic guess alone (no rules) right at 0.3');
 console.log('| similarity | as written | + 2 filler sentences | + 4 filler sentences |\n|---|---|---|---|');
 report('shipped (src/era/retrieval/similarity.ts)', shipped);
-const both = fit([...points(0), ...points(2), ...points(4)]);
+const both = fitLogistic([...points(0), ...points(2), ...points(4)]);
 report('combined + ln(best), fitted with filler', both);
-const plain = fit(points(0));
+const plain = fitLogistic(points(0));
 report('combined + ln(best), fitted as written', plain);
-const logs = fit([...points(0), ...points(2), ...points(4)], F_LOG);
+const logs = fitLogistic([...points(0), ...points(2), ...points(4)], F_LOG);
 report('ln(combined) + ln(best), fitted with filler', logs);
 const bests = points(0).map((p) => p.best).sort((x, y) => x - y);
 const floorBest = bests[Math.floor(bests.length / 2)] ?? 1;
 console.log(`  median best as written: ${floorBest.toFixed(1)}`);
 const F_CLIP: Features = (h) => [Math.log(Math.max(1e-6, h.combined)), Math.log(Math.max(floorBest, h.best))];
-const clipped = fit([...points(0), ...points(2), ...points(4)], F_CLIP);
+const clipped = fitLogistic([...points(0), ...points(2), ...points(4)], F_CLIP);
 report('ln(combined) + ln(max(best, median)), fitted with filler', clipped);
 const short = 'What if they do not answer the phone?';
 const [sh] = hitsOf(short);
