@@ -25,13 +25,13 @@ import { TuningBot } from './bot/tuning-bot';
 import type { Config } from './config';
 import { ActivityClaims } from './delivery';
 import { createEraResponder, createPromptSource, type EraResponder } from './era';
-import { createIndexRetriever, topicOfBestPassage } from './era/retrieval';
+import { createIndexRetriever, topicSimilarities } from './era/retrieval';
 import { cancelJobBatch, generateConversation, JobRunner, noCardNotify, promoteSession } from './generation';
 import {
   bundleSubject, comparisonSubject, createInsightsDownloadHandler, createJudge, createJudgeQueue, type Judge, type JudgeQueue, patchSubject, ReplayRunner, resumeSuggestions, type SuggestDeps,
   analyzePractices, type PracticesDeps, startPracticesSchedule,
 } from './insights';
-import { createIntentClassifier, createPromptCapture } from './intent';
+import { createIntentClassifier, createPromptCapture, shippedTopicModel, type TopicModel } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import { BEST_PRACTICE_PATH, BEST_PRACTICES_PATH, createApiAuth, createBestPracticesHandlers, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
 import { type CallLog, createCallLog, createClaudeClient, loadPricing, type Pricing } from './llm';
@@ -56,6 +56,8 @@ export interface AppParts {
    * documents; without any, ERA answers from the prompt alone (and says nothing about sources).
    */
   retrieval?: boolean;
+  /** The offline topic model; default the committed one (examples/era/intent/topic-model.json), null for the rules alone. */
+  topicModel?: TopicModel | null;
   /** The OneDrive upload's options (tests: a loopback http upload URL); Teams' https URLs need none. */
   uploads?: Pick<UploadSessionCsvOptions, 'allowInsecureUrl'>;
   /**
@@ -210,8 +212,9 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
         model: config.intentModel,
         callLog: calls,
         logger,
-        // Offline, a message no rule catches takes the topic of the policy that best answers it.
-        guessTopic: parts.retrieval ? (text) => topicOfBestPassage(retriever, text) : undefined,
+        // The committed offline topic model, with the retriever's view of which policy answers the message.
+        topicModel: parts.topicModel === undefined ? shippedTopicModel() : parts.topicModel,
+        passageTopics: parts.retrieval ? (text) => topicSimilarities(retriever, text) : undefined,
       }),
     }),
     jobs: { runner: claude.jobRunner, pricing, model: config.anthropic.model, online: claude.generationClient !== null, client: claude.generationClient },

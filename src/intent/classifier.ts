@@ -1,6 +1,8 @@
 /**
- * Intent prediction for a tester's message: the rules first (free, explainable), then, when no rule
- * fires, one small Claude call. Prediction is bookkeeping around ERA's answer, so it never throws and
+ * Intent prediction for a tester's message. The keyword rules (free, explainable) and the offline topic
+ * model (a regression over the words and the rules' hits, with the retriever's view) vote: when both
+ * name the same topic, the rule's verdict stands. Otherwise one small Claude call decides; offline, the
+ * model's topic is the guess, at a confidence that sends it to review. Prediction is bookkeeping around ERA's answer, so it never throws and
  * never waits long: on any failure the message is labelled `other` with a low confidence (which sends
  * it to human review) and the failed call is still in the call log.
  */
@@ -10,7 +12,8 @@ import { z } from 'zod';
 import type { IntentSource } from '../../db';
 import { type CallLog, callRequestOf, structuredOutputOf, usageFromApi, ZERO_LLM_USAGE } from '../llm';
 import type { Logger } from '../logger';
-import { isSmallTalk, matchRules } from './rules';
+import { isSmallTalk, matchRules, type RuleMatch } from './rules';
+import { decideTopic, type TopicDecision, type TopicModel } from './topic-model';
 import { INTENT_IDS, INTENT_TOPICS, type IntentId, isIntentId, OTHER_INTENT } from './topics';
 
 /** A predicted topic and who predicted it. */
@@ -47,8 +50,19 @@ export interface IntentClassifierDeps {
   /** SDK retries for this call (default 1). */
   maxRetries?: number;
   /**
-   * Offline only (no client), when no rule fires: a deterministic guess, e.g. the topic of the policy
-   * whose passage best answers the message (app.ts passes the retriever's). Null: no guess.
+   * The offline topic model (src/intent/topic-model.ts; app.ts passes the committed one). Offline it
+   * decides every message that is not small talk, weighing the rules' hits with the rest of the words;
+   * online, a rule's verdict stands without a Claude call only when the model agrees with it.
+   */
+  topicModel?: TopicModel | null;
+  /**
+   * The retriever's evidence for the model: each policy topic's best passage similarity (app.ts passes
+   * topicSimilarities over the index retriever). Absent: the model decides on the words alone.
+   */
+  passageTopics?: (text: string) => Promise<ReadonlyMap<string, number>>;
+  /**
+   * Offline only, without a topic model, when no rule fires: a deterministic guess, e.g. the topic of
+   * the policy whose passage best answers the message. Null: no guess.
    */
   guessTopic?: (text: string) => Promise<IntentId | null>;
 }
@@ -167,10 +181,33 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
     }
   }
 
+  const fromRule = (rule: RuleMatch): IntentPrediction => ({ intent: rule.intent, confidence: rule.confidence, source: 'rule', ruleName: rule.ruleName });
+
+  /** The topic model's decision on a message, with the retriever's evidence when there is a retriever. */
+  async function modelDecision(model: TopicModel, text: string): Promise<TopicDecision> {
+    const clipped = text.slice(0, MAX_INPUT_CHARS);
+    const evidence = deps.passageTopics ? await deps.passageTopics(clipped) : undefined;
+    return decideTopic(model, clipped, evidence);
+  }
+
+  async function classifyWithModel(model: TopicModel, text: string, ctx: ClassifyContext): Promise<IntentPrediction> {
+    const rule = matchRules(text);
+    if (text.trim() === '' || (isSmallTalk(text) && !rule)) return fallback();
+    if (deps.client && !rule) return await askClaude(deps.client, text, ctx);
+    const decision = await modelDecision(model, text);
+    // The rules and the model agree: the rule's verdict, named, at its confidence.
+    if (rule && rule.intent === decision.topic) return fromRule(rule);
+    if (deps.client) return await askClaude(deps.client, text, ctx);
+    if (decision.topic === OTHER_INTENT) return fallback();
+    // A model guess: never above GUESS_CONFIDENCE, so a human reviews it (and every overruled rule).
+    return { intent: decision.topic, confidence: Math.round(Math.min(decision.probability, GUESS_CONFIDENCE) * 100) / 100, source: 'fallback' };
+  }
+
   async function classify(text: string, ctx: ClassifyContext): Promise<IntentPrediction> {
     try {
+      if (deps.topicModel) return await classifyWithModel(deps.topicModel, text, ctx);
       const rule = matchRules(text);
-      if (rule) return { intent: rule.intent, confidence: rule.confidence, source: 'rule', ruleName: rule.ruleName };
+      if (rule) return fromRule(rule);
       if (text.trim() === '' || isSmallTalk(text)) return fallback();
       if (!deps.client) {
         const guess = deps.guessTopic ? await deps.guessTopic(text) : null;

@@ -46,3 +46,21 @@ export {
 } from './exports';
 export { loadTopicMessages, rulesOnly, type TopicPredictor, topicReport, topicTable, type TopicFigures, type TopicMessage, type TopicReport } from './quality';
 export { topicsForTurns, type TurnTopicView } from './turn-topics';
+export {
+  decideTopic,
+  DEFAULT_TOPIC_MODEL_OPTIONS,
+  featuresOf,
+  loadTopicModel,
+  RETRIEVAL_EVIDENCE_WEIGHT,
+  serialiseTopicModel,
+  SHIPPED_TOPIC_MODEL_FILE,
+  shippedTopicModel,
+  type TopicDecision,
+  type TopicExample,
+  type TopicModel,
+  TopicModelError,
+  type TopicModelOptions,
+  topicProbabilities,
+  trainTopicModel,
+} from './topic-model';
+export { OUT_OF_SCOPE_FILE, SHIPPED_TRAINING_SOURCES, TRAINING_SPLITS, trainingExamples, type TrainingSources } from './topic-training';

@@ -204,3 +204,18 @@ export async function topicOfBestPassage(retriever: Retriever, text: string): Pr
   const [best] = await retriever.retrieve(text, { topK: 1, minSimilarity: TOPIC_GUESS_MIN_SIMILARITY });
   return best && isKnowledgeTopic(best.topic) ? best.topic : null;
 }
+
+/** How many passages the topic evidence looks at. */
+export const TOPIC_EVIDENCE_PASSAGES = 5;
+
+/**
+ * The retriever's view of a message's topic: for each policy topic among the best five passages, its
+ * best similarity (0..1). The offline topic model weighs this against the message's words.
+ */
+export async function topicSimilarities(retriever: Retriever, text: string): Promise<Map<KnowledgeTopic, number>> {
+  const out = new Map<KnowledgeTopic, number>();
+  for (const p of await retriever.retrieve(text, { topK: TOPIC_EVIDENCE_PASSAGES, minSimilarity: 0 })) {
+    if (isKnowledgeTopic(p.topic)) out.set(p.topic, Math.max(out.get(p.topic) ?? 0, p.similarity));
+  }
+  return out;
+}

@@ -7,7 +7,7 @@ export { isKnowledgeTopic, KNOWLEDGE_TOPICS, type KnowledgeTopic, parseDocument,
 export { KnowledgeDirNotFoundError, KnowledgeReadError } from './errors';
 export { CHUNKER_VERSION, ingestKnowledge, type IngestLogger, type IngestOptions, type IngestSummary } from './ingest';
 export { createFullTextRetriever, type FullTextRetrieverOptions, type RetrievedPassage, type RetrieveOptions, type Retriever } from './retriever';
-export { createIndexRetriever, type IndexRetrieverOptions, TOPIC_GUESS_MIN_SIMILARITY, topicOfBestPassage } from './index-retriever';
+export { createIndexRetriever, type IndexRetrieverOptions, TOPIC_EVIDENCE_PASSAGES, TOPIC_GUESS_MIN_SIMILARITY, topicOfBestPassage, topicSimilarities } from './index-retriever';
 export { analyse } from './analyzer';
 export { countWords, splitSentences } from './text';
 export { EXPANSION_WEIGHT, expandQuery } from './expansion';

@@ -1,0 +1,74 @@
+/**
+ * What the offline topic model learns from (npm run topics:train), read from the repository's files:
+ *
+ * - every policy's section questions (`examples/era/knowledge/*.questions.json`), labelled with the
+ *   topic on its policy's `Topic:` line;
+ * - the labelled manager messages of the tuning parts only (`tune`, `tune2`, `tune3` of
+ *   examples/era/quality); the held-out parts are never read here;
+ * - messages that are not employee-relations questions (examples/era/intent/out-of-scope.json), the
+ *   `other` topic's counterpart of the section questions.
+ *
+ * The examples' sha256 is stored with the weights, so a test can tell a model that is stale.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { isKnowledgeTopic, parseDocument } from '../era/retrieval/document';
+import { parseSectionQuestions, questionsPathOf } from '../era/retrieval/section-questions';
+import { loadTopicMessages } from './quality';
+import type { TopicExample } from './topic-model';
+
+const ROOT = path.resolve(__dirname, '../..');
+export const TRAINING_KNOWLEDGE_DIR = path.join(ROOT, 'examples/era/knowledge');
+export const TRAINING_MESSAGE_FILES = ['topic-messages.json', 'topic-messages-tune2.json', 'topic-messages-tune3.json'].map((f) => path.join(ROOT, 'examples/era/quality', f));
+export const OUT_OF_SCOPE_FILE = path.join(ROOT, 'examples/era/intent/out-of-scope.json');
+/** The splits trained on; every other split is a check. */
+export const TRAINING_SPLITS: readonly string[] = ['tune', 'tune2', 'tune3'];
+
+const outOfScopeSchema = z.object({ messages: z.array(z.string().min(1)).min(1) });
+
+export interface TrainingSources {
+  knowledgeDir: string;
+  messageFiles: readonly string[];
+  outOfScopeFile: string | null;
+}
+
+export const SHIPPED_TRAINING_SOURCES: TrainingSources = {
+  knowledgeDir: TRAINING_KNOWLEDGE_DIR,
+  messageFiles: TRAINING_MESSAGE_FILES,
+  outOfScopeFile: OUT_OF_SCOPE_FILE,
+};
+
+/** The policies' section questions, each labelled with its policy's topic (policies without a known topic are skipped). */
+export function sectionQuestionExamples(knowledgeDir: string): TopicExample[] {
+  const out: TopicExample[] = [];
+  for (const file of readdirSync(knowledgeDir).filter((f) => f.endsWith('.md')).sort()) {
+    const { topic } = parseDocument(readFileSync(path.join(knowledgeDir, file), 'utf8'));
+    const sidecar = questionsPathOf(path.join(knowledgeDir, file));
+    if (!isKnowledgeTopic(topic) || !existsSync(sidecar)) continue;
+    for (const questions of parseSectionQuestions(readFileSync(sidecar, 'utf8')).values()) {
+      for (const text of questions) out.push({ text, topic, source: 'section' });
+    }
+  }
+  return out;
+}
+
+/** The out-of-scope messages, as `other` examples. */
+export function outOfScopeExamples(file: string): TopicExample[] {
+  const parsed = outOfScopeSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: expected { "messages": ["…"] }`);
+  return parsed.data.messages.map((text) => ({ text, topic: 'other', source: 'section' }));
+}
+
+/** Every training example, in a fixed order, and their hash. */
+export function trainingExamples(sources: TrainingSources = SHIPPED_TRAINING_SOURCES): { examples: TopicExample[]; hash: string } {
+  const examples = [
+    ...sectionQuestionExamples(sources.knowledgeDir),
+    ...(sources.outOfScopeFile ? outOfScopeExamples(sources.outOfScopeFile) : []),
+    ...sources.messageFiles.flatMap((f) => loadTopicMessages(f)).filter((m) => TRAINING_SPLITS.includes(m.split)).map((m): TopicExample => ({ text: m.message, topic: m.topic, source: 'message' })),
+  ];
+  const hash = createHash('sha256');
+  for (const e of examples) hash.update(`${e.source}\u0000${e.topic}\u0000${e.text}\u0000`);
+  return { examples, hash: hash.digest('hex') };
+}
