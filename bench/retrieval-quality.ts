@@ -24,16 +24,17 @@ const QUESTIONS_HOLDOUT3 = path.join(ROOT, 'examples/era/quality/retrieval-quest
 /** Round 2: the second tuning set and its blind final check. */
 const QUESTIONS_TUNE2 = path.join(ROOT, 'examples/era/quality/retrieval-questions-tune2.json');
 const QUESTIONS_HOLDOUT4 = path.join(ROOT, 'examples/era/quality/retrieval-questions-holdout4.json');
-const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its misses were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02 before document expansion was tuned)', holdout3: 'third held-out part (written blind on 2026-12-02, half short and half long; the final check of round 1)', tune2: 'second tuning part (written blind on 2026-12-02; tuned on in round 2)', holdout4: 'fourth held-out part (written blind on 2026-12-02 with tune2; the final check of round 2)' } as const;
+const QUESTIONS_HOLDOUT5 = path.join(ROOT, 'examples/era/quality/retrieval-questions-holdout5.json');
+const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its misses were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02 before document expansion was tuned)', holdout3: 'third held-out part (written blind on 2026-12-02, half short and half long; the final check of round 1)', tune2: 'second tuning part (written blind on 2026-12-02; tuned on in round 2)', holdout4: 'fourth held-out part (written blind on 2026-12-02 with tune2; the final check of round 2)', holdout5: 'fifth held-out part (written blind on 2026-12-02 for round 3; retrieval unchanged since round 2)' } as const;
 const THRESHOLDS = [0.05, 0.1, 0.2, 0.3, 0.4];
 
 async function report(label: string, handle: DatabaseHandle, showMisses: boolean, fullText: boolean): Promise<void> {
   await ingestKnowledge(handle.db, KNOWLEDGE_DIR, fullText ? { chunkOptions: { packSiblings: true } } : {});
   const retriever = fullText ? createFullTextRetriever(handle.db, { topK: 5, minSimilarity: 0 }) : createIndexRetriever(handle.db, { topK: 5, minSimilarity: 0 });
   label = `${label} (${fullText ? 'full-text' : 'index'} retriever)`;
-  const questions = [...loadQualityQuestions(QUESTIONS), ...loadQualityQuestions(QUESTIONS_HOLDOUT2), ...loadQualityQuestions(QUESTIONS_HOLDOUT3), ...loadQualityQuestions(QUESTIONS_TUNE2), ...loadQualityQuestions(QUESTIONS_HOLDOUT4)];
+  const questions = [...loadQualityQuestions(QUESTIONS), ...loadQualityQuestions(QUESTIONS_HOLDOUT2), ...loadQualityQuestions(QUESTIONS_HOLDOUT3), ...loadQualityQuestions(QUESTIONS_TUNE2), ...loadQualityQuestions(QUESTIONS_HOLDOUT4), ...loadQualityQuestions(QUESTIONS_HOLDOUT5)];
   const outcomes = await runQuality(retriever, questions);
-  for (const split of ['tune', 'tune2', 'holdout', 'holdout2', 'holdout3', 'holdout4'] as const) {
+  for (const split of ['tune', 'tune2', 'holdout', 'holdout2', 'holdout3', 'holdout4', 'holdout5'] as const) {
     const part: QuestionOutcome[] = outcomes.filter((o) => o.question.split === split);
     console.log(`\n### ${label}: ${SPLIT_LABELS[split]}\n\n${qualityTable(part)}`);
     if (showMisses && split === 'tune') {

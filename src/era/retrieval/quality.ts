@@ -17,7 +17,7 @@ import type { RetrievedPassage, Retriever } from './retriever';
  * (written the same way, larger) joined the tuning data for the second round; `holdout4`, written
  * with it and never looked at until that round was frozen, is that round's final check.
  */
-export const QUALITY_SPLITS = ['tune', 'holdout', 'holdout2', 'holdout3', 'tune2', 'holdout4'] as const;
+export const QUALITY_SPLITS = ['tune', 'holdout', 'holdout2', 'holdout3', 'tune2', 'holdout4', 'holdout5'] as const;
 export type QualitySplit = (typeof QUALITY_SPLITS)[number];
 
 const answerSchema = z.object({ document: z.string().min(1), section: z.string().min(1) });
