@@ -4,7 +4,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { sql } from 'kysely';
-import { createIntentClassifier, FALLBACK_CONFIDENCE, INTENT_IDS, type IntentClassifier } from '../src/intent';
+import { createIntentClassifier, FALLBACK_CONFIDENCE, GUESS_CONFIDENCE, INTENT_IDS, type IntentClassifier, matchRules, shippedTopicModel } from '../src/intent';
 import { createCallLog, loadPricing } from '../src/llm';
 import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
@@ -13,6 +13,8 @@ import { lastUserText, startFakeAnthropic, type FakeAnthropic } from './helpers/
 const INTENT_MODEL = 'claude-haiku-5-5';
 /** No keyword rule fires on it, so it goes to Claude. */
 const UNRULED = 'One of my trainers wants to teach yoga at a rival studio on weekends. Is that allowed?';
+/** A weak rule (pay.pay, on "paid") fires; the rest of the message is about bereavement leave, and the topic model says so. */
+const MISRULED = "My trainer's dad passed away and she needs the week off for the funeral. How many of those days are paid?";
 
 interface LogLine {
   level: number;
@@ -43,12 +45,13 @@ describe.each(testDbKinds)('intent classifier on %s', (kind) => {
     await t.db.deleteFrom('llm_calls').execute();
   });
 
-  function makeClassifier(options: { offline?: boolean } = {}): { classifier: IntentClassifier; logs: LogLine[] } {
+  function makeClassifier(options: { offline?: boolean; topicModel?: boolean; passageTopics?: (text: string) => Promise<ReadonlyMap<string, number>> } = {}): { classifier: IntentClassifier; logs: LogLine[] } {
     const logs: LogLine[] = [];
     const logger = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
     const client = options.offline ? null : new Anthropic({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
     const callLog = createCallLog({ db: t.db, logger, pricing: loadPricing({ logger }) });
-    return { classifier: createIntentClassifier({ client, model: INTENT_MODEL, callLog, logger, maxRetries: 0 }), logs };
+    const topicModel = options.topicModel ? shippedTopicModel() : null;
+    return { classifier: createIntentClassifier({ client, model: INTENT_MODEL, callLog, logger, maxRetries: 0, topicModel, passageTopics: options.passageTopics }), logs };
   }
 
   const ctx = () => ({ sessionId, testerId: 'aad-intent' });
@@ -167,5 +170,71 @@ describe.each(testDbKinds)('intent classifier on %s', (kind) => {
     expect((await classifier.classify('How is overtime paid?', ctx())).source).toBe('rule');
     expect(fake.messageRequests()).toHaveLength(0);
     expect(await calls()).toHaveLength(0);
+  });
+
+  describe('with the topic model', () => {
+    test('a rule the model agrees with decides, named, at its confidence, with no request', async () => {
+      const { classifier } = makeClassifier({ topicModel: true });
+      expect(await classifier.classify('Can an employee use PTO in their first week?', ctx())).toEqual({ intent: 'leave', confidence: 0.9, source: 'rule', ruleName: 'leave.pto' });
+      expect(fake.messageRequests()).toHaveLength(0);
+      expect(await calls()).toHaveLength(0);
+    });
+
+    test('online, a rule the model overrules goes to Claude, whose answer stands', async () => {
+      expect(matchRules(MISRULED)).toMatchObject({ intent: 'pay' });
+      fake.enqueue({ text: '{"intent": "leave", "confidence": 0.88}' });
+      const { classifier } = makeClassifier({ topicModel: true });
+      expect(await classifier.classify(MISRULED, ctx())).toEqual({ intent: 'leave', confidence: 0.88, source: 'classifier' });
+      expect(fake.messageRequests()).toHaveLength(1);
+      expect(await calls()).toMatchObject([{ purpose: 'intent', status: 'ok' }]);
+    });
+
+    test('online, no rule: Claude decides, as without the model', async () => {
+      fake.enqueue({ text: '{"intent": "conduct", "confidence": 0.8}' });
+      const { classifier } = makeClassifier({ topicModel: true });
+      expect(await classifier.classify(UNRULED, ctx())).toEqual({ intent: 'conduct', confidence: 0.8, source: 'classifier' });
+      expect(fake.messageRequests()).toHaveLength(1);
+    });
+
+    test('offline, the model overrules a misfiring rule, under the review threshold, with no request', async () => {
+      const { classifier } = makeClassifier({ offline: true, topicModel: true });
+      const prediction = await classifier.classify(MISRULED, ctx());
+      expect(prediction).toEqual({ intent: 'leave', confidence: GUESS_CONFIDENCE, source: 'fallback' });
+      // Where the rule and the model agree, the rule's verdict stands offline too.
+      expect(await classifier.classify('How is overtime paid?', ctx())).toMatchObject({ intent: 'pay', source: 'rule', ruleName: 'pay.overtime' });
+      expect(fake.messageRequests()).toHaveLength(0);
+      expect(await calls()).toHaveLength(0);
+    });
+
+    test('offline, a message that is not about employee relations is other; an unruled HR message gets the model\'s topic', async () => {
+      const { classifier } = makeClassifier({ offline: true, topicModel: true });
+      for (const text of ['can you draft a welcome email for our new members', 'the smoothie bar is out of protein powder, who places the order', 'thanks, that helps!']) {
+        expect(await classifier.classify(text, ctx())).toEqual({ intent: 'other', confidence: FALLBACK_CONFIDENCE, source: 'fallback' });
+      }
+      expect(await classifier.classify(UNRULED, ctx())).toMatchObject({ intent: 'conduct', source: 'fallback' });
+    });
+
+    test("the retriever's evidence moves a close call, and is given the clipped message", async () => {
+      const seen: string[] = [];
+      const evidence = (map: Record<string, number>) => (text: string) => {
+        seen.push(text);
+        return Promise.resolve(new Map(Object.entries(map)));
+      };
+      // Words alone: safety, at 0.55 ("floors", "checked"); a passage of the conduct policy at 0.9 outweighs them.
+      const text = 'how often should the locker room floors be checked';
+      expect(await makeClassifier({ offline: true, topicModel: true }).classifier.classify(text, ctx())).toMatchObject({ intent: 'safety' });
+      expect(await makeClassifier({ offline: true, topicModel: true, passageTopics: evidence({ conduct: 0.9 }) }).classifier.classify(text, ctx())).toMatchObject({ intent: 'conduct' });
+      expect(seen).toEqual([text]);
+      const huge = `${'My employee keeps showing up late. '.repeat(2000)}\u0000`;
+      expect(await makeClassifier({ offline: true, topicModel: true, passageTopics: evidence({}) }).classifier.classify(huge, ctx())).toMatchObject({ intent: 'attendance', source: 'rule' });
+      expect(seen[1]?.length).toBe(4000);
+    });
+
+    test('retrieval failing (a database gone away) leaves the words to decide, with a warning, never an error', async () => {
+      const { classifier, logs } = makeClassifier({ offline: true, topicModel: true, passageTopics: () => Promise.reject(new Error('Connection terminated unexpectedly')) });
+      expect(await classifier.classify(MISRULED, ctx())).toEqual({ intent: 'leave', confidence: GUESS_CONFIDENCE, source: 'fallback' });
+      expect(logs.some((l) => l.level === 40 && /topic evidence from retrieval failed/.test(l.msg))).toBe(true);
+      expect(logs.some((l) => l.level >= 50)).toBe(false);
+    });
   });
 });

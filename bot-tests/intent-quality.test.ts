@@ -1,28 +1,32 @@
 /**
- * Topic quality (issue 12): the labelled manager messages of examples/era/quality/topic-messages.json
- * through the classifier's deterministic path — what runs offline and in tests: the keyword rules, then
- * the topic of the policy whose passage best answers the message (the index retriever over the shipped
- * policies), then `other` — on every database. Per-topic precision and recall are printed.
+ * Topic quality (issue 12): the labelled manager messages of examples/era/quality through the
+ * classifier's deterministic path — what runs offline and in tests: the committed topic model over the
+ * words and the keyword rules' hits, with the index retriever's per-topic similarities over the shipped
+ * policies, wired as app.ts wires it — on every database. Per-topic precision and recall are printed.
  *
- * The tuning part and the part held out by hash are held to the issue's 90 % accuracy. The sets written
- * blind on 2026-12-02 (topic-messages-{holdout2,holdout3,tune2,holdout4}.json) do NOT reach it (README,
- * "Every model call, every message's topic"); each is held to what was reached, so a change that loses
- * ground on messages nobody tuned on fails here. Raise the floors as the topic guess improves; never
- * lower them to pass.
+ * The part held out by hash is held to the issue's 90 % accuracy. The model trains on the tuning parts
+ * (tune, tune2, tune3): their floors only guard against a broken model. The blind checks
+ * (holdout2..holdout5, never trained on) are each held to what was reached on 2026-12-02; holdout5, the
+ * final check of round 3, reached 89.6 % (69 of 77), just under the bar (README, "Every model call,
+ * every message's topic"). Raise the floors as the model improves; never lower them to pass.
  */
 import path from 'node:path';
-import { createIndexRetriever, ingestKnowledge, splitOf, topicOfBestPassage } from '../src/era/retrieval';
-import { createIntentClassifier, INTENT_IDS, type IntentClassifier, loadTopicMessages, topicReport, topicTable } from '../src/intent';
+import { createIndexRetriever, ingestKnowledge, splitOf, topicSimilarities } from '../src/era/retrieval';
+import { createIntentClassifier, INTENT_IDS, type IntentClassifier, loadTopicMessages, shippedTopicModel, topicReport, topicTable } from '../src/intent';
 import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 
 const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
 const QUALITY_DIR = path.resolve(__dirname, '../examples/era/quality');
 const MESSAGES = loadTopicMessages(path.join(QUALITY_DIR, 'topic-messages.json'));
-const BLIND = ['holdout2', 'holdout3', 'tune2', 'holdout4'] as const;
+const BLIND = ['holdout2', 'holdout3', 'tune2', 'holdout4', 'tune3', 'holdout5'] as const;
 const ALL = [...MESSAGES, ...BLIND.flatMap((part) => loadTopicMessages(path.join(QUALITY_DIR, `topic-messages-${part}.json`)))];
-/** The issue's 90 % for the tuning part and the part held out by hash (both reach it); what was reached on 2026-12-02 for the blind sets. */
-const FLOORS = { tune: 0.9, holdout: 0.9, holdout2: 0.65, holdout3: 0.75, tune2: 0.75, holdout4: 0.75 } as const;
+/**
+ * The issue's 90 % for the part held out by hash (reached: 48 of 52); for the blind checks what was
+ * reached (holdout2 51 of 60, holdout3 52 of 60, holdout4 55 of 60, holdout5 69 of 77); for the parts
+ * trained on, 95 %.
+ */
+const FLOORS = { tune: 0.95, tune2: 0.95, tune3: 0.95, holdout: 0.9, holdout2: 0.85, holdout3: 0.86, holdout4: 0.9, holdout5: 0.89 } as const;
 
 describe('the topic message set', () => {
   it('has at least 100 messages over every topic, each in the part its hash gives it', () => {
@@ -51,7 +55,8 @@ describe.each(testDbKinds)('topic quality of the offline classifier on %s', (kin
       model: 'offline',
       callLog: { record: () => Promise.reject(new Error('offline classification must not call Claude')) },
       logger: createLogger('silent'),
-      guessTopic: (text) => topicOfBestPassage(retriever, text),
+      topicModel: shippedTopicModel(),
+      passageTopics: (text) => topicSimilarities(retriever, text),
     });
   });
   afterAll(async () => {
@@ -66,10 +71,15 @@ describe.each(testDbKinds)('topic quality of the offline classifier on %s', (kin
   });
 
   it("labels the issue's example Harassment, and small talk other, whatever the policies say", async () => {
-    expect(await predict('A coworker keeps making comments about her body')).toBe('harassment');
+    expect(await classifier.classify('A coworker keeps making comments about her body', { sessionId: null, testerId: null })).toMatchObject({ intent: 'harassment', source: 'rule', ruleName: 'harassment.body_comments' });
     expect(await predict('thanks, that helps!')).toBe('other');
-    // No rule fires here: the topic is the best passage's policy (workplace safety, 6.1 Wet areas).
+    // No rule fires here: the model's words (floors, checked) and the best passage (workplace safety, 6.1 Wet areas) agree.
     const guessed = await classifier.classify('how often should the locker room floors be checked', { sessionId: null, testerId: null });
     expect(guessed).toMatchObject({ intent: 'safety', source: 'fallback', confidence: 0.5 });
+  });
+
+  it('files a bereavement question that mentions pay under leave, and a supplies order under other', async () => {
+    expect(await predict("My trainer's dad passed away and she needs the week off for the funeral. How many of those days are paid?")).toBe('leave');
+    expect(await predict('the smoothie bar is out of protein powder, who places the order')).toBe('other');
   });
 });

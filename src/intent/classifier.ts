@@ -184,9 +184,15 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
   const fromRule = (rule: RuleMatch): IntentPrediction => ({ intent: rule.intent, confidence: rule.confidence, source: 'rule', ruleName: rule.ruleName });
 
   /** The topic model's decision on a message, with the retriever's evidence when there is a retriever. */
-  async function modelDecision(model: TopicModel, text: string): Promise<TopicDecision> {
+  async function modelDecision(model: TopicModel, text: string, ctx: ClassifyContext): Promise<TopicDecision> {
     const clipped = text.slice(0, MAX_INPUT_CHARS);
-    const evidence = deps.passageTopics ? await deps.passageTopics(clipped) : undefined;
+    let evidence: ReadonlyMap<string, number> | undefined;
+    try {
+      evidence = deps.passageTopics ? await deps.passageTopics(clipped) : undefined;
+    } catch (err) {
+      // The knowledge base unreadable (a database gone away): the words alone still decide.
+      logger.warn({ err, sessionId: ctx.sessionId, testerId: ctx.testerId }, 'topic evidence from retrieval failed; the topic model decides on the words alone');
+    }
     return decideTopic(model, clipped, evidence);
   }
 
@@ -194,7 +200,7 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
     const rule = matchRules(text);
     if (text.trim() === '' || (isSmallTalk(text) && !rule)) return fallback();
     if (deps.client && !rule) return await askClaude(deps.client, text, ctx);
-    const decision = await modelDecision(model, text);
+    const decision = await modelDecision(model, text, ctx);
     // The rules and the model agree: the rule's verdict, named, at its confidence.
     if (rule && rule.intent === decision.topic) return fromRule(rule);
     if (deps.client) return await askClaude(deps.client, text, ctx);

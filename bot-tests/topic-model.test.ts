@@ -1,0 +1,130 @@
+/**
+ * The offline topic model (src/intent/topic-model.ts): the committed file is what the training files
+ * give today, training never reads a held-out message, a damaged file fails loudly, and the model's
+ * arithmetic does what its documentation says.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  decideTopic,
+  DEFAULT_TOPIC_MODEL_OPTIONS,
+  featuresOf,
+  INTENT_IDS,
+  loadTopicMessages,
+  loadTopicModel,
+  serialiseTopicModel,
+  SHIPPED_TOPIC_MODEL_FILE,
+  TopicModelError,
+  topicProbabilities,
+  trainingExamples,
+  TRAINING_SPLITS,
+  trainTopicModel,
+} from '../src/intent';
+import { deserialiseTopicModel, topicModelFileText } from '../src/intent/topic-model';
+
+const QUALITY_DIR = path.resolve(__dirname, '../examples/era/quality');
+
+describe('the committed topic model', () => {
+  const { examples, hash } = trainingExamples();
+
+  it('is exactly what npm run topics:train writes from the current training files', () => {
+    const committed = readFileSync(SHIPPED_TOPIC_MODEL_FILE, 'utf8');
+    expect(loadTopicModel().trainedOn).toBe(hash);
+    expect(committed).toBe(topicModelFileText(serialiseTopicModel(trainTopicModel(examples, DEFAULT_TOPIC_MODEL_OPTIONS), hash)));
+  });
+
+  it('learns from section questions, out-of-scope messages and the tuning parts only, never a held-out message', () => {
+    expect(examples.filter((e) => e.source === 'section' && e.topic === 'other').length).toBeGreaterThanOrEqual(300);
+    expect(new Set(examples.filter((e) => e.source === 'section').map((e) => e.topic))).toEqual(new Set(INTENT_IDS));
+    expect(examples.filter((e) => e.source === 'message').length).toBeGreaterThanOrEqual(500);
+    const files = ['topic-messages.json', 'topic-messages-holdout2.json', 'topic-messages-holdout3.json', 'topic-messages-holdout4.json', 'topic-messages-holdout5.json'];
+    const heldOut = files.flatMap((f) => loadTopicMessages(path.join(QUALITY_DIR, f))).filter((m) => !TRAINING_SPLITS.includes(m.split));
+    expect(heldOut.length).toBeGreaterThanOrEqual(300);
+    const trained = new Set(examples.map((e) => e.text));
+    expect(heldOut.filter((m) => trained.has(m.message)).map((m) => m.id)).toEqual([]);
+  });
+});
+
+describe('a topic model file that cannot be used', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'topic-model-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const shipped = () => JSON.parse(readFileSync(SHIPPED_TOPIC_MODEL_FILE, 'utf8')) as { topics: string[]; weights: Record<string, number[]> };
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it.each([
+    ['missing', null, /ENOENT/],
+    ['not JSON', '{"version": 1,', /JSON/],
+    ['not a model', '{"hello": "world"}', /not a topic model/],
+    ['of other topics', 'topics', /are not the current topic ids/],
+    ['with a short weight row', 'row', /weights of w:late are not 11 finite numbers/],
+  ])('fails naming the file and what to do when %s', (label, change, reason) => {
+    let text: string | null = null;
+    if (change === 'topics') text = JSON.stringify({ ...shipped(), topics: [...INTENT_IDS].reverse() });
+    else if (change === 'row') text = JSON.stringify({ ...shipped(), weights: { ...shipped().weights, 'w:late': [1, 2] } });
+    else if (change !== null) text = change;
+    const file = text === null ? path.join(dir, 'absent.json') : write(`${label.replace(/\W/g, '-')}.json`, text);
+    let thrown: unknown;
+    try {
+      loadTopicModel(file);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(TopicModelError);
+    expect((thrown as Error).message).toContain(file);
+    expect((thrown as Error).message).toMatch(reason);
+    expect((thrown as Error).message).toContain('npm run topics:train');
+  });
+});
+
+describe('the topic model', () => {
+  const tiny = [
+    { text: 'she was late again this morning', topic: 'attendance', source: 'message' },
+    { text: 'he keeps showing up late to his shift', topic: 'attendance', source: 'message' },
+    { text: 'can I approve a vacation request', topic: 'leave', source: 'message' },
+    { text: 'how much vacation does she have left', topic: 'leave', source: 'message' },
+    { text: 'order more towels for the locker room', topic: 'other', source: 'section' },
+  ] as const;
+  const options = { ...DEFAULT_TOPIC_MODEL_OPTIONS, minCount: 1 };
+
+  it('is deterministic: the same examples and options give the same weights', () => {
+    const a = serialiseTopicModel(trainTopicModel(tiny, options), 'x');
+    const b = serialiseTopicModel(trainTopicModel(tiny, options), 'x');
+    expect(a).toEqual(b);
+    expect(serialiseTopicModel(trainTopicModel(tiny, { ...options, seed: 7 }), 'x')).not.toEqual(a);
+  });
+
+  it("learns its examples' topics, and its probabilities sum to one", () => {
+    const model = trainTopicModel(tiny, options);
+    expect(decideTopic(model, 'late again').topic).toBe('attendance');
+    expect(decideTopic(model, 'vacation request').topic).toBe('leave');
+    expect(decideTopic(model, 'towels').topic).toBe('other');
+    const p = topicProbabilities(model, featuresOf('late vacation', options));
+    expect([...p].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
+  });
+
+  it("weighs the rules' hits as features, and drops words seen once when minCount is 2", () => {
+    expect(featuresOf('She was a no-show on Saturday').names).toEqual(expect.arrayContaining(['w:saturday', 'r:attendance.no_call_no_show', '_bias']));
+    const rare = trainTopicModel(tiny, { ...options, minCount: 2 });
+    expect(rare.weights.has('w:late')).toBe(true);
+    expect(rare.weights.has('w:towel')).toBe(false);
+  });
+
+  it('adds the retriever evidence as evidenceWeight × similarity to ln p, so strong evidence outweighs weak words', () => {
+    const model = deserialiseTopicModel(JSON.parse(readFileSync(SHIPPED_TOPIC_MODEL_FILE, 'utf8')));
+    const text = 'how often should the locker room floors be checked';
+    const alone = decideTopic(model, text);
+    expect(alone.topic).toBe('safety');
+    expect(decideTopic(model, text, new Map([['conduct', 0.9]])).topic).toBe('conduct');
+    expect(decideTopic(model, text, new Map([['conduct', 0.9]]), 0)).toEqual(alone);
+  });
+});
