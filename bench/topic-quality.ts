@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createIndexRetriever, ingestKnowledge, topicOfBestPassage, topicSimilarities } from '../src/era/retrieval';
-import { createIntentClassifier, loadTopicMessages, rulesOnly, shippedTopicModel, type TopicPredictor, topicReport, topicTable } from '../src/intent';
+import { createIntentClassifier, loadTopicMessages, passageTopic, rulesOnly, shippedSectionTopics, shippedTopicModel, type TopicPredictor, topicReport, topicTable } from '../src/intent';
 import { createLogger } from '../src/logger';
 import { KNOWLEDGE_DIR } from './shipped-knowledge';
 import { withPglite } from './throwaway-db';
@@ -25,11 +25,14 @@ const FILE_HOLDOUT4 = path.resolve(__dirname, '../examples/era/quality/topic-mes
 /** Round 3: the third tuning set (the topic model's training messages) and its blind final check. */
 const FILE_TUNE3 = path.resolve(__dirname, '../examples/era/quality/topic-messages-tune3.json');
 const FILE_HOLDOUT5 = path.resolve(__dirname, '../examples/era/quality/topic-messages-holdout5.json');
-const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its errors were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02 before document expansion was tuned)', holdout3: 'third held-out part (written blind on 2026-12-02, half short and half long; the final check of round 1)', tune2: 'second tuning part (written blind on 2026-12-02; tuned on in round 2)', holdout4: 'fourth held-out part (written blind on 2026-12-02 with tune2; the final check of round 2)', tune3: 'third tuning part (written blind on 2026-12-02; the topic model trains on it)', holdout5: 'fifth held-out part (written blind on 2026-12-02; the final check of round 3)' } as const;
+/** Round 4: the fourth tuning set and its blind final check. */
+const FILE_TUNE4 = path.resolve(__dirname, '../examples/era/quality/topic-messages-tune4.json');
+const FILE_HOLDOUT6 = path.resolve(__dirname, '../examples/era/quality/topic-messages-holdout6.json');
+const SPLIT_LABELS = { tune: 'tuning part', holdout: 'held-out part (not tuned on; its errors were read in earlier notes)', holdout2: 'second held-out part (written blind on 2026-12-02 before document expansion was tuned)', holdout3: 'third held-out part (written blind on 2026-12-02, half short and half long; the final check of round 1)', tune2: 'second tuning part (written blind on 2026-12-02; tuned on in round 2)', holdout4: 'fourth held-out part (written blind on 2026-12-02 with tune2; the final check of round 2)', tune3: 'third tuning part (written blind on 2026-12-02; the topic model trains on it)', holdout5: 'fifth held-out part (written blind on 2026-12-02; the final check of round 3)', tune4: 'fourth tuning part (written blind on 2026-12-02; the topic model trains on it from round 4)', holdout6: 'sixth held-out part (written blind on 2026-12-02; the final check of round 4)' } as const;
 
 async function report(label: string, predict: TopicPredictor): Promise<void> {
-  const messages = [...loadTopicMessages(FILE), ...loadTopicMessages(FILE_HOLDOUT2), ...loadTopicMessages(FILE_HOLDOUT3), ...loadTopicMessages(FILE_TUNE2), ...loadTopicMessages(FILE_HOLDOUT4), ...loadTopicMessages(FILE_TUNE3), ...(existsSync(FILE_HOLDOUT5) ? loadTopicMessages(FILE_HOLDOUT5) : [])];
-  for (const split of ['tune', 'tune2', 'tune3', 'holdout', 'holdout2', 'holdout3', 'holdout4', 'holdout5'] as const) {
+  const messages = [...loadTopicMessages(FILE), ...loadTopicMessages(FILE_HOLDOUT2), ...loadTopicMessages(FILE_HOLDOUT3), ...loadTopicMessages(FILE_TUNE2), ...loadTopicMessages(FILE_HOLDOUT4), ...loadTopicMessages(FILE_TUNE3), ...loadTopicMessages(FILE_HOLDOUT5), ...loadTopicMessages(FILE_TUNE4), ...(existsSync(FILE_HOLDOUT6) ? loadTopicMessages(FILE_HOLDOUT6) : [])];
+  for (const split of ['tune', 'tune2', 'tune3', 'tune4', 'holdout', 'holdout2', 'holdout3', 'holdout4', 'holdout5', 'holdout6'] as const) {
     if (!messages.some((m) => m.split === split)) continue;
     const r = await topicReport(messages.filter((m) => m.split === split), predict);
     console.log(`\n### Topics, ${label}: ${SPLIT_LABELS[split]}\n\n${topicTable(r)}`);
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
     await ingestKnowledge(db, KNOWLEDGE_DIR);
     const retriever = createIndexRetriever(db, { topK: 5, minSimilarity: 0 });
     const offline = { client: null, model: 'offline', callLog: { record: () => Promise.resolve() }, logger: createLogger('silent') };
-    const classifier = createIntentClassifier({ ...offline, topicModel: shippedTopicModel(), passageTopics: (text) => topicSimilarities(retriever, text) });
+    const classifier = createIntentClassifier({ ...offline, topicModel: shippedTopicModel(), passageTopics: (text) => topicSimilarities(retriever, text, (p) => passageTopic(shippedSectionTopics(), p)) });
     await report('offline classifier (the topic model over words and rule hits, with the retriever\'s view)', async (text) => (await classifier.classify(text, { sessionId: null, testerId: null })).intent);
     if (process.argv.includes('--round2')) {
       // The path before round 3: rules first, then the best passage's policy.

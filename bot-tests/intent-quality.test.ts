@@ -12,7 +12,7 @@
  */
 import path from 'node:path';
 import { createIndexRetriever, ingestKnowledge, splitOf, topicSimilarities } from '../src/era/retrieval';
-import { createIntentClassifier, INTENT_IDS, type IntentClassifier, loadTopicMessages, shippedTopicModel, topicReport, topicTable } from '../src/intent';
+import { createIntentClassifier, INTENT_IDS, type IntentClassifier, loadTopicMessages, passageTopic, shippedSectionTopics, shippedTopicModel, topicReport, topicTable } from '../src/intent';
 import { createLogger } from '../src/logger';
 import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db';
 
@@ -56,7 +56,7 @@ describe.each(testDbKinds)('topic quality of the offline classifier on %s', (kin
       callLog: { record: () => Promise.reject(new Error('offline classification must not call Claude')) },
       logger: createLogger('silent'),
       topicModel: shippedTopicModel(),
-      passageTopics: (text) => topicSimilarities(retriever, text),
+      passageTopics: (text) => topicSimilarities(retriever, text, (p) => passageTopic(shippedSectionTopics(), p)),
     });
   });
   afterAll(async () => {

@@ -31,7 +31,7 @@ import {
   bundleSubject, comparisonSubject, createInsightsDownloadHandler, createJudge, createJudgeQueue, type Judge, type JudgeQueue, patchSubject, ReplayRunner, resumeSuggestions, type SuggestDeps,
   analyzePractices, type PracticesDeps, startPracticesSchedule,
 } from './insights';
-import { createIntentClassifier, createPromptCapture, shippedTopicModel, type TopicModel } from './intent';
+import { createIntentClassifier, createPromptCapture, passageTopic, shippedSectionTopics, shippedTopicModel, type TopicModel } from './intent';
 import { createPromptExportHandler, promptExportSubject } from './intent/export-http';
 import { BEST_PRACTICE_PATH, BEST_PRACTICES_PATH, createApiAuth, createBestPracticesHandlers, createGenerationsLatestHandler, GENERATIONS_LATEST_PATH } from './http';
 import { type CallLog, createCallLog, createClaudeClient, loadPricing, type Pricing } from './llm';
@@ -214,7 +214,7 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
         logger,
         // The committed offline topic model, with the retriever's view of which policy answers the message.
         topicModel: parts.topicModel === undefined ? shippedTopicModel() : parts.topicModel,
-        passageTopics: parts.retrieval ? (text) => topicSimilarities(retriever, text) : undefined,
+        passageTopics: parts.retrieval ? (text) => topicSimilarities(retriever, text, (p) => passageTopic(shippedSectionTopics(), p)) : undefined,
       }),
     }),
     jobs: { runner: claude.jobRunner, pricing, model: config.anthropic.model, online: claude.generationClient !== null, client: claude.generationClient },

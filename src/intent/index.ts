@@ -44,7 +44,7 @@ export {
   type ReviewRecord,
   type ReviewExportOptions,
 } from './exports';
-export { loadTopicMessages, rulesOnly, type TopicPredictor, topicReport, topicTable, type TopicFigures, type TopicMessage, type TopicReport } from './quality';
+export { loadTopicMessages, rulesOnly, TOPIC_SPLITS, type TopicPredictor, topicReport, topicTable, type TopicFigures, type TopicMessage, type TopicReport } from './quality';
 export { topicsForTurns, type TurnTopicView } from './turn-topics';
 export {
   decideTopic,
@@ -63,4 +63,5 @@ export {
   topicProbabilities,
   trainTopicModel,
 } from './topic-model';
+export { loadSectionTopics, passageTopic, SECTION_TOPICS_FILE, type SectionTopics, shippedSectionTopics, topicOfSection } from './section-topics';
 export { OUT_OF_SCOPE_FILE, SHIPPED_TRAINING_SOURCES, TRAINING_SPLITS, trainingExamples, type TrainingSources } from './topic-training';

@@ -11,7 +11,7 @@ import { matchRules } from './rules';
 import { INTENT_IDS, type IntentId, isIntentId, OTHER_INTENT } from './topics';
 
 /** Tuned on; held out; two later checks written blind on 2026-12-02 (their own files; see retrieval's quality.ts). */
-export const TOPIC_SPLITS = ['tune', 'holdout', 'holdout2', 'holdout3', 'tune2', 'holdout4', 'tune3', 'holdout5'] as const;
+export const TOPIC_SPLITS = ['tune', 'holdout', 'holdout2', 'holdout3', 'tune2', 'holdout4', 'tune3', 'holdout5', 'tune4', 'holdout6'] as const;
 
 const messageSchema = z.object({
   id: z.string().min(1),

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { analyse } from '../era/retrieval/analyzer';
-import { INTENT_RULES } from './rules';
+import { INTENT_RULES, matchRules } from './rules';
 import { INTENT_IDS, type IntentId, isIntentId } from './topics';
 
 /** One labelled text to learn from. */
@@ -40,12 +40,16 @@ export interface TopicModelOptions {
   balance: boolean;
   /** A word, pair or rule seen in fewer training examples than this is no feature (keeps the model small). */
   minCount: number;
+  /** Experimental (bench only): the first four letters of each word of five or more, for typos and shorthand. */
+  prefixes?: boolean;
+  /** Experimental (bench only): the rules' overall verdict (matchRules) as a feature besides each rule's hit. */
+  ruleWinner?: boolean;
 }
 
 export const DEFAULT_TOPIC_MODEL_OPTIONS: TopicModelOptions = {
   epochs: 30,
   learningRate: 0.5,
-  l2: 1e-4,
+  l2: 1e-3,
   messageWeight: 3,
   bigrams: false,
   ruleFeatures: true,
@@ -70,10 +74,15 @@ export interface Features {
 const BIAS = '_bias';
 
 /** The features of a text under the given options. */
-export function featuresOf(text: string, options: Pick<TopicModelOptions, 'bigrams' | 'ruleFeatures'> = DEFAULT_TOPIC_MODEL_OPTIONS): Features {
+export function featuresOf(text: string, options: Pick<TopicModelOptions, 'bigrams' | 'ruleFeatures' | 'prefixes' | 'ruleWinner'> = DEFAULT_TOPIC_MODEL_OPTIONS): Features {
   const terms = analyse(text);
   const names = new Set<string>();
   for (const t of terms) names.add(`w:${t}`);
+  if (options.prefixes) for (const word of text.toLowerCase().match(/\p{L}{5,}/gu) ?? []) names.add(`p:${word.slice(0, 4)}`);
+  if (options.ruleWinner) {
+    const verdict = matchRules(text);
+    if (verdict) names.add(`rt:${verdict.intent}`);
+  }
   if (options.bigrams) for (let i = 1; i < terms.length; i++) names.add(`b:${terms[i - 1]}_${terms[i]}`);
   if (options.ruleFeatures) {
     const normalised = text.normalize('NFKC').replace(/[\u2018\u2019\u02bc]/g, "'").replace(/[\u2010-\u2014]/g, '-');

@@ -18,13 +18,14 @@ import { isKnowledgeTopic, parseDocument } from '../era/retrieval/document';
 import { parseSectionQuestions, questionsPathOf } from '../era/retrieval/section-questions';
 import { loadTopicMessages } from './quality';
 import type { TopicExample } from './topic-model';
+import { loadSectionTopics, SECTION_TOPICS_FILE, type SectionTopics, topicOfSection } from './section-topics';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const TRAINING_KNOWLEDGE_DIR = path.join(ROOT, 'examples/era/knowledge');
-export const TRAINING_MESSAGE_FILES = ['topic-messages.json', 'topic-messages-tune2.json', 'topic-messages-tune3.json'].map((f) => path.join(ROOT, 'examples/era/quality', f));
+export const TRAINING_MESSAGE_FILES = ['topic-messages.json', 'topic-messages-tune2.json', 'topic-messages-tune3.json', 'topic-messages-tune4.json'].map((f) => path.join(ROOT, 'examples/era/quality', f));
 export const OUT_OF_SCOPE_FILE = path.join(ROOT, 'examples/era/intent/out-of-scope.json');
 /** The splits trained on; every other split is a check. */
-export const TRAINING_SPLITS: readonly string[] = ['tune', 'tune2', 'tune3'];
+export const TRAINING_SPLITS: readonly string[] = ['tune', 'tune2', 'tune3', 'tune4'];
 
 const outOfScopeSchema = z.object({ messages: z.array(z.string().min(1)).min(1) });
 
@@ -32,23 +33,26 @@ export interface TrainingSources {
   knowledgeDir: string;
   messageFiles: readonly string[];
   outOfScopeFile: string | null;
+  sectionTopicsFile: string | null;
 }
 
 export const SHIPPED_TRAINING_SOURCES: TrainingSources = {
   knowledgeDir: TRAINING_KNOWLEDGE_DIR,
   messageFiles: TRAINING_MESSAGE_FILES,
   outOfScopeFile: OUT_OF_SCOPE_FILE,
+  sectionTopicsFile: SECTION_TOPICS_FILE,
 };
 
-/** The policies' section questions, each labelled with its policy's topic (policies without a known topic are skipped). */
-export function sectionQuestionExamples(knowledgeDir: string): TopicExample[] {
+/** The policies' section questions, each labelled with its section's topic (policies without a known topic are skipped). */
+export function sectionQuestionExamples(knowledgeDir: string, sectionTopics: SectionTopics = new Map()): TopicExample[] {
   const out: TopicExample[] = [];
   for (const file of readdirSync(knowledgeDir).filter((f) => f.endsWith('.md')).sort()) {
     const { topic } = parseDocument(readFileSync(path.join(knowledgeDir, file), 'utf8'));
     const sidecar = questionsPathOf(path.join(knowledgeDir, file));
     if (!isKnowledgeTopic(topic) || !existsSync(sidecar)) continue;
-    for (const questions of parseSectionQuestions(readFileSync(sidecar, 'utf8')).values()) {
-      for (const text of questions) out.push({ text, topic, source: 'section' });
+    for (const [heading, questions] of parseSectionQuestions(readFileSync(sidecar, 'utf8'))) {
+      const sectionTopic = topicOfSection(sectionTopics, file, topic, heading);
+      for (const text of questions) out.push({ text, topic: sectionTopic, source: 'section' });
     }
   }
   return out;
@@ -63,8 +67,9 @@ export function outOfScopeExamples(file: string): TopicExample[] {
 
 /** Every training example, in a fixed order, and their hash. */
 export function trainingExamples(sources: TrainingSources = SHIPPED_TRAINING_SOURCES): { examples: TopicExample[]; hash: string } {
+  const sectionTopics = sources.sectionTopicsFile ? loadSectionTopics(sources.sectionTopicsFile) : new Map();
   const examples = [
-    ...sectionQuestionExamples(sources.knowledgeDir),
+    ...sectionQuestionExamples(sources.knowledgeDir, sectionTopics),
     ...(sources.outOfScopeFile ? outOfScopeExamples(sources.outOfScopeFile) : []),
     ...sources.messageFiles.flatMap((f) => loadTopicMessages(f)).filter((m) => TRAINING_SPLITS.includes(m.split)).map((m): TopicExample => ({ text: m.message, topic: m.topic, source: 'message' })),
   ];

@@ -210,12 +210,14 @@ export const TOPIC_EVIDENCE_PASSAGES = 5;
 
 /**
  * The retriever's view of a message's topic: for each policy topic among the best five passages, its
- * best similarity (0..1). The offline topic model weighs this against the message's words.
+ * best similarity (0..1). The offline topic model weighs this against the message's words. `topicOf`
+ * gives a passage's topic (default its document's; the classifier files some sections elsewhere).
  */
-export async function topicSimilarities(retriever: Retriever, text: string): Promise<Map<KnowledgeTopic, number>> {
+export async function topicSimilarities(retriever: Retriever, text: string, topicOf: (p: RetrievedPassage) => string | null = (p) => p.topic): Promise<Map<KnowledgeTopic, number>> {
   const out = new Map<KnowledgeTopic, number>();
   for (const p of await retriever.retrieve(text, { topK: TOPIC_EVIDENCE_PASSAGES, minSimilarity: 0 })) {
-    if (isKnowledgeTopic(p.topic)) out.set(p.topic, Math.max(out.get(p.topic) ?? 0, p.similarity));
+    const topic = topicOf(p);
+    if (isKnowledgeTopic(topic)) out.set(topic, Math.max(out.get(topic) ?? 0, p.similarity));
   }
   return out;
 }
