@@ -35,7 +35,7 @@ export function topicOfSection(sectionTopics: SectionTopics, file: string, docum
 export function loadSectionTopics(file: string = SECTION_TOPICS_FILE): SectionTopics {
   const parsed = sectionTopicsSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
   if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`);
-  return new Map(Object.entries(parsed.data.sections).map(([doc, headings]) => [doc, new Map(Object.entries(headings).map(([h, t]) => [h.trim(), t as IntentId]))]));
+  return new Map(Object.entries(parsed.data.sections).map(([doc, headings]) => [doc, new Map(Object.entries(headings).map(([h, t]) => [h.trim(), t]))]));
 }
 
 let shipped: SectionTopics | undefined;
