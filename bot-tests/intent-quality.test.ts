@@ -4,11 +4,11 @@
  * words and the keyword rules' hits, with the index retriever's per-topic similarities over the shipped
  * policies, wired as app.ts wires it — on every database. Per-topic precision and recall are printed.
  *
- * The part held out by hash is held to the issue's 90 % accuracy. The model trains on the tuning parts
- * (tune, tune2, tune3): their floors only guard against a broken model. The blind checks
- * (holdout2..holdout5, never trained on) are each held to what was reached on 2026-12-02; holdout5, the
- * final check of round 3, reached 89.6 % (69 of 77), just under the bar (README, "Every model call,
- * every message's topic"). Raise the floors as the model improves; never lower them to pass.
+ * The part held out by hash and the final check (holdout6) are held to the issue's 90 % accuracy. The
+ * model trains on the tuning parts (tune, tune2, tune3, tune4): their floors only guard against a
+ * broken model. The other blind checks (holdout2..holdout5, never trained on) are each held to what
+ * was reached on 2026-12-02 (README, "Every model call, every message's topic"). Raise the floors as
+ * the model improves; never lower them to pass.
  */
 import path from 'node:path';
 import { createIndexRetriever, ingestKnowledge, splitOf, topicSimilarities } from '../src/era/retrieval';
@@ -19,14 +19,14 @@ import { createTestDatabase, type TestDatabase, testDbKinds } from './helpers/db
 const KNOWLEDGE_DIR = path.resolve(__dirname, '../examples/era/knowledge');
 const QUALITY_DIR = path.resolve(__dirname, '../examples/era/quality');
 const MESSAGES = loadTopicMessages(path.join(QUALITY_DIR, 'topic-messages.json'));
-const BLIND = ['holdout2', 'holdout3', 'tune2', 'holdout4', 'tune3', 'holdout5'] as const;
+const BLIND = ['holdout2', 'holdout3', 'tune2', 'holdout4', 'tune3', 'holdout5', 'tune4', 'holdout6'] as const;
 const ALL = [...MESSAGES, ...BLIND.flatMap((part) => loadTopicMessages(path.join(QUALITY_DIR, `topic-messages-${part}.json`)))];
 /**
- * The issue's 90 % for the part held out by hash (reached: 48 of 52); for the blind checks what was
- * reached (holdout2 51 of 60, holdout3 52 of 60, holdout4 55 of 60, holdout5 69 of 77); for the parts
- * trained on, 95 %.
+ * The issue's 90 % for the part held out by hash (reached: 48 of 52) and the final check, holdout6
+ * (101 of 110); for the other blind checks what was reached (holdout2 51 of 60, holdout3 54 of 60,
+ * holdout4 58 of 60, holdout5 73 of 77); for the parts trained on, 95 %.
  */
-const FLOORS = { tune: 0.95, tune2: 0.95, tune3: 0.95, holdout: 0.9, holdout2: 0.85, holdout3: 0.86, holdout4: 0.9, holdout5: 0.89 } as const;
+const FLOORS = { tune: 0.95, tune2: 0.95, tune3: 0.95, tune4: 0.95, holdout: 0.9, holdout2: 0.85, holdout3: 0.9, holdout4: 0.95, holdout5: 0.94, holdout6: 0.9 } as const;
 
 describe('the topic message set', () => {
   it('has at least 100 messages over every topic, each in the part its hash gives it', () => {

@@ -19,7 +19,7 @@ function main(): void {
     .option('--check', 'write nothing; exit 1 when the file differs from a fresh training')
     .parse();
   const { out, check } = program.opts<{ out: string; check?: boolean }>();
-  const { examples, hash } = trainingExamples();
+  const { examples, hash, heldOutDropped } = trainingExamples();
   const started = performance.now();
   const model = trainTopicModel(examples, DEFAULT_TOPIC_MODEL_OPTIONS);
   const text = topicModelFileText(serialiseTopicModel(model, hash));
@@ -44,7 +44,7 @@ function main(): void {
   const features = Object.keys(serialiseTopicModel(model, hash).weights).length;
   console.log(
     `Topic model written to ${out}: trained in ${seconds} s on ${counts.section} section questions and out-of-scope messages ` +
-      `and ${counts.message} labelled tuning messages; ${features} features, ${(text.length / 1024).toFixed(0)} KiB, examples ${hash.slice(0, 12)}.`,
+      `and ${counts.message} labelled tuning messages (${heldOutDropped} left out as identical to a held-out message); ${features} features, ${(text.length / 1024).toFixed(0)} KiB, examples ${hash.slice(0, 12)}.`,
   );
 }
 

@@ -22,7 +22,8 @@ import { loadSectionTopics, SECTION_TOPICS_FILE, type SectionTopics, topicOfSect
 
 const ROOT = path.resolve(__dirname, '../..');
 export const TRAINING_KNOWLEDGE_DIR = path.join(ROOT, 'examples/era/knowledge');
-export const TRAINING_MESSAGE_FILES = ['topic-messages.json', 'topic-messages-tune2.json', 'topic-messages-tune3.json', 'topic-messages-tune4.json'].map((f) => path.join(ROOT, 'examples/era/quality', f));
+/** Every labelled topic message file: the tuning parts are trained on, the rest only kept out. */
+export const TOPIC_MESSAGE_DIR = path.join(ROOT, 'examples/era/quality');
 export const OUT_OF_SCOPE_FILE = path.join(ROOT, 'examples/era/intent/out-of-scope.json');
 /** The splits trained on; every other split is a check. */
 export const TRAINING_SPLITS: readonly string[] = ['tune', 'tune2', 'tune3', 'tune4'];
@@ -31,6 +32,7 @@ const outOfScopeSchema = z.object({ messages: z.array(z.string().min(1)).min(1) 
 
 export interface TrainingSources {
   knowledgeDir: string;
+  /** Labelled message files: messages of TRAINING_SPLITS are trained on; the others are held out. */
   messageFiles: readonly string[];
   outOfScopeFile: string | null;
   sectionTopicsFile: string | null;
@@ -38,7 +40,7 @@ export interface TrainingSources {
 
 export const SHIPPED_TRAINING_SOURCES: TrainingSources = {
   knowledgeDir: TRAINING_KNOWLEDGE_DIR,
-  messageFiles: TRAINING_MESSAGE_FILES,
+  messageFiles: readdirSync(TOPIC_MESSAGE_DIR).filter((f) => /^topic-messages.*\.json$/.test(f)).sort().map((f) => path.join(TOPIC_MESSAGE_DIR, f)),
   outOfScopeFile: OUT_OF_SCOPE_FILE,
   sectionTopicsFile: SECTION_TOPICS_FILE,
 };
@@ -65,15 +67,25 @@ export function outOfScopeExamples(file: string): TopicExample[] {
   return parsed.data.messages.map((text) => ({ text, topic: 'other', source: 'section' }));
 }
 
-/** Every training example, in a fixed order, and their hash. */
-export function trainingExamples(sources: TrainingSources = SHIPPED_TRAINING_SOURCES): { examples: TopicExample[]; hash: string } {
+/** A message compared with another: case and punctuation aside ("Hi ERA, what can you do?" is "hi era what can you do"). */
+export const sameMessageKey = (text: string): string => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+
+/**
+ * Every training example, in a fixed order, and their hash. An example whose text is a held-out
+ * message's (sameMessageKey) is left out: independent writers do type the same short message ("hi"),
+ * and a check must never have been trained on.
+ */
+export function trainingExamples(sources: TrainingSources = SHIPPED_TRAINING_SOURCES): { examples: TopicExample[]; hash: string; heldOutDropped: number } {
   const sectionTopics = sources.sectionTopicsFile ? loadSectionTopics(sources.sectionTopicsFile) : new Map();
-  const examples = [
+  const messages = sources.messageFiles.flatMap((f) => loadTopicMessages(f));
+  const heldOut = new Set(messages.filter((m) => !TRAINING_SPLITS.includes(m.split)).map((m) => sameMessageKey(m.message)));
+  const all = [
     ...sectionQuestionExamples(sources.knowledgeDir, sectionTopics),
     ...(sources.outOfScopeFile ? outOfScopeExamples(sources.outOfScopeFile) : []),
-    ...sources.messageFiles.flatMap((f) => loadTopicMessages(f)).filter((m) => TRAINING_SPLITS.includes(m.split)).map((m): TopicExample => ({ text: m.message, topic: m.topic, source: 'message' })),
+    ...messages.filter((m) => TRAINING_SPLITS.includes(m.split)).map((m): TopicExample => ({ text: m.message, topic: m.topic, source: 'message' })),
   ];
+  const examples = all.filter((e) => !heldOut.has(sameMessageKey(e.text)));
   const hash = createHash('sha256');
   for (const e of examples) hash.update(`${e.source}\u0000${e.topic}\u0000${e.text}\u0000`);
-  return { examples, hash: hash.digest('hex') };
+  return { examples, hash: hash.digest('hex'), heldOutDropped: all.length - examples.length };
 }
