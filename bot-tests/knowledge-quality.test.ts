@@ -5,8 +5,9 @@
  *
  * Parts: `tune` (tuned on), `holdout` (set aside by hash), and four sets written blind on 2026-12-02
  * by people who saw only the policies: `holdout2`, `holdout3`, `tune2` (tuned on in the second round)
- * and `holdout4` (that round's final check, read once). The final check is held to the issue's bar
- * (section top-3 90 %, top-1 70 %); every other part to what was reached (README, "How well retrieval
+ * and `holdout4` (that round's final check, read once); and `holdout5`, written blind for round 3 (the
+ * topic model) and read once with retrieval unchanged since round 2. Both final checks are held to the
+ * issue's bar (section top-3 90 %, top-1 70 %); every other part to what was reached (README, "How well retrieval
  * finds the section"), so a change that loses ground on questions nobody tuned on fails here. Raise these floors as retrieval improves; never lower them to
  * pass, and never edit a question to make it pass.
  */
@@ -30,8 +31,8 @@ const QUALITY_DIR = path.resolve(__dirname, '../examples/era/quality');
 /** The first set (split by hash into tune / holdout). */
 const HASHED = loadQualityQuestions(path.join(QUALITY_DIR, 'retrieval-questions.json'));
 /** The sets written blind on 2026-12-02, each a part of its own, and their ids' prefixes. */
-const BLIND = ['holdout2', 'holdout3', 'tune2', 'holdout4'] as const;
-const PREFIX = { holdout2: 'h2-', holdout3: 'h3-', tune2: 't2-', holdout4: 'h4-' } as const;
+const BLIND = ['holdout2', 'holdout3', 'tune2', 'holdout4', 'holdout5'] as const;
+const PREFIX = { holdout2: 'h2-', holdout3: 'h3-', tune2: 't2-', holdout4: 'h4-', holdout5: 'h5-' } as const;
 const QUESTIONS = [...HASHED, ...BLIND.flatMap((part) => loadQualityQuestions(path.join(QUALITY_DIR, `retrieval-questions-${part}.json`)))];
 
 /** Floors per part: the issue's bar for the tuning part, what was reached (2026-12-02) for the rest. */
@@ -43,6 +44,8 @@ const BARS = {
   holdout3: { sectionTop3: 0.85, sectionTop1: 0.6, documentTop3: 0.95 },
   // The final check of the method as shipped: held to the issue's bar.
   holdout4: { sectionTop3: 0.9, sectionTop1: 0.7, documentTop3: 0.95 },
+  // A later blind check of the same method (reached 90.0 / 78.6 / 97.1 %): the issue's bar too.
+  holdout5: { sectionTop3: 0.9, sectionTop1: 0.7, documentTop3: 0.95 },
 } as const;
 
 describe('the retrieval question set', () => {
@@ -65,11 +68,12 @@ describe('the retrieval question set', () => {
     expect(new Set(QUESTIONS.map((q) => q.id)).size).toBe(QUESTIONS.length);
   });
 
-  it.each(BLIND)('keeps the blind set %s whole: its own part, every policy, unanswerable questions too', (part) => {
+  it.each(BLIND)('keeps the blind set %s whole: its own part, every policy, unanswerable questions too (holdout5 was asked for answerable ones only)', (part) => {
     const set = QUESTIONS.filter((q) => q.split === part);
     expect(set.length).toBeGreaterThanOrEqual(60);
     expect(new Set(set.flatMap((q) => q.answers.map((a) => a.document))).size).toBe(10);
-    expect(set.filter((q) => q.answers.length === 0).length).toBeGreaterThanOrEqual(5);
+    const unanswerable = set.filter((q) => q.answers.length === 0).length;
+    expect({ part, unanswerable: part === 'holdout5' ? unanswerable === 0 : unanswerable >= 5 }).toEqual({ part, unanswerable: true });
     expect(set.every((q) => q.id.startsWith(PREFIX[part]))).toBe(true);
   });
 });
