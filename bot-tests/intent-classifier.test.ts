@@ -199,7 +199,7 @@ describe.each(testDbKinds)('intent classifier on %s', (kind) => {
     test('offline, the model overrules a misfiring rule, under the review threshold, with no request', async () => {
       const { classifier } = makeClassifier({ offline: true, topicModel: true });
       const prediction = await classifier.classify(MISRULED, ctx());
-      expect(prediction).toEqual({ intent: 'leave', confidence: GUESS_CONFIDENCE, source: 'fallback' });
+      expect(prediction).toEqual({ intent: 'leave', confidence: GUESS_CONFIDENCE, source: 'model' });
       // Where the rule and the model agree, the rule's verdict stands offline too.
       expect(await classifier.classify('How is overtime paid?', ctx())).toMatchObject({ intent: 'pay', source: 'rule', ruleName: 'pay.overtime' });
       expect(fake.messageRequests()).toHaveLength(0);
@@ -211,7 +211,7 @@ describe.each(testDbKinds)('intent classifier on %s', (kind) => {
       for (const text of ['can you draft a welcome email for our new members', 'the smoothie bar is out of protein powder, who places the order', 'thanks, that helps!']) {
         expect(await classifier.classify(text, ctx())).toEqual({ intent: 'other', confidence: FALLBACK_CONFIDENCE, source: 'fallback' });
       }
-      expect(await classifier.classify(UNRULED, ctx())).toMatchObject({ intent: 'conduct', source: 'fallback' });
+      expect(await classifier.classify(UNRULED, ctx())).toMatchObject({ intent: 'conduct', source: 'model' });
     });
 
     test("the retriever's evidence moves a close call, and is given the clipped message", async () => {
@@ -232,7 +232,7 @@ describe.each(testDbKinds)('intent classifier on %s', (kind) => {
 
     test('retrieval failing (a database gone away) leaves the words to decide, with a warning, never an error', async () => {
       const { classifier, logs } = makeClassifier({ offline: true, topicModel: true, passageTopics: () => Promise.reject(new Error('Connection terminated unexpectedly')) });
-      expect(await classifier.classify(MISRULED, ctx())).toEqual({ intent: 'leave', confidence: GUESS_CONFIDENCE, source: 'fallback' });
+      expect(await classifier.classify(MISRULED, ctx())).toEqual({ intent: 'leave', confidence: GUESS_CONFIDENCE, source: 'model' });
       expect(logs.some((l) => l.level === 40 && /topic evidence from retrieval failed/.test(l.msg))).toBe(true);
       expect(logs.some((l) => l.level >= 50)).toBe(false);
     });

@@ -246,4 +246,23 @@ describe.each(testDbKinds)('llm_calls and nlu_prompt_logs migration on %s', (kin
     await migrateToLatest(t.db);
     expect(await tables()).toEqual(['llm_calls', 'nlu_prompt_logs']);
   });
+
+  test("the topic model's source: stored as model, and back to fallback when its migration goes down", async () => {
+    const session = await t.db.insertInto('prompt_tuning_sessions').values({ tester_id: 'aad-model' }).returning('id').executeTakeFirstOrThrow();
+    const row = await logPrediction(t.db, {
+      testerId: 'aad-model',
+      sessionId: session.id,
+      turnId: null,
+      messageIndex: null,
+      prompt: "My trainer's dad passed away; how many of the days off are paid?",
+      prediction: { intent: 'leave', confidence: 0.5, source: 'model' },
+    });
+    expect(row).toMatchObject({ source: 'model', predicted_intent: 'leave', confidence: 0.5 });
+    expect(await migrateDown(t.db, 1)).toEqual(['Down 20261205090000_intent_source_model']);
+    const down = await t.db.selectFrom('nlu_prompt_logs').select('source').where('id', '=', row.id).executeTakeFirstOrThrow();
+    expect(down.source).toBe('fallback');
+    await expect(sql`insert into nlu_prompt_logs (user_id, prompt, predicted_intent, confidence, source) values ('u', 'p', 'pay', 0.5, 'model')`.execute(t.db)).rejects.toThrow(/chk_nlu_prompt_logs_source/);
+    await migrateToLatest(t.db);
+    await sql`insert into nlu_prompt_logs (user_id, prompt, predicted_intent, confidence, source) values ('u', 'p', 'pay', 0.5, 'model')`.execute(t.db);
+  });
 });

@@ -314,4 +314,25 @@ describe.each(testDbKinds)('Teams on the wire (%s)', (kind) => {
       expect(upload.puts.length).toBe(before);
     });
   });
+  describe('the topic on the card, offline', () => {
+    let wire: Wire;
+    beforeAll(async () => {
+      wire = await startWire(kind, { knowledge: true, offline: true });
+    }, 180_000);
+    afterAll(async () => {
+      await wire.close();
+    });
+
+    it("shows the offline topic model's guess as such on the card Teams receives, and stores it as source model", async () => {
+      // A weak rule (pay, on "paid") fires; the topic model files the message under leave and wins, offline.
+      const msg = wire.message("My trainer's dad passed away and she needs the week off for the funeral. How many of those days are paid?", { group: true });
+      expect((await wire.post(msg)).status).toBe(200);
+      const topicLine = (r: ConnectorRequest) => /Topic: \*\*[^"]*/.exec(JSON.stringify(r.body ?? {}))?.[0];
+      await wire.connector.waitFor(() => repliesTo(wire, msg.id as string).some((r) => topicLine(r) !== undefined));
+      const lines = repliesTo(wire, msg.id as string).map(topicLine).filter((l): l is string => l !== undefined);
+      expect(lines).toEqual(['Topic: **Leave & time off** · topic model (offline) · confidence 0.50']);
+      const logged = await wire.t.db.selectFrom('nlu_prompt_logs').select(['predicted_intent', 'source', 'confidence', 'rule_name']).executeTakeFirstOrThrow();
+      expect(logged).toEqual({ predicted_intent: 'leave', source: 'model', confidence: 0.5, rule_name: null });
+    });
+  });
 });

@@ -8,7 +8,7 @@ export type LlmCallPurpose = (typeof LLM_CALL_PURPOSES)[number];
 /** Whether a model call returned a message (chk_llm_calls_status). */
 export type LlmCallStatus = 'ok' | 'error';
 /** Who predicted an intent (chk_nlu_prompt_logs_source). */
-export type IntentSource = 'rule' | 'classifier' | 'fallback';
+export type IntentSource = 'rule' | 'classifier' | 'model' | 'fallback';
 
 /** NUMERIC: both drivers read it as a string (no float rounding); written as a string or a number. */
 export type NullableNumeric = ColumnType<string | null, string | number | null | undefined, string | number | null>;

@@ -17,6 +17,7 @@ import * as m20261203090000 from './20261203090000_handled_activities';
 import * as m20261203100000 from './20261203100000_best_practices';
 import * as m20261203110000 from './20261203110000_retention_archive_insights';
 import * as m20261204090000 from './20261204090000_knowledge_chunk_questions';
+import * as m20261205090000 from './20261205090000_intent_source_model';
 
 export const migrations: Record<string, Migration> = {
   '20261123090000_prompt_tuning_tables': m20261123090000,
@@ -33,6 +34,7 @@ export const migrations: Record<string, Migration> = {
   '20261203100000_best_practices': m20261203100000,
   '20261203110000_retention_archive_insights': m20261203110000,
   '20261204090000_knowledge_chunk_questions': m20261204090000,
+  '20261205090000_intent_source_model': m20261205090000,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -108,10 +108,13 @@ function sourceLines(sources: NonNullable<AnswerCardInput['sources']>): Array<{ 
   }));
 }
 
+/** Who predicted a topic, in a tester's words (the stored source ids stay as they are). */
+const TOPIC_SOURCE_LABELS: Readonly<Record<string, string>> = { rule: 'rule', classifier: 'Claude', model: 'topic model (offline)', fallback: 'fallback' };
+
 function topicLine(t: NonNullable<AnswerCardInput['topic']>): string {
   return t.corrected
     ? `Topic: **${t.label}** (corrected by a tester)`
-    : `Topic: **${t.label}** · ${t.source} · confidence ${t.confidence.toFixed(2)}`;
+    : `Topic: **${t.label}** · ${TOPIC_SOURCE_LABELS[t.source] ?? t.source} · confidence ${t.confidence.toFixed(2)}`;
 }
 
 /** The session facts the tuning service returns, plus what the card lists around them. */

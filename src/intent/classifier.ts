@@ -206,7 +206,7 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
     if (deps.client) return await askClaude(deps.client, text, ctx);
     if (decision.topic === OTHER_INTENT) return fallback();
     // A model guess: never above GUESS_CONFIDENCE, so a human reviews it (and every overruled rule).
-    return { intent: decision.topic, confidence: Math.round(Math.min(decision.probability, GUESS_CONFIDENCE) * 100) / 100, source: 'fallback' };
+    return { intent: decision.topic, confidence: Math.round(Math.min(decision.probability, GUESS_CONFIDENCE) * 100) / 100, source: 'model' };
   }
 
   async function classify(text: string, ctx: ClassifyContext): Promise<IntentPrediction> {

@@ -22,7 +22,7 @@ export interface PredictionInput {
   ruleName?: string | null;
 }
 
-const SOURCES: readonly IntentSource[] = ['rule', 'classifier', 'fallback'];
+const SOURCES: readonly IntentSource[] = ['rule', 'classifier', 'model', 'fallback'];
 const isSource = (s: string): s is IntentSource => (SOURCES as readonly string[]).includes(s);
 
 export interface LogPredictionInput {
