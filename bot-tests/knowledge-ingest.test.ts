@@ -243,9 +243,11 @@ describe.each(testDbKinds)('knowledge ingestion on %s', (kind) => {
     });
 
     it.each([
-      ['not JSON', '{"sections": {"x": ["a"'],
-      ['the wrong shape', JSON.stringify({ sections: { '1. Purpose': 'not a list' } })],
-    ])('fails with KnowledgeReadError naming a questions file that is %s, changing nothing', async (_what, text) => {
+      ['not JSON', '{"sections": {"x": ["a"', /not JSON/],
+      ['the wrong shape', JSON.stringify({ sections: { '1. Purpose': 'not a list' } }), /expected \{ "sections"/],
+      // Valid JSON, but over the 1 MiB limit: refused before it is read or parsed.
+      ['over 1 MiB', JSON.stringify({ sections: { '1. Purpose': Array.from({ length: 4000 }, (_, i) => `question ${i} ${'x'.repeat(280)}`) } }), /at most 1048576 \(1 MiB\)/],
+    ])('fails with KnowledgeReadError naming a questions file that is %s, changing nothing', async (_what, text, reason) => {
       await ingestKnowledge(t.db, dir);
       const before = await snapshot(t.db);
       appendFileSync(path.join(dir, 'accommodations.md'), '\nA changed paragraph.\n');
@@ -253,6 +255,7 @@ describe.each(testDbKinds)('knowledge ingestion on %s', (kind) => {
       const run = ingestKnowledge(t.db, dir);
       await expect(run).rejects.toBeInstanceOf(KnowledgeReadError);
       await expect(run).rejects.toMatchObject({ path: path.join(dir, SIDE) });
+      await expect(run).rejects.toThrow(reason);
       expect(await snapshot(t.db)).toEqual(before);
     });
   });

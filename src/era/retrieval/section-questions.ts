@@ -14,7 +14,7 @@
  * reported (a renamed heading) and its questions are not used.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { SECTION_SEPARATOR } from './chunker';
 import { KnowledgeReadError } from './errors';
@@ -22,6 +22,12 @@ import { KnowledgeReadError } from './errors';
 /** Most questions kept per section, and longest question kept (characters). */
 export const MAX_QUESTIONS_PER_SECTION = 40;
 export const MAX_QUESTION_CHARS = 300;
+/**
+ * A questions file larger than this is refused unread: the per-section caps keep at most 40 × 300
+ * characters a heading, so a real file is tens of KiB; a file of many MiB is a mistake (a log pasted
+ * in, a generator run away) and would be parsed whole before any cap applied.
+ */
+export const MAX_QUESTIONS_FILE_BYTES = 1024 * 1024;
 
 const fileSchema = z.object({
   document: z.string().optional(),
@@ -84,6 +90,8 @@ export async function readSectionQuestions(documentFile: string): Promise<Sectio
   const file = questionsPathOf(documentFile);
   let bytes: Buffer;
   try {
+    const { size } = await stat(file);
+    if (size > MAX_QUESTIONS_FILE_BYTES) throw new Error(`the file is ${size} bytes; a questions file may be at most ${MAX_QUESTIONS_FILE_BYTES} (1 MiB)`);
     bytes = await readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return NO_SECTION_QUESTIONS;
