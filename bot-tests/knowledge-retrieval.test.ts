@@ -126,8 +126,52 @@ describe.each(CASES)('%s', (_label, kind, make, packSiblings) => {
     expect(averageSimilarity(passages)).toBeCloseTo(passages.reduce((s, p) => s + p.similarity, 0) / passages.length, 12);
   });
 
+  it.each(NOTHING_TO_SEARCH)('returns no passages for %j even with a previous message as context', async (query) => {
+    await expect(retriever.retrieve(query, { context: 'My employee did not show up for her shift' })).resolves.toEqual([]);
+  });
+
+  it.each(HOSTILE)('does not throw on %s as the context of a question', async (_label, context) => {
+    const passages = await retriever.retrieve('how is overtime paid?', { context });
+    expect(passages.length).toBeGreaterThan(0);
+    for (const p of passages) expect(p.similarity).toBeGreaterThanOrEqual(0);
+  });
+
   it('returns nothing from an empty knowledge base', async () => {
     await t.db.deleteFrom('knowledge_documents').execute();
     await expect(retriever.retrieve('no-call no-show')).resolves.toEqual([]);
+  });
+});
+
+describe.each(testDbKinds)('follow-ups on the index retriever (%s)', (kind) => {
+  let t: TestDatabase;
+  let retriever: Retriever;
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    await ingestKnowledge(t.db, KNOWLEDGE_DIR);
+    retriever = createIndexRetriever(t.db, { topK: 3, minSimilarity: 0 });
+  });
+  afterAll(async () => {
+    await t.dispose();
+  });
+  const FIRST = "My employee didn't show up for her shift today and didn't call. What should I do?";
+  const sections = (ps: Array<{ section: string | null }>) => ps.map((p) => p.section?.split(' › ').at(-1));
+
+  it('finds what a short follow-up follows: alone it ranks the harassment policy first, after the no-show question the no-call/no-show rules', async () => {
+    const followUp = 'What if they do not answer the phone?';
+    expect(sections(await retriever.retrieve(followUp))[0]).toBe('2.3 Sexual harassment');
+    const withContext = await retriever.retrieve(followUp, { context: FIRST });
+    expect(withContext[0]).toMatchObject({ sourcePath: 'attendance-and-no-call-no-show.md', section: expect.stringMatching(/5\.2 First no-call\/no-show$/) });
+  });
+
+  it('keeps a new question on another policy on its own policy, and gives "thanks" nothing', async () => {
+    const tiktok = await retriever.retrieve('Can I fire someone for posting about our club on TikTok?', { context: FIRST });
+    expect(tiktok.map((p) => p.sourcePath)).toEqual(['standards-of-conduct.md', 'standards-of-conduct.md', 'standards-of-conduct.md']);
+    await expect(retriever.retrieve('thanks!', { context: FIRST })).resolves.toEqual([]);
+  });
+
+  it('clips a huge context and reads a NUL byte in it as text', async () => {
+    const passages = await retriever.retrieve('what do I write down?', { context: `${'no-call no-show '.repeat(5000)}\u0000` });
+    expect(passages.length).toBeGreaterThan(0);
+    expect(passages[0]?.sourcePath).toBe('attendance-and-no-call-no-show.md');
   });
 });

@@ -202,7 +202,7 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
       await uploadSessionCsv(db, sessionId, uploadUrl, { ...parts.uploads, text });
     },
     csvSize: async (sessionId, anonymize) => sessionCsvByteLength(db, sessionId, { text: await exportTextFilter(db, exportPrivacy(config, secret), anonymize) }),
-    retriever: parts.retrieval ? { retrieve: (query) => retriever.retrieve(query) } : undefined,
+    retriever: parts.retrieval ? { retrieve: (query, options) => retriever.retrieve(query, options) } : undefined,
     calls,
     intent: createPromptCapture({
       db,

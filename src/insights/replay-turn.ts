@@ -21,7 +21,8 @@ export interface ReplayPassage {
 
 /** Finds the policy passages for a question. */
 export interface ReplayRetriever {
-  retrieve(query: string): Promise<ReplayPassage[]>;
+  /** `context`: the previous message of the conversation, as in a live turn. */
+  retrieve(query: string, options?: { context?: string }): Promise<ReplayPassage[]>;
 }
 
 export type NumberedPassage = EraPassage & { similarity: number; chunkId: string };
@@ -56,7 +57,9 @@ export async function prepareTurn(
   const history = deps.historyTurns <= 0 ? [] : await db.selectFrom('tuning_conversation_turns').select(['user_message', 'era_response'])
     .where('session_id', '=', replay.replay_session_id).where('turn_number', '<', turnNumber)
     .orderBy('turn_number', 'desc').limit(deps.historyTurns).execute();
-  const found = deps.retriever ? await deps.retriever.retrieve(source.user_message) : [];
+  // The previous recorded message is the context, as it was when the tester sent this one.
+  const previous = sources[turnNumber - 2]?.user_message;
+  const found = deps.retriever ? await deps.retriever.retrieve(source.user_message, previous === undefined ? {} : { context: previous }) : [];
   const passages = found.map((p, i) => ({ n: i + 1, title: p.documentTitle, section: p.section, text: p.text, similarity: p.similarity, chunkId: p.chunkId }));
   return {
     turnNumber,

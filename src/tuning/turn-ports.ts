@@ -26,7 +26,8 @@ export interface RetrievedPassageLike {
 
 /** Finds the policy passages for a question (top k above the minimum similarity). */
 export interface PassageRetriever {
-  retrieve(query: string): Promise<RetrievedPassageLike[]>;
+  /** `context`: the conversation's previous message, so a follow-up finds what it follows. */
+  retrieve(query: string, options?: { context?: string }): Promise<RetrievedPassageLike[]>;
 }
 
 /** Records model calls; never throws. */

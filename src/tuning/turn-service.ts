@@ -151,11 +151,16 @@ export async function answerTurn(deps: TurnServiceDeps, turn: Extract<PreparedTu
 /** History, prompt and passages, then ERA's answer (streamed); a tester's Stop keeps what arrived. */
 async function askEra(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, sink: ReplySink, timing: { eraStarted: number }): Promise<Answered> {
   const { session, message } = turn;
-  const [history, prompt, found] = await Promise.all([
-    recentTurns(deps.db, session.id, deps.config.historyTurns),
+  // Retrieval waits for the history: the previous message is its context, so a follow-up ("what if
+  // she does it again?") finds the passages of what it follows.
+  const recent = recentTurns(deps.db, session.id, Math.max(1, deps.config.historyTurns));
+  const retriever = deps.retriever;
+  const [recentRows, prompt, found] = await Promise.all([
+    recent,
     deps.prompt.read(),
-    deps.retriever ? deps.retriever.retrieve(message) : Promise.resolve([]),
+    retriever ? recent.then((rows) => { const previous = rows.at(-1)?.user_message; return retriever.retrieve(message, previous === undefined ? {} : { context: previous }); }) : Promise.resolve([]),
   ]);
+  const history = deps.config.historyTurns > 0 ? recentRows : [];
   const passages: NumberedPassage[] = found.map((p, i) => ({ n: i + 1, title: p.documentTitle, section: p.section, text: p.text, similarity: p.similarity, chunkId: p.chunkId }));
   const base = { passages, historyTurns: history.length, promptSha256: prompt.sha256 };
   if (deps.retriever && passages.length === 0) {

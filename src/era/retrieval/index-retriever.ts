@@ -12,7 +12,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../../../db/schema';
-import { expandQuery } from './expansion';
+import { expandQuery, expandWithContext } from './expansion';
 import { KnowledgeIndex, type KnowledgeRow } from './knowledge-index';
 import { type Bm25Params, DEFAULT_BM25 } from './lexical-index';
 import type { RetrievedPassage, Retriever } from './retriever';
@@ -150,9 +150,10 @@ export function createIndexRetriever(
       const minSimilarity = opts.minSimilarity ?? defaults.minSimilarity;
       checkOptions(topK, minSimilarity);
       const text = query.slice(0, MAX_QUERY_CHARS);
+      const context = opts.context?.slice(0, MAX_QUERY_CHARS);
       let current = index ?? (await startBuild());
       for (let attempt = 0; ; attempt += 1) {
-        const terms = expandQuery(text);
+        const terms = context ? expandWithContext(text, context) : expandQuery(text);
         if (terms.length === 0) return [];
         const hits = current.search(terms, topK + SPARE);
         const { version, texts } = await fetchTexts(db, hits.map((h) => h.chunkId));

@@ -46,6 +46,29 @@ export function loadQualityQuestions(file: string): QualityQuestion[] {
   return parsed.data.questions;
 }
 
+const followUpSchema = z.object({
+  id: z.string().min(1),
+  kind: z.enum(['dependent', 'switch']),
+  first: z.string().min(1),
+  followUp: z.string().min(1),
+  answers: z.array(answerSchema).min(1),
+});
+const followUpFileSchema = z.object({ conversations: z.array(followUpSchema).min(1) });
+
+/**
+ * A two-message conversation of the follow-up set (examples/era/quality/retrieval-followups.json): the
+ * follow-up, sent after ERA answered the first message, and the sections that answer the follow-up.
+ * `dependent` follow-ups need the first message to make sense; `switch` ones move to another policy.
+ */
+export type FollowUp = z.infer<typeof followUpSchema> & { split: 'tune' | 'holdout' };
+
+/** Reads the follow-up set; each conversation's split is splitOf(its follow-up). */
+export function loadFollowUps(file: string): FollowUp[] {
+  const parsed = followUpFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data.conversations.map((c) => ({ ...c, split: splitOf(`${c.first}\n${c.followUp}`) }));
+}
+
 /** Whether a passage comes from the labelled section: its heading path holds it, or it holds the heading as a line. */
 export function passageAnswers(p: Pick<RetrievedPassage, 'sourcePath' | 'section' | 'text'>, a: { document: string; section: string }): boolean {
   if (p.sourcePath !== a.document) return false;

@@ -47,6 +47,11 @@ export interface RetrieveOptions {
   topK?: number;
   /** Passages below this similarity (0–1) are left out. */
   minSimilarity?: number;
+  /**
+   * The conversation's previous message, so a follow-up ("what if she does it again?") finds the
+   * passages of what it follows: its words count at CONTEXT_WEIGHT. The full-text retriever ignores it.
+   */
+  context?: string;
 }
 
 /** Finds the passages that answer a question, best first. */
