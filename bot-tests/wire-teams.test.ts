@@ -334,5 +334,19 @@ describe.each(testDbKinds)('Teams on the wire (%s)', (kind) => {
       const logged = await wire.t.db.selectFrom('nlu_prompt_logs').select(['predicted_intent', 'source', 'confidence', 'rule_name']).executeTakeFirstOrThrow();
       expect(logged).toEqual({ predicted_intent: 'leave', source: 'model', confidence: 0.5, rule_name: null });
     });
+
+    it('answers a short follow-up from what it follows: the sources Teams receives are the no-call/no-show rules, not harassment', async () => {
+      const sourcesOf = (msgId: string) =>
+        repliesTo(wire, msgId)
+          .map((r) => /\[1\] [^"]*/.exec(JSON.stringify(r.body ?? {}))?.[0])
+          .find((l): l is string => l !== undefined);
+      const first = wire.message("My employee didn't show up for her shift today and didn't call. What should I do?", { group: true, user: ALEX });
+      expect((await wire.post(first)).status).toBe(200);
+      await wire.connector.waitFor(() => sourcesOf(first.id as string) !== undefined);
+      const followUp = wire.message('What if they do not answer the phone?', { group: true, user: ALEX });
+      expect((await wire.post(followUp)).status).toBe(200);
+      await wire.connector.waitFor(() => sourcesOf(followUp.id as string) !== undefined);
+      expect(sourcesOf(followUp.id as string)).toMatch(/^\[1\] Attendance and No-Call\/No-Show Policy — 5\. No-call\/no-show › 5\.2 First no-call\/no-show/);
+    });
   });
 });
