@@ -1,19 +1,22 @@
 /**
  * Follow-up retrieval (issue 12): the two-message conversations of
  * examples/era/quality/retrieval-followups.json through the index as ERA's retriever uses it, the
- * follow-up alone and with the first message as context at several weights, in memory on the shipped
- * policies. Section top-1 / top-3 for follow-ups that depend on the first message and for topic
- * switches, the tuning part only unless --holdout; and how often the right passage clears the
- * retrieval threshold (0.1). Prints; never asserts.
+ * follow-up alone and with the first message as context under several caps, in memory on the shipped
+ * policies. Section top-1 / top-3 for follow-ups that depend on the first message, for topic switches,
+ * and for all; and how often the right passage clears the retrieval threshold (0.1). The tuning part
+ * unless --holdout. Prints; never asserts.
  *
  *   node -r @swc-node/register bench/followup-experiments.ts [--holdout] [--misses]
  */
 import path from 'node:path';
-import { CONTEXT_FULL_TERMS, CONTEXT_WEIGHT, contextWeightFor, DEFAULT_BM25, expandQuery, expandWithContext, KnowledgeIndex, loadFollowUps, passageAnswers, similarityOf } from '../src/era/retrieval';
+import { CONTEXT_FULL_WORDS, CONTEXT_WEIGHT, contextWeightFor, DEFAULT_BM25, expandQuery, expandWithContext, KnowledgeIndex, loadFollowUps, passageAnswers, similarityOf } from '../src/era/retrieval';
 import { shippedRows } from './shipped-knowledge';
 
 const FILE = path.resolve(__dirname, '../examples/era/quality/retrieval-followups.json');
 const MIN_SIMILARITY = 0.1;
+
+/** A setting: its label and the previous message's weight for a follow-up with n words of its own (null: the follow-up alone). */
+type Variant = [string, ((n: number) => number) | null];
 
 function main(): void {
   const part = process.argv.includes('--holdout') ? 'holdout' : 'tune';
@@ -21,26 +24,28 @@ function main(): void {
   const rows = shippedRows();
   const byId = new Map(rows.map((r) => [r.id, r]));
   const index = KnowledgeIndex.build('x', rows, DEFAULT_BM25);
-  // A fixed weight for the previous message, then the weight scaled down for a message with many
-  // words of its own (more likely a new question): w × min(1, k / n).
-  type Variant = [string, (c: { followUp: string }) => number];
-  const ownTerms = (text: string) => Math.max(1, expandQuery(text).filter((t) => t.weight === 1).length);
   const variants: Variant[] = [
-    ...[0, 0.2, 0.35, 0.5, 0.75, 1].map((w): Variant => [`${w}`, () => w]),
-    ...[0.5, 0.75, 1].flatMap((w) => [3, 4, 6].map((k): Variant => [`${w} × min(1, ${k} / own terms)${w === CONTEXT_WEIGHT && k === CONTEXT_FULL_TERMS ? ' (shipped)' : ''}`, (c) => w * Math.min(1, k / ownTerms(c.followUp))])),
+    ['alone', null],
+    // Each previous-message word at w, whatever the follow-up says.
+    ...[0.2, 0.25, 0.3, 0.35, 0.5, 0.75, 1].map((w): Variant => [`${w} a word, always`, () => w]),
+    // Shrinking with the follow-up's own word count n: w × min(1, k / n) a word.
+    ...[[0.35, 3], [0.5, 2], [0.5, 3], [0.5, 4], [0.75, 2], [0.75, 3], [0.75, 4], [1, 3]].map(([w, k]): Variant => [
+      `${w} × min(1, ${k} / n) a word${w === CONTEXT_WEIGHT && k === CONTEXT_FULL_WORDS ? ' (shipped)' : ''}`,
+      (n) => contextWeightFor(n, w, k),
+    ]),
   ];
   console.log(`${conversations.length} conversations (${part} part): ${conversations.filter((c) => c.kind === 'dependent').length} dependent, ${conversations.filter((c) => c.kind === 'switch').length} switches\n`);
-  console.log('| context weight | dependent: top-1 / top-3 / kept at 0.1 | switch: top-1 / top-3 / kept at 0.1 | all |\n|---|---|---|---|');
-  for (const [label, weightOf] of variants) {
+  console.log('| context | dependent: top-1 / top-3 / kept at 0.1 | switch: top-1 / top-3 / kept at 0.1 | all |\n|---|---|---|---|');
+  for (const [label, options] of variants) {
     const cells = (['dependent', 'switch', 'all'] as const).map((kind) => {
       const set = conversations.filter((c) => kind === 'all' || c.kind === kind);
       let top1 = 0;
       let top3 = 0;
       let kept = 0;
       for (const c of set) {
-        // expandWithContext scales its weight by contextWeightFor; undo that to apply the variant's own.
-        const weight = weightOf(c);
-        const terms = weight > 0 ? expandWithContext(c.followUp, c.first, weight / (contextWeightFor(ownTerms(c.followUp), 1))) : expandQuery(c.followUp);
+        // expandWithContext applies w × min(1, k / n) itself: k = Infinity gives the variant's weight as is.
+        const n = Math.max(1, expandQuery(c.followUp).filter((t) => t.weight === 1).length);
+        const terms = options ? expandWithContext(c.followUp, c.first, options(n), Infinity) : expandQuery(c.followUp);
         const hits = index.search(terms, 3);
         const rank = hits.findIndex((h) => {
           const r = byId.get(h.chunkId);

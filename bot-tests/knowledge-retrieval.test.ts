@@ -166,6 +166,11 @@ describe.each(testDbKinds)('follow-ups on the index retriever (%s)', (kind) => {
   it('keeps a new question on another policy on its own policy, and gives "thanks" nothing', async () => {
     const tiktok = await retriever.retrieve('Can I fire someone for posting about our club on TikTok?', { context: FIRST });
     expect(tiktok.map((p) => p.sourcePath)).toEqual(['standards-of-conduct.md', 'standards-of-conduct.md', 'standards-of-conduct.md']);
+    // Two new questions that a heavier context weight sent back to the no-show rules.
+    const harassed = await retriever.retrieve('A trainer harassed a coworker at the front desk, what do I do?', { context: 'An employee was a no-call no-show twice this month, what now?' });
+    expect(harassed.map((p) => p.sourcePath)).toEqual(['harassment-and-complaints.md', 'harassment-and-complaints.md', 'harassment-and-complaints.md']);
+    const overtime = await retriever.retrieve('how is overtime paid?', { context: FIRST });
+    expect(overtime[0]?.sourcePath).toBe('pay-and-timekeeping.md');
     await expect(retriever.retrieve('thanks!', { context: FIRST })).resolves.toEqual([]);
   });
 

@@ -192,33 +192,32 @@ export function expandQuery(question: string, expansionWeight = EXPANSION_WEIGHT
 }
 
 /**
- * How much the conversation's previous message counts in a follow-up's retrieval, against 1 for the
- * message's own words, for a message of up to CONTEXT_FULL_TERMS words of its own; a longer message is
- * more likely a new question and gets proportionally less (0.75 × 4 / n for n words). Chosen on the
- * follow-up set's tuning part (bench/followup-experiments.ts): dependent follow-ups' section top-1
- * 42 → 82 %, topic switches' 74 → 71 %.
+ * How the conversation's previous message counts in a follow-up's retrieval (the message's own words
+ * count 1): each of its words at CONTEXT_WEIGHT × min(1, CONTEXT_FULL_WORDS / n) for a follow-up with n
+ * words of its own. "What if they do not answer the phone?" (2 words) takes its subject from the
+ * no-show question before it; "A trainer harassed a coworker at the front desk, what do I do?" (5)
+ * stays a question of its own. Chosen on the follow-up set's tuning part and on such pairs
+ * (bench/followup-experiments.ts): heavier weights won more dependent follow-ups but moved short new
+ * questions ("how is overtime paid?") to the previous subject.
  */
-export const CONTEXT_WEIGHT = 0.75;
-export const CONTEXT_FULL_TERMS = 4;
+export const CONTEXT_WEIGHT = 0.5;
+export const CONTEXT_FULL_WORDS = 3;
 
-/** The previous message's weight for a follow-up with `ownTerms` words of its own. */
-export function contextWeightFor(ownTerms: number, contextWeight = CONTEXT_WEIGHT): number {
-  return contextWeight * Math.min(1, CONTEXT_FULL_TERMS / Math.max(1, ownTerms));
+/** The weight of the previous message's words for a follow-up with `ownWords` words of its own. */
+export function contextWeightFor(ownWords: number, weight = CONTEXT_WEIGHT, fullWords = CONTEXT_FULL_WORDS): number {
+  return weight * Math.min(1, fullWords / Math.max(1, ownWords));
 }
 
 /**
- * A follow-up's terms: the message's own (expandQuery) and the previous message's at
- * contextWeightFor(its own word count) times their weight, each term at the highest weight it gets. A
- * message with no terms of its own gets none: "thanks" after a question is not that question again.
+ * A follow-up's terms: the message's own (expandQuery) and the previous message's other words at
+ * contextWeightFor(the follow-up's own word count) times their weight. A message with no words of its
+ * own gets none: "thanks" after a question is not that question again.
  */
-export function expandWithContext(question: string, context: string, contextWeight = CONTEXT_WEIGHT, expansionWeight = EXPANSION_WEIGHT): WeightedTerm[] {
+export function expandWithContext(question: string, context: string, weight = CONTEXT_WEIGHT, fullWords = CONTEXT_FULL_WORDS, expansionWeight = EXPANSION_WEIGHT): WeightedTerm[] {
   const own = expandQuery(question, expansionWeight);
-  if (own.length === 0 || contextWeight <= 0 || context.trim() === '') return own;
-  const scale = contextWeightFor(own.filter((t) => t.weight === 1).length, contextWeight);
+  if (own.length === 0 || weight <= 0 || context.trim() === '') return own;
+  const scale = contextWeightFor(own.filter((t) => t.weight === 1).length, weight, fullWords);
   const weights = new Map(own.map((t) => [t.term, t.weight]));
-  for (const t of expandQuery(context, expansionWeight)) {
-    const w = t.weight * scale;
-    if (w > (weights.get(t.term) ?? 0)) weights.set(t.term, w);
-  }
-  return [...weights].map(([term, weight]) => ({ term, weight }));
+  for (const t of expandQuery(context, expansionWeight)) if (!weights.has(t.term)) weights.set(t.term, t.weight * scale);
+  return [...weights].map(([term, w]) => ({ term, weight: w }));
 }

@@ -10,7 +10,7 @@ export { createFullTextRetriever, type FullTextRetrieverOptions, type RetrievedP
 export { createIndexRetriever, type IndexRetrieverOptions, TOPIC_EVIDENCE_PASSAGES, TOPIC_GUESS_MIN_SIMILARITY, topicOfBestPassage, topicSimilarities } from './index-retriever';
 export { analyse } from './analyzer';
 export { countWords, splitSentences } from './text';
-export { CONTEXT_FULL_TERMS, CONTEXT_WEIGHT, contextWeightFor, EXPANSION_WEIGHT, expandQuery, expandWithContext } from './expansion';
+export { CONTEXT_FULL_WORDS, CONTEXT_WEIGHT, contextWeightFor, EXPANSION_WEIGHT, expandQuery, expandWithContext } from './expansion';
 export { similarityOf } from './similarity';
 export { type ChunkMeta, DEFAULT_DOCUMENT_WEIGHT, KnowledgeIndex, type KnowledgeRow, type RankedHit } from './knowledge-index';
 export { type Bm25Params, DEFAULT_BM25, LexicalIndex } from './lexical-index';
