@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { analyse } from '../era/retrieval/analyzer';
+import { seededRandom } from '../seeded-random';
 import { INTENT_RULES, matchRules } from './rules';
 import { INTENT_IDS, type IntentId, isIntentId } from './topics';
 
@@ -93,18 +94,6 @@ export function featuresOf(text: string, options: Pick<TopicModelOptions, 'bigra
   return { names: list, value: 1 / Math.sqrt(list.length) };
 }
 
-/** mulberry32: a small seeded generator, so training order (and the weights) repeat exactly. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function softmax(scores: Float64Array): Float64Array {
   let max = -Infinity;
   for (const s of scores) max = Math.max(max, s);
@@ -145,7 +134,7 @@ export function trainTopicModel(examples: readonly TopicExample[], options: Topi
     for (const d of data) d.weight *= mean / (totals[d.y] ?? mean);
   }
   const weights = new Map<string, Float64Array>();
-  const rnd = seeded(options.seed);
+  const rnd = seededRandom(options.seed);
   const order = data.map((_, i) => i);
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     for (let i = order.length - 1; i > 0; i--) {
