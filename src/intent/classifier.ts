@@ -2,9 +2,10 @@
  * Intent prediction for a tester's message. The keyword rules (free, explainable) and the offline topic
  * model (a regression over the words and the rules' hits, with the retriever's view) vote: when both
  * name the same topic, the rule's verdict stands. Otherwise one small Claude call decides; offline, the
- * model's topic is the guess, at a confidence that sends it to review. Prediction is bookkeeping around ERA's answer, so it never throws and
- * never waits long: on any failure the message is labelled `other` with a low confidence (which sends
- * it to human review) and the failed call is still in the call log.
+ * model's topic is the guess, at a confidence that sends it to review. Prediction is bookkeeping around
+ * ERA's answer, so it never throws and never waits long: on any failure the message is labelled
+ * `other` with a low confidence (which sends it to human review) and the failed call is still in the
+ * call log.
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { APIError } from '@anthropic-ai/sdk';

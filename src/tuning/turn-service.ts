@@ -152,7 +152,7 @@ export async function answerTurn(deps: TurnServiceDeps, turn: Extract<PreparedTu
 async function askEra(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, sink: ReplySink, timing: { eraStarted: number }): Promise<Answered> {
   const { session, message } = turn;
   // Retrieval waits for the history: the previous message is its context, so a follow-up ("what if
-  // she does it again?") finds the passages of what it follows.
+  // they don't answer the phone?") finds the passages of what it follows.
   const recent = recentTurns(deps.db, session.id, Math.max(1, deps.config.historyTurns));
   const retriever = deps.retriever;
   const [recentRows, prompt, found] = await Promise.all([
