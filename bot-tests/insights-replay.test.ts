@@ -16,6 +16,9 @@ import { ACKNOWLEDGE_RULE, ACKNOWLEDGEMENT } from './helpers/fake-insights';
 import { seedSession } from './helpers/insights-fixtures';
 import { world, withKnowledge } from './helpers/insights-world';
 import { createPromptRepo, type PromptRepo } from './helpers/prompt-repo';
+import type { Kysely } from 'kysely';
+import type { Database, PromptReplay, Turn } from '../db';
+import { prepareTurn, type ReplayRetriever } from '../src/insights/replay-turn';
 
 const COLD = (topic: string) => `Per the ${topic} policy [1], record it.\n\n1. Record it in the log.\n2. Contact ER before any decision.`;
 const TURNS = [
@@ -198,5 +201,27 @@ describe.each(testDbKinds)('replay (%s)', (kind) => {
     const replaySessions = (await t.db.selectFrom('prompt_replays').select('replay_session_id').execute()).map((r) => r.replay_session_id);
     expect(ids.filter((id) => replaySessions.includes(id))).toEqual([]);
     expect(ids.length).toBe(1);
+  });
+});
+
+describe('a replayed turn\'s retrieval', () => {
+  it('gets the recorded previous message as context, as the live turn did; the first turn gets none', async () => {
+    const asked: Array<{ query: string; context: string | undefined }> = [];
+    const retriever: ReplayRetriever = {
+      retrieve: (query, options) => {
+        asked.push({ query, context: options?.context });
+        return Promise.resolve([]);
+      },
+    };
+    const sources = [{ user_message: "My employee didn't show up and didn't call." }, { user_message: 'What if they do not answer the phone?' }] as unknown as Turn[];
+    const replay = { id: 'r1', replay_session_id: 's1', candidate_prompt: 'You are ERA.' } as unknown as PromptReplay;
+    // historyTurns 0: no history read, so no database is needed.
+    const db = undefined as unknown as Kysely<Database>;
+    await prepareTurn(db, replay, sources, 1, { retriever, historyTurns: 0 });
+    await prepareTurn(db, replay, sources, 2, { retriever, historyTurns: 0 });
+    expect(asked).toEqual([
+      { query: "My employee didn't show up and didn't call.", context: undefined },
+      { query: 'What if they do not answer the phone?', context: "My employee didn't show up and didn't call." },
+    ]);
   });
 });

@@ -55,6 +55,41 @@ describe('the committed topic model', () => {
   });
 });
 
+describe('training files that cannot be used', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'topic-training-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const sources = (files: { outOfScope?: string; messages?: string }) => {
+    const outOfScopeFile = path.join(dir, 'out-of-scope.json');
+    const messageFile = path.join(dir, 'topic-messages-x.json');
+    writeFileSync(outOfScopeFile, files.outOfScope ?? JSON.stringify({ messages: ['order more towels'] }));
+    writeFileSync(messageFile, files.messages ?? JSON.stringify({ messages: [{ id: 'a', split: 'tune', message: 'she was late again', topic: 'attendance' }] }));
+    return { knowledgeDir: dir, messageFiles: [messageFile], outOfScopeFile, sectionTopicsFile: null };
+  };
+
+  it('fail naming the file: an out-of-scope file of the wrong shape, a message with an unknown topic', () => {
+    expect(() => trainingExamples(sources({ outOfScope: JSON.stringify({ messages: 'towels' }) }))).toThrow(/out-of-scope\.json: expected \{ "messages"/);
+    expect(() => trainingExamples(sources({ messages: JSON.stringify({ messages: [{ id: 'a', split: 'tune', message: 'x', topic: 'payroll' }] }) }))).toThrow(/topic-messages-x\.json: .*not a topic id/);
+  });
+
+  it('leave out a training text that is a held-out message, case and punctuation aside', () => {
+    const messages = JSON.stringify({
+      messages: [
+        { id: 'a', split: 'tune', message: 'She was late AGAIN!', topic: 'attendance' },
+        { id: 'b', split: 'tune', message: 'can I approve a vacation', topic: 'leave' },
+        { id: 'c', split: 'holdout', message: 'she was late again', topic: 'attendance' },
+      ],
+    });
+    const { examples, heldOutDropped } = trainingExamples(sources({ messages }));
+    expect(examples.map((e) => e.text)).toEqual(['order more towels', 'can I approve a vacation']);
+    expect(heldOutDropped).toBe(1);
+  });
+});
+
 describe('a topic model file that cannot be used', () => {
   let dir: string;
   beforeAll(() => {

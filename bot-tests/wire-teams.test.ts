@@ -123,6 +123,17 @@ describe.each(testDbKinds)('Teams on the wire (%s)', (kind) => {
       expect(aiEntity(sent[1])).toMatchObject({ '@type': 'Message', '@context': 'https://schema.org', additionalType: ['AIGeneratedContent'] });
     });
 
+    it("shows Claude's topic as Claude's on the card Teams receives, when no rule decides", async () => {
+      wire.fake!.reply((body) =>
+        body.model === wire.config.intentModel ? '{"intent":"conduct","confidence":0.82}' : `ERA says: about "${lastUserText(body).slice(0, 60)}", see the conduct policy [1].`,
+      );
+      const msg = wire.message('One of my trainers wants to teach yoga at a rival studio on weekends. Is that allowed?', { group: true });
+      expect((await wire.post(msg)).status).toBe(200);
+      const topicLine = (r: ConnectorRequest) => /Topic: \*\*[^"]*/.exec(JSON.stringify(r.body ?? {}))?.[0];
+      await wire.connector.waitFor(() => repliesTo(wire, msg.id as string).some((r) => topicLine(r) !== undefined));
+      expect(repliesTo(wire, msg.id as string).map(topicLine).filter((l) => l !== undefined)).toEqual(['Topic: **Conduct** · Claude · confidence 0.82']);
+    });
+
     it('answers an Action.Execute with the card in the HTTP response, and updates the card in place for a group chat', async () => {
       const msg = wire.message('Can I swap shifts with a colleague?', { group: true });
       await wire.post(msg);

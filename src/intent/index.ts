@@ -13,7 +13,7 @@ export {
   type IntentTopic,
 } from './topics';
 export { InvalidIntentError, PredictionNotFoundError, InvalidExportOptionError } from './errors';
-export { INTENT_RULES, isSmallTalk, matchRules, type IntentRule, type RuleMatch } from './rules';
+export { INTENT_RULES, isSmallTalk, matchRules, ruleHitNames, type IntentRule, type RuleMatch } from './rules';
 export {
   createIntentClassifier,
   parseClassifierReply,
@@ -64,4 +64,4 @@ export {
   trainTopicModel,
 } from './topic-model';
 export { loadSectionTopics, passageTopic, SECTION_TOPICS_FILE, type SectionTopics, shippedSectionTopics, topicOfSection } from './section-topics';
-export { OUT_OF_SCOPE_FILE, SHIPPED_TRAINING_SOURCES, TRAINING_SPLITS, trainingExamples, type TrainingSources } from './topic-training';
+export { OUT_OF_SCOPE_FILE, shippedTrainingSources, TRAINING_SPLITS, trainingExamples, type TrainingSources } from './topic-training';

@@ -173,6 +173,12 @@ function normalise(text: string): string {
   return text.normalize('NFKC').replace(/[\u2018\u2019\u02bc]/g, "'").replace(/[\u2010-\u2014]/g, '-');
 }
 
+/** The names of the rules that fire on a message (the topic model's rule features). */
+export function ruleHitNames(text: string, rules: readonly IntentRule[] = INTENT_RULES): string[] {
+  const message = normalise(text);
+  return rules.filter((r) => r.pattern.test(message)).map((r) => r.name);
+}
+
 /**
  * Applies the rules. When several topics fire the best one wins; if the runner-up is close the
  * confidence drops, so the message goes to human review. Null when no rule fires.

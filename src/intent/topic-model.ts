@@ -1,24 +1,28 @@
 /**
- * The offline topic model: a softmax (multinomial logistic) regression over a message's words, word
- * pairs and the keyword rules' hits, so the rules are evidence weighed against the rest of the message
- * rather than the last word ("paid" in a bereavement question no longer makes it pay). Trained by
- * `npm run topics:train` on the policies' section questions (each labelled with its policy's topic) and
- * the labelled tuning messages; the weights are committed (src/intent/topic-model.json), like the rules.
- * Training is deterministic: the same examples and options give the same weights.
+ * The offline topic model: a softmax (multinomial logistic) regression over a message's words and the
+ * keyword rules' hits, so the rules are evidence weighed against the rest of the message rather than
+ * the last word ("paid" in a bereavement question no longer makes it pay). Trained by
+ * `npm run topics:train` (src/intent/topic-training.ts says on what); the weights are committed
+ * (examples/era/intent/topic-model.json), like the rules. Training is deterministic: the same examples
+ * and options give the same weights.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { analyse } from '../era/retrieval/analyzer';
+import { AppError } from '../errors';
 import { seededRandom } from '../seeded-random';
-import { INTENT_RULES, matchRules } from './rules';
+import { matchRules, ruleHitNames } from './rules';
 import { INTENT_IDS, type IntentId, isIntentId } from './topics';
 
 /** One labelled text to learn from. */
 export interface TopicExample {
   text: string;
   topic: IntentId;
-  /** A policy's section question or a labelled manager message: they are weighted differently. */
+  /**
+   * `message`: a labelled manager message (weighted messageWeight); `section`: a generic example at
+   * weight 1 (a policy's section question, or an out-of-scope message for `other`).
+   */
   source: 'section' | 'message';
 }
 
@@ -85,10 +89,7 @@ export function featuresOf(text: string, options: Pick<TopicModelOptions, 'bigra
     if (verdict) names.add(`rt:${verdict.intent}`);
   }
   if (options.bigrams) for (let i = 1; i < terms.length; i++) names.add(`b:${terms[i - 1]}_${terms[i]}`);
-  if (options.ruleFeatures) {
-    const normalised = text.normalize('NFKC').replace(/[\u2018\u2019\u02bc]/g, "'").replace(/[\u2010-\u2014]/g, '-');
-    for (const r of INTENT_RULES) if (r.pattern.test(normalised)) names.add(`r:${r.name}`);
-  }
+  if (options.ruleFeatures) for (const name of ruleHitNames(text)) names.add(`r:${name}`);
   const list = [...names];
   list.push(BIAS);
   return { names: list, value: 1 / Math.sqrt(list.length) };
@@ -164,14 +165,6 @@ export function topicProbabilities(model: TopicModel, f: Features): Float64Array
   return softmax(scoresOf(model.weights, f, model.topics.length));
 }
 
-/** The model's topic for a message's features, with its probability. */
-export function predictTopic(model: TopicModel, f: Features): { topic: IntentId; probability: number; runnerUp: IntentId; runnerUpProbability: number } {
-  const p = softmax(scoresOf(model.weights, f, model.topics.length));
-  const order = [...p.keys()].sort((a, b) => (p[b] ?? 0) - (p[a] ?? 0));
-  const [first = 0, second = 0] = order;
-  return { topic: model.topics[first] as IntentId, probability: p[first] ?? 0, runnerUp: model.topics[second] as IntentId, runnerUpProbability: p[second] ?? 0 };
-}
-
 /** The committed form: rounded weights, near-zero ones dropped. */
 export interface SerialisedTopicModel {
   version: 1;
@@ -217,14 +210,15 @@ const serialisedSchema = z.object({
   weights: z.record(z.string(), z.array(z.number())),
 });
 
-/** A committed model file could not be used. */
-export class TopicModelError extends Error {
+/** A committed model file could not be used (the bot does not start; the operator's log names the file). */
+export class TopicModelError extends AppError {
+  readonly userMessage = 'The topic model could not be loaded; an operator has to retrain it.';
+
   constructor(
     readonly file: string,
     reason: string,
   ) {
     super(`topic model ${file}: ${reason}; retrain it with npm run topics:train`);
-    this.name = 'TopicModelError';
   }
 }
 

@@ -1,12 +1,13 @@
 /**
  * What the offline topic model learns from (npm run topics:train), read from the repository's files:
  *
- * - every policy's section questions (`examples/era/knowledge/*.questions.json`), labelled with the
- *   topic on its policy's `Topic:` line;
- * - the labelled manager messages of the tuning parts only (`tune`, `tune2`, `tune3` of
- *   examples/era/quality); the held-out parts are never read here;
+ * - every policy's section questions (`examples/era/knowledge/*.questions.json`), labelled with their
+ *   section's topic (the policy's `Topic:` line unless examples/era/intent/section-topics.json files
+ *   the heading elsewhere);
  * - messages that are not employee-relations questions (examples/era/intent/out-of-scope.json), the
- *   `other` topic's counterpart of the section questions.
+ *   `other` topic's counterpart of the section questions;
+ * - the labelled manager messages of the tuning parts (TRAINING_SPLITS) of examples/era/quality. The
+ *   held-out parts are read only to leave out any training text identical to one of them.
  *
  * The examples' sha256 is stored with the weights, so a test can tell a model that is stale.
  */
@@ -38,12 +39,15 @@ export interface TrainingSources {
   sectionTopicsFile: string | null;
 }
 
-export const SHIPPED_TRAINING_SOURCES: TrainingSources = {
-  knowledgeDir: TRAINING_KNOWLEDGE_DIR,
-  messageFiles: readdirSync(TOPIC_MESSAGE_DIR).filter((f) => /^topic-messages.*\.json$/.test(f)).sort().map((f) => path.join(TOPIC_MESSAGE_DIR, f)),
-  outOfScopeFile: OUT_OF_SCOPE_FILE,
-  sectionTopicsFile: SECTION_TOPICS_FILE,
-};
+/** The repository's training files (read when called: the bot itself never trains). */
+export function shippedTrainingSources(): TrainingSources {
+  return {
+    knowledgeDir: TRAINING_KNOWLEDGE_DIR,
+    messageFiles: readdirSync(TOPIC_MESSAGE_DIR).filter((f) => /^topic-messages.*\.json$/.test(f)).sort().map((f) => path.join(TOPIC_MESSAGE_DIR, f)),
+    outOfScopeFile: OUT_OF_SCOPE_FILE,
+    sectionTopicsFile: SECTION_TOPICS_FILE,
+  };
+}
 
 /** The policies' section questions, each labelled with its section's topic (policies without a known topic are skipped). */
 export function sectionQuestionExamples(knowledgeDir: string, sectionTopics: SectionTopics = new Map()): TopicExample[] {
@@ -75,7 +79,7 @@ export const sameMessageKey = (text: string): string => text.toLowerCase().repla
  * message's (sameMessageKey) is left out: independent writers do type the same short message ("hi"),
  * and a check must never have been trained on.
  */
-export function trainingExamples(sources: TrainingSources = SHIPPED_TRAINING_SOURCES): { examples: TopicExample[]; hash: string; heldOutDropped: number } {
+export function trainingExamples(sources: TrainingSources = shippedTrainingSources()): { examples: TopicExample[]; hash: string; heldOutDropped: number } {
   const sectionTopics = sources.sectionTopicsFile ? loadSectionTopics(sources.sectionTopicsFile) : new Map();
   const messages = sources.messageFiles.flatMap((f) => loadTopicMessages(f));
   const heldOut = new Set(messages.filter((m) => !TRAINING_SPLITS.includes(m.split)).map((m) => sameMessageKey(m.message)));

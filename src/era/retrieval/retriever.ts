@@ -48,8 +48,9 @@ export interface RetrieveOptions {
   /** Passages below this similarity (0–1) are left out. */
   minSimilarity?: number;
   /**
-   * The conversation's previous message, so a follow-up ("what if she does it again?") finds the
-   * passages of what it follows: its words count at CONTEXT_WEIGHT. The full-text retriever ignores it.
+   * The conversation's previous message, so a follow-up ("what if they don't answer the phone?") finds
+   * the passages of what it follows: its words count at contextWeightFor(the follow-up's own word
+   * count) (expansion.ts). The full-text retriever ignores it.
    */
   context?: string;
 }
