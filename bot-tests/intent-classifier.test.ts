@@ -45,7 +45,7 @@ describe.each(testDbKinds)('intent classifier on %s', (kind) => {
     await t.db.deleteFrom('llm_calls').execute();
   });
 
-  function makeClassifier(options: { offline?: boolean; topicModel?: boolean; passageTopics?: (text: string) => Promise<ReadonlyMap<string, number>> } = {}): { classifier: IntentClassifier; logs: LogLine[] } {
+  function makeClassifier(options: { offline?: boolean; topicModel?: boolean; passageTopics?: (text: string, context?: string) => Promise<ReadonlyMap<string, number>> } = {}): { classifier: IntentClassifier; logs: LogLine[] } {
     const logs: LogLine[] = [];
     const logger = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
     const client = options.offline ? null : new Anthropic({ apiKey: 'sk-test', baseURL: fake.baseURL, maxRetries: 0 });
@@ -225,6 +225,12 @@ describe.each(testDbKinds)('intent classifier on %s', (kind) => {
       expect(await makeClassifier({ offline: true, topicModel: true }).classifier.classify(text, ctx())).toMatchObject({ intent: 'safety' });
       expect(await makeClassifier({ offline: true, topicModel: true, passageTopics: evidence({ conduct: 0.9 }) }).classifier.classify(text, ctx())).toMatchObject({ intent: 'conduct' });
       expect(seen).toEqual([text]);
+      // A follow-up's evidence is searched with the previous message, as ERA's retrieval is.
+      const withContext: Array<string | undefined> = [];
+      const recording = makeClassifier({ offline: true, topicModel: true, passageTopics: (_t, context) => { withContext.push(context); return Promise.resolve(new Map()); } });
+      await recording.classifier.classify('What if they do not answer the phone?', { ...ctx(), previousMessage: "My employee didn't show up" });
+      await recording.classifier.classify('How is overtime paid?', ctx());
+      expect(withContext).toEqual(["My employee didn't show up", undefined]);
       const huge = `${'My employee keeps showing up late. '.repeat(2000)}\u0000`;
       expect(await makeClassifier({ offline: true, topicModel: true, passageTopics: evidence({}) }).classifier.classify(huge, ctx())).toMatchObject({ intent: 'attendance', source: 'rule' });
       expect(seen[1]?.length).toBe(4000);

@@ -358,6 +358,9 @@ describe.each(testDbKinds)('Teams on the wire (%s)', (kind) => {
       expect((await wire.post(followUp)).status).toBe(200);
       await wire.connector.waitFor(() => sourcesOf(followUp.id as string) !== undefined);
       expect(sourcesOf(followUp.id as string)).toMatch(/^\[1\] Attendance and No-Call\/No-Show Policy — 5\. No-call\/no-show › 5\.2 First no-call\/no-show/);
+      // The topic's evidence reads the follow-up the same way: attendance, not the harassment passage it finds alone.
+      const topicLine = repliesTo(wire, followUp.id as string).map((r) => /Topic: \*\*[^"]*/.exec(JSON.stringify(r.body ?? {}))?.[0]).find((l) => l !== undefined);
+      expect(topicLine).toMatch(/^Topic: \*\*Attendance\*\* · topic model \(offline\) · confidence 0\.\d\d$/);
     });
   });
 });

@@ -214,7 +214,7 @@ function botDeps(parts: AppParts, secret: string, claude: { client: Anthropic | 
         logger,
         // The committed offline topic model, with the retriever's view of which policy answers the message.
         topicModel: parts.topicModel === undefined ? shippedTopicModel() : parts.topicModel,
-        passageTopics: parts.retrieval ? (text) => topicSimilarities(retriever, text, (p) => passageTopic(shippedSectionTopics(), p)) : undefined,
+        passageTopics: parts.retrieval ? (text, context) => topicSimilarities(retriever, text, (p) => passageTopic(shippedSectionTopics(), p), context) : undefined,
       }),
     }),
     jobs: { runner: claude.jobRunner, pricing, model: config.anthropic.model, online: claude.generationClient !== null, client: claude.generationClient },

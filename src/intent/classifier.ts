@@ -32,6 +32,8 @@ export interface ClassifyContext {
   sessionId: string | null;
   testerId: string | null;
   turnId?: string | null;
+  /** The conversation's previous message: the retriever's evidence for a follow-up uses it, as ERA's retrieval does. */
+  previousMessage?: string | null;
 }
 
 export interface IntentClassifier {
@@ -57,10 +59,11 @@ export interface IntentClassifierDeps {
    */
   topicModel?: TopicModel | null;
   /**
-   * The retriever's evidence for the model: each policy topic's best passage similarity (app.ts passes
-   * topicSimilarities over the index retriever). Absent: the model decides on the words alone.
+   * The retriever's evidence for the model: each policy topic's best passage similarity, with the
+   * previous message as context when there is one (app.ts passes topicSimilarities over the index
+   * retriever). Absent: the model decides on the words alone.
    */
-  passageTopics?: (text: string) => Promise<ReadonlyMap<string, number>>;
+  passageTopics?: (text: string, context?: string) => Promise<ReadonlyMap<string, number>>;
   /**
    * Offline only, without a topic model, when no rule fires: a deterministic guess, e.g. the topic of
    * the policy whose passage best answers the message. Null: no guess.
@@ -189,7 +192,7 @@ export function createIntentClassifier(deps: IntentClassifierDeps): IntentClassi
     const clipped = text.slice(0, MAX_INPUT_CHARS);
     let evidence: ReadonlyMap<string, number> | undefined;
     try {
-      evidence = deps.passageTopics ? await deps.passageTopics(clipped) : undefined;
+      evidence = deps.passageTopics ? await deps.passageTopics(clipped, ctx.previousMessage ?? undefined) : undefined;
     } catch (err) {
       // The knowledge base unreadable (a database gone away): the words alone still decide.
       logger.warn({ err, sessionId: ctx.sessionId, testerId: ctx.testerId }, 'topic evidence from retrieval failed; the topic model decides on the words alone');

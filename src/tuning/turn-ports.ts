@@ -54,7 +54,7 @@ export interface TopicView {
 /** The prompt-capture side of a turn: prediction, outcome, correction. Implementations never throw from capture. */
 export interface IntentCapture {
   topics: Array<{ id: string; label: string }>;
-  classify(text: string, ctx: { sessionId: string; testerId: string }): Promise<IntentPrediction>;
+  classify(text: string, ctx: { sessionId: string; testerId: string; previousMessage?: string | null }): Promise<IntentPrediction>;
   /** Stores a prediction; with `trx`, inside that transaction (a failure there does not abort it). */
   logPrediction(
     entry: {

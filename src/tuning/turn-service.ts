@@ -98,17 +98,23 @@ export async function answerTurn(deps: TurnServiceDeps, turn: Extract<PreparedTu
   const { session, message, request } = turn;
   const log = deps.logger.child({ activityId: request.activityId, testerId: request.tester.id });
   await sink.informative(deps.retriever ? 'Searching the policies…' : 'Thinking…');
+  // The recent turns, read once: ERA's history, and the previous message as the context of both
+  // retrievals (ERA's passages and the topic's evidence), so a follow-up is read as one.
+  const recent = recentTurns(deps.db, session.id, Math.max(1, deps.config.historyTurns));
   // The topic is predicted while ERA answers, so capture adds no wait.
-  const prediction: Promise<IntentPrediction | null> = deps.intent
-    ? deps.intent.classify(message, { sessionId: session.id, testerId: request.tester.id }).catch((err: unknown) => {
-        log.warn({ err }, 'intent classification failed');
-        return null;
-      })
+  const intent = deps.intent;
+  const prediction: Promise<IntentPrediction | null> = intent
+    ? recent
+        .then((rows) => intent.classify(message, { sessionId: session.id, testerId: request.tester.id, previousMessage: rows.at(-1)?.user_message ?? null }))
+        .catch((err: unknown) => {
+          log.warn({ err }, 'intent classification failed');
+          return null;
+        })
     : Promise.resolve(null);
   let answered: Answered;
   const timing = { eraStarted: Date.now() };
   try {
-    answered = await askEra(deps, turn, sink, timing);
+    answered = await askEra(deps, turn, recent, sink, timing);
   } catch (err) {
     if (err instanceof EraUnavailableError) await recordFailedAsk(deps, turn, err, await prediction, Date.now() - timing.eraStarted);
     throw err;
@@ -149,11 +155,10 @@ export async function answerTurn(deps: TurnServiceDeps, turn: Extract<PreparedTu
 }
 
 /** History, prompt and passages, then ERA's answer (streamed); a tester's Stop keeps what arrived. */
-async function askEra(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, sink: ReplySink, timing: { eraStarted: number }): Promise<Answered> {
+async function askEra(deps: TurnServiceDeps, turn: Extract<PreparedTurn, { kind: 'ready' }>, recent: Promise<Turn[]>, sink: ReplySink, timing: { eraStarted: number }): Promise<Answered> {
   const { session, message } = turn;
   // Retrieval waits for the history: the previous message is its context, so a follow-up ("what if
   // they don't answer the phone?") finds the passages of what it follows.
-  const recent = recentTurns(deps.db, session.id, Math.max(1, deps.config.historyTurns));
   const retriever = deps.retriever;
   const [recentRows, prompt, found] = await Promise.all([
     recent,

@@ -212,11 +212,12 @@ export const TOPIC_EVIDENCE_PASSAGES = 5;
 /**
  * The retriever's view of a message's topic: for each policy topic among the best five passages, its
  * best similarity (0..1). The offline topic model weighs this against the message's words. `topicOf`
- * gives a passage's topic (default its document's; the classifier files some sections elsewhere).
+ * gives a passage's topic (default its document's; the classifier files some sections elsewhere);
+ * `context`, the conversation's previous message, is searched with it as ERA's retrieval does.
  */
-export async function topicSimilarities(retriever: Retriever, text: string, topicOf: (p: RetrievedPassage) => string | null = (p) => p.topic): Promise<Map<KnowledgeTopic, number>> {
+export async function topicSimilarities(retriever: Retriever, text: string, topicOf: (p: RetrievedPassage) => string | null = (p) => p.topic, context?: string): Promise<Map<KnowledgeTopic, number>> {
   const out = new Map<KnowledgeTopic, number>();
-  for (const p of await retriever.retrieve(text, { topK: TOPIC_EVIDENCE_PASSAGES, minSimilarity: 0 })) {
+  for (const p of await retriever.retrieve(text, { topK: TOPIC_EVIDENCE_PASSAGES, minSimilarity: 0, ...(context ? { context } : {}) })) {
     const topic = topicOf(p);
     if (isKnowledgeTopic(topic)) out.set(topic, Math.max(out.get(topic) ?? 0, p.similarity));
   }
